@@ -1,0 +1,137 @@
+"""RegioNetz: the CRM for regional management in ILE and LEADER regions."""
+import os
+
+from flask import Flask, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PUBLIC_ENDPOINTS = {"auth.login", "static", "core.health", "core.set_language"}
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    from config import CONFIGS, INSTANCE_DIR
+
+    config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
+    config_class = CONFIGS[config_name]
+    if hasattr(config_class, "check"):
+        config_class.check()
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"),
+    )
+    app.config.from_object(config_class)
+    app.config["CONFIG_NAME"] = config_name
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from crm.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from crm.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    # Import models so that metadata (and Flask-Migrate) sees every table.
+    from crm import models  # noqa: F401
+    from crm.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    from crm.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite leaves foreign keys off unless asked; the app relies on ON DELETE rules.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from crm.auth.views import bp as auth_bp
+    from crm.contacts.views import bp as contacts_bp
+    from crm.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(contacts_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+        )
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from crm.core import formatting, labels
+    from crm.core.permissions import role_at_least
+
+    app.jinja_env.filters["localdatetime"] = formatting.local_datetime
+    app.jinja_env.filters["localdate"] = formatting.local_date
+    app.jinja_env.filters["longdate"] = formatting.long_date
+    app.jinja_env.filters["phone"] = formatting.display_phone
+    app.jinja_env.filters["audit_value"] = labels.audit_value
+    app.jinja_env.globals.update(
+        action_label=labels.action_label,
+        entity_label=labels.entity_label,
+        field_label=labels.field_label,
+        record_url=labels.record_url,
+        role_label=labels.role_label,
+    )
+
+    @app.context_processor
+    def inject_helpers():
+        return {
+            "can": lambda role: role_at_least(current_user, role),
+            "languages": app.config["LANGUAGES"],
+            "current_language": session.get("lang") or getattr(current_user, "locale", None) or "de",
+        }

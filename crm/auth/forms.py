@@ -1,0 +1,32 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from crm.core.labels import ROLE_LABELS
+from crm.core.permissions import ROLES
+
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Stay logged in"))
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(min=2, max=80)])
+    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False)])
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in reversed(ROLES)])
+    locale = SelectField(_l("Language"), choices=[("de", "Deutsch"), ("en", "English")])
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
+    )

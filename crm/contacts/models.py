@@ -1,0 +1,371 @@
+"""Contact database: organisations, persons, their functions, and the catalogues."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.contacts.salutation import Addressee, display_name
+from crm.core.audit import Audited
+from crm.core.models import ArchivableMixin, TimestampMixin
+from crm.core.text import fold
+from crm.extensions import db
+
+ORGANISATION_KINDS = {
+    "municipality": _l("Municipality"),
+    "district": _l("District"),
+    "admin_union": _l("Administrative union"),
+    "association": _l("Association"),
+    "federation": _l("Federation"),
+    "company": _l("Company"),
+    "chamber": _l("Chamber"),
+    "authority": _l("Authority"),
+    "advisory_body": _l("Advisory body"),
+    "education": _l("Education provider"),
+    "media": _l("Media"),
+    "church": _l("Church"),
+    "foundation": _l("Foundation"),
+    "other": _l("Other"),
+}
+
+SECTORS = {
+    "public": _l("Public sector"),
+    "economy": _l("Economy"),
+    "civil_society": _l("Civil society"),
+}
+
+GENDERS = {
+    "female": _l("female"),
+    "male": _l("male"),
+    "diverse": _l("diverse"),
+    "unknown": _l("unknown"),
+}
+
+LEGAL_BASES = {
+    "": _l("not recorded"),
+    "art6_1a": _l("Art. 6(1)(a) GDPR: consent"),
+    "art6_1b": _l("Art. 6(1)(b) GDPR: membership or contract"),
+    "art6_1e": _l("Art. 6(1)(e) GDPR: task in the public interest"),
+    "art6_1f": _l("Art. 6(1)(f) GDPR: legitimate interest"),
+}
+
+
+def _assoc(name: str, left: str, right: str) -> Table:
+    return Table(
+        name,
+        db.metadata,
+        Column(f"{left}_id", ForeignKey(f"{left}.id", ondelete="CASCADE"), primary_key=True),
+        Column(f"{right}_id", ForeignKey(f"{right}.id", ondelete="CASCADE"), primary_key=True, index=True),
+    )
+
+
+class _Catalogue:
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_label(self) -> str:
+        return self.name
+
+
+class Tag(_Catalogue, db.Model):
+    __tablename__ = "tag"
+
+
+class FieldOfAction(_Catalogue, db.Model):
+    """Handlungsfeld of the regional strategy."""
+
+    __tablename__ = "field_of_action"
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TargetGroup(_Catalogue, db.Model):
+    __tablename__ = "target_group"
+
+
+class ExpertiseTopic(_Catalogue, db.Model):
+    __tablename__ = "expertise_topic"
+
+
+class FunctionTitle(Audited, db.Model):
+    """A function from the catalogue, with its male and female forms.
+
+    `salutation_*` is the office title used in letters where customary
+    ("Sehr geehrte Frau Bürgermeisterin,"); empty for functions that are not addressed so.
+    """
+
+    __tablename__ = "function_title"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_male: Mapped[str] = mapped_column(String(120), unique=True)
+    name_female: Mapped[str] = mapped_column(String(120))
+    name_neutral: Mapped[str] = mapped_column(String(120), default="")
+    salutation_male: Mapped[str] = mapped_column(String(120), default="")
+    salutation_female: Mapped[str] = mapped_column(String(120), default="")
+    # Key contacts (mayors, chairs) are watched on the start page by later parts.
+    is_key_function: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def name_for(self, gender: str) -> str:
+        if gender == "female":
+            return self.name_female
+        if gender == "male":
+            return self.name_male
+        return self.name_neutral or f"{self.name_male} / {self.name_female}"
+
+    def office_title_for(self, gender: str) -> str:
+        if gender == "female":
+            return self.salutation_female
+        if gender == "male":
+            return self.salutation_male
+        return ""
+
+    def __str__(self) -> str:
+        return f"{self.name_male} / {self.name_female}"
+
+    def audit_label(self) -> str:
+        return str(self)
+
+
+organisation_tag = _assoc("organisation_tag", "organisation", "tag")
+organisation_field = _assoc("organisation_field", "organisation", "field_of_action")
+organisation_target_group = _assoc("organisation_target_group", "organisation", "target_group")
+person_tag = _assoc("person_tag", "person", "tag")
+person_field = _assoc("person_field", "person", "field_of_action")
+person_target_group = _assoc("person_target_group", "person", "target_group")
+person_expertise = _assoc("person_expertise", "person", "expertise_topic")
+
+
+class Organisation(Audited, TimestampMixin, ArchivableMixin, db.Model):
+    __tablename__ = "organisation"
+    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
+    __table_args__ = (Index("ix_organisation_kind_sort", "kind", "sort_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(60), default="")
+    kind: Mapped[str] = mapped_column(String(30), default="other")
+    sector: Mapped[str] = mapped_column(String(20), default="civil_society", index=True)
+    ags: Mapped[str] = mapped_column(String(8), default="", index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    street: Mapped[str] = mapped_column(String(200), default="")
+    po_box: Mapped[str] = mapped_column(String(40), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="DE")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    fax: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    sort_name: Mapped[str] = mapped_column(String(200), default="", index=True)
+
+    parent: Mapped["Organisation | None"] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], back_populates="children"
+    )
+    children: Mapped[list["Organisation"]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Organisation.sort_name"
+    )
+    municipality: Mapped["Organisation | None"] = relationship(remote_side=[id], foreign_keys=[municipality_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=organisation_tag, order_by=Tag.name)
+    fields_of_action: Mapped[list[FieldOfAction]] = relationship(
+        secondary=organisation_field, order_by=FieldOfAction.position
+    )
+    target_groups: Mapped[list[TargetGroup]] = relationship(
+        secondary=organisation_target_group, order_by=TargetGroup.name
+    )
+    affiliations: Mapped[list["Affiliation"]] = relationship(back_populates="organisation")
+
+    def update_sort_name(self) -> None:
+        self.sort_name = fold(self.name)[:200]
+
+    @property
+    def kind_label(self) -> str:
+        return str(ORGANISATION_KINDS.get(self.kind, self.kind))
+
+    @property
+    def sector_label(self) -> str:
+        return str(SECTORS.get(self.sector, self.sector))
+
+    @property
+    def current_affiliations(self) -> list["Affiliation"]:
+        return sorted((a for a in self.affiliations if a.is_current), key=lambda a: a.person.sort_name)
+
+    @property
+    def past_affiliations(self) -> list["Affiliation"]:
+        return sorted((a for a in self.affiliations if not a.is_current), key=lambda a: a.valid_to or date.min, reverse=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_label(self) -> str:
+        return self.name
+
+
+class Person(Audited, TimestampMixin, ArchivableMixin, db.Model):
+    __tablename__ = "person"
+    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gender: Mapped[str] = mapped_column(String(10), default="unknown")
+    degree: Mapped[str] = mapped_column(String(60), default="")
+    nobility: Mapped[str] = mapped_column(String(40), default="")
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100))
+    name_suffix: Mapped[str] = mapped_column(String(40), default="")
+    formal: Mapped[bool] = mapped_column(Boolean, default=True)
+    salutation_override: Mapped[str] = mapped_column(String(200), default="")
+    # Private contact data (optional); business data sits on the affiliation.
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    mobile: Mapped[str] = mapped_column(String(40), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="DE")
+    expertise_note: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Data protection (DSGVO): legal basis and where the data came from.
+    legal_basis: Mapped[str] = mapped_column(String(20), default="")
+    data_source: Mapped[str] = mapped_column(String(300), default="")
+    data_collected_on: Mapped[date | None] = mapped_column(Date)
+    last_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    contact_objection: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_name: Mapped[str] = mapped_column(String(220), default="", index=True)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=person_tag, order_by=Tag.name)
+    fields_of_action: Mapped[list[FieldOfAction]] = relationship(
+        secondary=person_field, order_by=FieldOfAction.position
+    )
+    target_groups: Mapped[list[TargetGroup]] = relationship(secondary=person_target_group, order_by=TargetGroup.name)
+    expertise_topics: Mapped[list[ExpertiseTopic]] = relationship(
+        secondary=person_expertise, order_by=ExpertiseTopic.name
+    )
+    affiliations: Mapped[list["Affiliation"]] = relationship(
+        back_populates="person", order_by="Affiliation.valid_from.desc()"
+    )
+
+    def update_sort_name(self) -> None:
+        self.sort_name = fold(f"{self.last_name} {self.first_name}")[:220]
+
+    @property
+    def full_name(self) -> str:
+        return display_name(self.addressee())
+
+    @property
+    def name_without_degree(self) -> str:
+        return " ".join(p for p in (self.first_name, self.nobility, self.last_name) if p)
+
+    @property
+    def current_affiliations(self) -> list["Affiliation"]:
+        current = [a for a in self.affiliations if a.is_current]
+        return sorted(current, key=lambda a: (not a.is_primary, a.organisation.sort_name))
+
+    @property
+    def past_affiliations(self) -> list["Affiliation"]:
+        return sorted(
+            (a for a in self.affiliations if not a.is_current), key=lambda a: a.valid_to or date.min, reverse=True
+        )
+
+    @property
+    def primary_affiliation(self) -> "Affiliation | None":
+        current = self.current_affiliations
+        return current[0] if current else None
+
+    @property
+    def gender_label(self) -> str:
+        return str(GENDERS.get(self.gender, self.gender))
+
+    @property
+    def legal_basis_label(self) -> str:
+        return str(LEGAL_BASES.get(self.legal_basis, self.legal_basis))
+
+    def addressee(self, affiliation: "Affiliation | None" = None) -> Addressee:
+        """The person as a letter addressee: at an organisation, or privately."""
+        base = dict(
+            gender=self.gender,
+            degree=self.degree,
+            nobility=self.nobility,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            name_suffix=self.name_suffix,
+            formal=self.formal,
+            salutation_override=self.salutation_override,
+        )
+        if affiliation is None:
+            return Addressee(
+                **base, street=self.street, postcode=self.postcode, city=self.city, country=self.country or "DE"
+            )
+        org = affiliation.organisation
+        use_own = bool(affiliation.street or affiliation.city)
+        return Addressee(
+            **base,
+            office_title=affiliation.function.office_title_for(self.gender) if affiliation.function else "",
+            organisation=org.name,
+            department=affiliation.department,
+            street=affiliation.street if use_own else org.street,
+            po_box="" if use_own else org.po_box,
+            postcode=affiliation.postcode if use_own else org.postcode,
+            city=affiliation.city if use_own else org.city,
+            country=org.country or "DE",
+        )
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def audit_label(self) -> str:
+        return self.full_name
+
+
+class Affiliation(Audited, TimestampMixin, db.Model):
+    """A person's function at an organisation, with its period. Office holders change; rows stay."""
+
+    __tablename__ = "affiliation"
+    __table_args__ = (Index("ix_affiliation_org_person", "organisation_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    function_id: Mapped[int | None] = mapped_column(ForeignKey("function_title.id", ondelete="SET NULL"), index=True)
+    function_label: Mapped[str] = mapped_column(String(120), default="")  # free text when not in the catalogue
+    department: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    mobile: Mapped[str] = mapped_column(String(40), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    person: Mapped[Person] = relationship(back_populates="affiliations")
+    organisation: Mapped[Organisation] = relationship(back_populates="affiliations")
+    function: Mapped[FunctionTitle | None] = relationship()
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None or self.valid_to >= date.today()
+
+    @property
+    def function_name(self) -> str:
+        if self.function is not None:
+            return self.function.name_for(self.person.gender if self.person else "unknown")
+        return self.function_label
+
+    @property
+    def effective_email(self) -> str:
+        return self.email or self.organisation.email
+
+    @property
+    def effective_phone(self) -> str:
+        return self.phone or self.organisation.phone
+
+    def audit_label(self) -> str:
+        person = self.person.full_name if self.person else "?"
+        org = self.organisation.name if self.organisation else "?"
+        return f"{person}: {self.function_name or '-'} ({org})"

@@ -1,0 +1,327 @@
+"""Quick search over persons and organisations.
+
+A token table holds the folded words of each contact (names, organisation, function,
+e-mail, phone, city, tags) with a rank saying where the word came from. A query word
+matches any token it is a prefix of (a range scan on an index, the same SQL on SQLite and
+PostgreSQL); every word of the query must match. Tokens are rebuilt from the database
+after each flush that touches a contact, so no view has to remember it.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+from sqlalchemy import Connection, Index, Integer, SmallInteger, String, and_, delete, event, exists, func, insert, or_, select
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+
+from crm.core.text import fold, tokens
+from crm.extensions import db
+
+# Lower ranks come first: a name match beats an office holder of a matching organisation,
+# who beats other staff there, who beat e-mail, phone, city and tag matches.
+RANK_NAME, RANK_KEY_FUNCTION, RANK_ORGANISATION, RANK_OTHER = 0, 1, 2, 3
+MAX_TOKEN = 60
+PERSON, PERSON_ARCHIVED, ORGANISATION, ORGANISATION_ARCHIVED = "p", "pa", "o", "oa"
+
+
+class SearchToken(db.Model):
+    __tablename__ = "search_token"
+    __table_args__ = (Index("ix_search_token_lookup", "kind", "token", "entity_id", "rank"),)
+
+    kind: Mapped[str] = mapped_column(String(2), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Byte order on PostgreSQL so that the prefix range scan is exact whatever the locale.
+    token: Mapped[str] = mapped_column(
+        String(MAX_TOKEN).with_variant(String(MAX_TOKEN, collation="C"), "postgresql"), primary_key=True
+    )
+    rank: Mapped[int] = mapped_column(SmallInteger, default=RANK_OTHER)
+
+
+# ---------------------------------------------------------------- building tokens
+
+_NON_DIGIT = re.compile(r"\D")
+
+
+def phone_tokens(phone: str) -> list[str]:
+    """International and national digit strings, so "06022 1234" and "+49 6022" both find it."""
+    digits = _NON_DIGIT.sub("", phone or "")
+    if len(digits) < 3:
+        return []
+    out = [digits]
+    if phone.strip().startswith("+49") and digits.startswith("49"):
+        out.append("0" + digits[2:])
+    return out
+
+
+def weighted_tokens(texts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Token -> best (lowest) rank over all texts."""
+    best: dict[str, int] = {}
+    for text, rank in texts:
+        for tok in tokens(text):
+            tok = tok[:MAX_TOKEN]
+            if best.get(tok, 99) > rank:
+                best[tok] = rank
+    return best
+
+
+@dataclass
+class PersonText:
+    first_name: str = ""
+    nobility: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    mobile: str = ""
+    city: str = ""
+    gender: str = "unknown"
+    # organisation, short_name, function, key (office holder?), department, email, phone, mobile, city
+    affiliations: list[dict] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def weighted(self) -> dict[str, int]:
+        texts = [(f"{self.first_name} {self.nobility} {self.last_name}", RANK_NAME)]
+        for a in self.affiliations:
+            org_rank = RANK_KEY_FUNCTION if a.get("key") else RANK_ORGANISATION
+            texts += [(a.get("organisation", ""), org_rank), (a.get("short_name", ""), org_rank)]
+            texts += [(a.get("function", ""), RANK_ORGANISATION), (a.get("department", ""), RANK_OTHER)]
+            texts += [(a.get("email", ""), RANK_OTHER), (a.get("city", ""), RANK_OTHER)]
+            texts += [(t, RANK_OTHER) for key in ("phone", "mobile") for t in phone_tokens(a.get(key, ""))]
+        texts += [(self.email, RANK_OTHER), (self.city, RANK_OTHER)]
+        texts += [(t, RANK_OTHER) for p in (self.phone, self.mobile) for t in phone_tokens(p)]
+        texts += [(t, RANK_OTHER) for t in self.tags]
+        return weighted_tokens(texts)
+
+
+@dataclass
+class OrganisationText:
+    name: str = ""
+    short_name: str = ""
+    city: str = ""
+    email: str = ""
+    phone: str = ""
+    ags: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    def weighted(self) -> dict[str, int]:
+        texts = [(self.name, RANK_NAME), (self.short_name, RANK_NAME)]
+        texts += [(self.city, RANK_OTHER), (self.email, RANK_OTHER), (self.ags, RANK_OTHER)]
+        texts += [(t, RANK_OTHER) for t in phone_tokens(self.phone)]
+        texts += [(t, RANK_OTHER) for t in self.tags]
+        return weighted_tokens(texts)
+
+
+def _replace_tokens(conn: Connection, kinds: tuple[str, str], entries: dict[int, tuple[str, dict[str, int]]]):
+    table = SearchToken.__table__
+    ids = list(entries)
+    for start in range(0, len(ids), 500):
+        conn.execute(delete(table).where(table.c.kind.in_(kinds), table.c.entity_id.in_(ids[start : start + 500])))
+    rows = [
+        {"kind": kind, "entity_id": eid, "token": tok, "rank": rank}
+        for eid, (kind, weighted) in entries.items()
+        for tok, rank in weighted.items()
+    ]
+    for start in range(0, len(rows), 20000):
+        conn.execute(insert(table), rows[start : start + 20000])
+
+
+def reindex_persons(conn: Connection, person_ids: Iterable[int]) -> None:
+    """Rebuild the search tokens of these persons from what the database holds now."""
+    from crm.contacts.models import Affiliation, FunctionTitle, Organisation, Person, Tag, person_tag
+
+    ids = sorted(set(person_ids))
+    today = date.today()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        texts: dict[int, PersonText] = {}
+        archived: dict[int, bool] = {}
+        p = Person.__table__.c
+        for row in conn.execute(
+            select(p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender, p.archived_at).where(
+                p.id.in_(chunk)
+            )
+        ):
+            texts[row.id] = PersonText(
+                row.first_name, row.nobility, row.last_name, row.email, row.phone, row.mobile, row.city, row.gender
+            )
+            archived[row.id] = row.archived_at is not None
+        a, o, f = Affiliation.__table__.c, Organisation.__table__.c, FunctionTitle.__table__.c
+        aff_rows = conn.execute(
+            select(
+                a.person_id, a.function_label, a.department, a.email, a.phone, a.mobile, a.city,
+                o.name, o.short_name, o.city.label("org_city"), f.name_male, f.name_female, f.is_key_function,
+            )
+            .join(Organisation.__table__, o.id == a.organisation_id)
+            .outerjoin(FunctionTitle.__table__, f.id == a.function_id)
+            .where(a.person_id.in_(chunk), or_(a.valid_to.is_(None), a.valid_to >= today))
+        )
+        for row in aff_rows:
+            t = texts.get(row.person_id)
+            if t is None:
+                continue
+            function = row.function_label
+            if row.name_male:
+                function = {"female": row.name_female, "male": row.name_male}.get(t.gender) or f"{row.name_male} {row.name_female}"
+            t.affiliations.append(
+                {
+                    "organisation": row.name, "short_name": row.short_name, "function": function,
+                    "key": bool(row.is_key_function),
+                    "department": row.department, "email": row.email, "phone": row.phone,
+                    "mobile": row.mobile, "city": row.city or row.org_city,
+                }
+            )
+        pt, tg = person_tag.c, Tag.__table__.c
+        for row in conn.execute(select(pt.person_id, tg.name).join(Tag.__table__, tg.id == pt.tag_id).where(pt.person_id.in_(chunk))):
+            texts[row.person_id].tags.append(row.name)
+        entries = {
+            pid: (PERSON_ARCHIVED if archived[pid] else PERSON, t.weighted()) for pid, t in texts.items()
+        }
+        missing = set(chunk) - set(texts)
+        for pid in missing:  # deleted persons lose their tokens
+            entries[pid] = (PERSON, {})
+        _replace_tokens(conn, (PERSON, PERSON_ARCHIVED), entries)
+
+
+def reindex_organisations(conn: Connection, org_ids: Iterable[int]) -> None:
+    from crm.contacts.models import Organisation, Tag, organisation_tag
+
+    ids = sorted(set(org_ids))
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        o = Organisation.__table__.c
+        texts: dict[int, OrganisationText] = {}
+        archived: dict[int, bool] = {}
+        for row in conn.execute(
+            select(o.id, o.name, o.short_name, o.city, o.email, o.phone, o.ags, o.archived_at).where(o.id.in_(chunk))
+        ):
+            texts[row.id] = OrganisationText(row.name, row.short_name, row.city, row.email, row.phone, row.ags)
+            archived[row.id] = row.archived_at is not None
+        ot, tg = organisation_tag.c, Tag.__table__.c
+        for row in conn.execute(
+            select(ot.organisation_id, tg.name).join(Tag.__table__, tg.id == ot.tag_id).where(ot.organisation_id.in_(chunk))
+        ):
+            texts[row.organisation_id].tags.append(row.name)
+        entries = {
+            oid: (ORGANISATION_ARCHIVED if archived[oid] else ORGANISATION, t.weighted()) for oid, t in texts.items()
+        }
+        for oid in set(chunk) - set(texts):
+            entries[oid] = (ORGANISATION, {})
+        _replace_tokens(conn, (ORGANISATION, ORGANISATION_ARCHIVED), entries)
+
+
+def reindex_all(conn: Connection) -> None:
+    from crm.contacts.models import Organisation, Person
+
+    reindex_organisations(conn, conn.scalars(select(Organisation.__table__.c.id)).all())
+    reindex_persons(conn, conn.scalars(select(Person.__table__.c.id)).all())
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_sort_names(session, flush_context, instances):
+    from crm.contacts.models import Organisation, Person
+
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, (Person, Organisation)):
+            obj.update_sort_name()
+
+
+@event.listens_for(Session, "after_flush")
+def _reindex_touched_contacts(session, flush_context):
+    from crm.contacts.models import Affiliation, Organisation, Person
+
+    persons, orgs = set(), set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Person):
+            persons.add(obj.id)
+        elif isinstance(obj, Affiliation):
+            persons.add(obj.person_id)
+        elif isinstance(obj, Organisation):
+            orgs.add(obj.id)
+    persons.discard(None)
+    orgs.discard(None)
+    if not persons and not orgs:
+        return
+    conn = session.connection()
+    if orgs:
+        reindex_organisations(conn, orgs)
+        a = Affiliation.__table__.c
+        persons |= set(conn.scalars(select(a.person_id).where(a.organisation_id.in_(list(orgs)))))
+    if persons:
+        reindex_persons(conn, persons)
+
+
+# ---------------------------------------------------------------- querying
+
+
+def query_words(query: str) -> list[str]:
+    """Folded query words; neighbouring digit groups are joined ("06022 1234")."""
+    words: list[str] = []
+    for tok in tokens(query):
+        if tok.isdigit() and words and words[-1].isdigit():
+            words[-1] += tok
+        else:
+            words.append(tok[:MAX_TOKEN])
+    # Longest first: the most selective word drives the scan.
+    return sorted(dict.fromkeys(words), key=len, reverse=True)
+
+
+def _prefix_range(column, word: str):
+    upper = word[:-1] + chr(ord(word[-1]) + 1)
+    return and_(column >= word, column < upper)
+
+
+def matching_ids(kind: str, words: list[str]):
+    """Select of (entity_id, best rank) for entities whose tokens match every word."""
+    t = SearchToken.__table__.alias("t")
+    stmt = select(t.c.entity_id, func.min(t.c.rank).label("rank")).where(t.c.kind == kind, _prefix_range(t.c.token, words[0]))
+    for word in words[1:]:
+        other = SearchToken.__table__.alias()
+        stmt = stmt.where(
+            exists().where(other.c.kind == kind, other.c.entity_id == t.c.entity_id, _prefix_range(other.c.token, word))
+        )
+    return stmt.group_by(t.c.entity_id)
+
+
+def matching_id_subquery(kind: str, query: str):
+    """Ids matching `query`, for use as a filter in list queries (None: no usable words)."""
+    words = query_words(query)
+    if not words:
+        return None
+    return select(matching_ids(kind, words).subquery().c.entity_id)
+
+
+@dataclass
+class QuickResult:
+    persons: list = field(default_factory=list)
+    organisations: list = field(default_factory=list)
+    more_persons: bool = False
+    more_organisations: bool = False
+
+
+def quick_search(query: str, limit: int = 8) -> QuickResult:
+    from sqlalchemy.orm import selectinload
+
+    from crm.contacts.models import Affiliation, Organisation, Person
+
+    words = query_words(query)
+    result = QuickResult()
+    if not words:
+        return result
+    for kind, model, attr in ((PERSON, Person, "persons"), (ORGANISATION, Organisation, "organisations")):
+        ranked = db.session.execute(
+            matching_ids(kind, words).order_by("rank", "entity_id").limit(limit + 1)
+        ).all()
+        ids = [r.entity_id for r in ranked][:limit]
+        rank_of = {r.entity_id: r.rank for r in ranked}
+        setattr(result, f"more_{attr}", len(ranked) > limit)
+        if not ids:
+            continue
+        stmt = select(model).where(model.id.in_(ids))
+        if model is Person:
+            stmt = stmt.options(
+                selectinload(Person.affiliations).selectinload(Affiliation.organisation),
+                selectinload(Person.affiliations).selectinload(Affiliation.function),
+            )
+        objs = list(db.session.scalars(stmt))
+        objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
+        setattr(result, attr, objs)
+    return result

@@ -1,0 +1,381 @@
+"""Everything that changes contacts or runs a non-trivial query on them. Services flush; views commit."""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm.contacts.models import (
+    Affiliation,
+    ExpertiseTopic,
+    FieldOfAction,
+    FunctionTitle,
+    Organisation,
+    Person,
+    Tag,
+    TargetGroup,
+    organisation_field,
+    organisation_tag,
+    organisation_target_group,
+    person_expertise,
+    person_field,
+    person_tag,
+    person_target_group,
+)
+from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
+from crm.core.models import utcnow
+from crm.extensions import db
+
+
+class ContactError(ValueError):
+    """A rule of the contact database was broken; the message is for the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# ------------------------------------------------------------------ catalogues
+
+
+def _get_or_create_named(model, names: list[str]):
+    if not names:
+        return []
+    wanted = {n.lower(): n for n in names}
+    existing = {
+        obj.name.lower(): obj
+        for obj in db.session.scalars(select(model).where(func.lower(model.name).in_(list(wanted))))
+    }
+    result = []
+    for key, name in wanted.items():
+        obj = existing.get(key)
+        if obj is None:
+            obj = model(name=name)
+            db.session.add(obj)
+        result.append(obj)
+    return result
+
+
+def resolve_tags(names: list[str]) -> list[Tag]:
+    return _get_or_create_named(Tag, names)
+
+
+def resolve_topics(names: list[str]) -> list[ExpertiseTopic]:
+    return _get_or_create_named(ExpertiseTopic, names)
+
+
+def by_ids(model, ids) -> list:
+    ids = [int(i) for i in ids or []]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(model).where(model.id.in_(ids))))
+
+
+def catalogue(model) -> list:
+    order = model.position if hasattr(model, "position") else model.name
+    return list(db.session.scalars(select(model).order_by(order, model.id)))
+
+
+def function_choices(empty_label: str) -> list[tuple[int, str]]:
+    functions = db.session.scalars(select(FunctionTitle).order_by(FunctionTitle.position, FunctionTitle.name_male))
+    return [(0, empty_label)] + [(f.id, str(f)) for f in functions]
+
+
+# ------------------------------------------------------------------ organisations
+
+PARENT_KINDS = ("district", "admin_union", "municipality", "federation", "authority", "chamber")
+
+
+def parent_choices(exclude_id: int | None = None) -> list[tuple[int, str]]:
+    stmt = (
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.kind.in_(PARENT_KINDS), Organisation.archived_at.is_(None))
+        .order_by(Organisation.sort_name)
+    )
+    return [(row.id, row.name) for row in db.session.execute(stmt) if row.id != exclude_id]
+
+
+def municipality_choices() -> list[tuple[int, str]]:
+    stmt = (
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.kind == "municipality", Organisation.archived_at.is_(None))
+        .order_by(Organisation.sort_name)
+    )
+    return [(row.id, row.name) for row in db.session.execute(stmt)]
+
+
+def district_of(org: Organisation | None) -> Organisation | None:
+    seen = set()
+    while org is not None and org.id not in seen:
+        seen.add(org.id)
+        if org.kind == "district":
+            return org
+        org = org.parent
+    return None
+
+
+def check_ags(ags: str, kind: str, parent: Organisation | None) -> None:
+    """The AGS of a municipality must lie in its district (first five digits)."""
+    if not ags:
+        return
+    district = district_of(parent)
+    if district is not None and district.ags and kind != "district" and ags[:5] != district.ags[:5]:
+        raise ContactError(
+            _("The AGS %(ags)s does not belong to %(district)s (district key %(key)s).",
+              ags=ags, district=district.name, key=district.ags[:5]),
+            field="ags",
+        )
+
+
+ORG_FIELDS = ("name", "short_name", "kind", "sector", "ags", "street", "po_box", "postcode", "city", "country",
+              "email", "phone", "fax", "website", "notes")
+
+
+def save_organisation(org: Organisation | None, data: dict) -> Organisation:
+    """Create (org=None) or update an organisation from validated form data."""
+    parent = db.session.get(Organisation, data["parent_id"]) if data.get("parent_id") else None
+    if org is not None and parent is not None:
+        cursor, seen = parent, set()
+        while cursor is not None and cursor.id not in seen:
+            if cursor.id == org.id:
+                raise ContactError(_("An organisation cannot be part of itself."), field="parent_id")
+            seen.add(cursor.id)
+            cursor = cursor.parent
+    check_ags(data.get("ags", ""), data.get("kind", "other"), parent)
+    if org is None:
+        org = Organisation()
+        db.session.add(org)
+    for name in ORG_FIELDS:
+        if name in data:
+            setattr(org, name, data[name] or ("" if name != "country" else "DE"))
+    org.parent = parent
+    org.municipality_id = data.get("municipality_id") or None
+    org.tags = resolve_tags(data.get("tags", []))
+    org.fields_of_action = by_ids(FieldOfAction, data.get("fields_of_action"))
+    org.target_groups = by_ids(TargetGroup, data.get("target_groups"))
+    db.session.flush()
+    return org
+
+
+def archive(record) -> None:
+    record.archived_at = utcnow()
+    db.session.flush()
+
+
+def restore(record) -> None:
+    record.archived_at = None
+    db.session.flush()
+
+
+# ------------------------------------------------------------------ persons
+
+PERSON_FIELDS = ("gender", "degree", "nobility", "first_name", "last_name", "name_suffix", "salutation_override",
+                 "email", "phone", "mobile", "street", "postcode", "city", "country", "expertise_note", "notes",
+                 "legal_basis", "data_source", "data_collected_on", "last_reviewed_on", "contact_objection")
+
+
+def save_person(person: Person | None, data: dict) -> Person:
+    if person is None:
+        person = Person()
+        db.session.add(person)
+    for name in PERSON_FIELDS:
+        if name in data:
+            value = data[name]
+            if value is None and name not in ("data_collected_on", "last_reviewed_on"):
+                value = ""
+            setattr(person, name, value)
+    person.country = person.country or "DE"
+    person.formal = str(data.get("formal", "1")) in ("1", "True", "true")
+    person.tags = resolve_tags(data.get("tags", []))
+    person.expertise_topics = resolve_topics(data.get("expertise_topics", []))
+    person.fields_of_action = by_ids(FieldOfAction, data.get("fields_of_action"))
+    person.target_groups = by_ids(TargetGroup, data.get("target_groups"))
+    db.session.flush()
+    return person
+
+
+AFFILIATION_FIELDS = ("function_label", "department", "email", "phone", "mobile", "valid_from", "valid_to", "is_primary")
+
+
+def save_affiliation(person: Person, affiliation: Affiliation | None, data: dict) -> Affiliation:
+    org_id = data.get("organisation_id")
+    org = db.session.get(Organisation, int(org_id)) if org_id else None
+    if org is None:
+        raise ContactError(_("Please choose an organisation from the list."), field="organisation_label")
+    function = db.session.get(FunctionTitle, data["function_id"]) if data.get("function_id") else None
+    if function is None and not data.get("function_label"):
+        raise ContactError(_("Please choose a function or enter one as free text."), field="function_id")
+    if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+        raise ContactError(_("The end date lies before the start date."), field="valid_to")
+    if affiliation is None:
+        affiliation = Affiliation(person=person)
+        db.session.add(affiliation)
+    affiliation.organisation = org
+    affiliation.function = function
+    for name in AFFILIATION_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(affiliation, name, value if value is not None or name in ("valid_from", "valid_to") else "")
+    if affiliation.is_primary:
+        for other in person.affiliations:
+            if other is not affiliation and other.is_primary:
+                other.is_primary = False
+    db.session.flush()
+    return affiliation
+
+
+def end_affiliation(affiliation: Affiliation, valid_to: date) -> None:
+    if affiliation.valid_from and valid_to < affiliation.valid_from:
+        raise ContactError(_("The end date lies before the start date."), field="valid_to")
+    affiliation.valid_to = valid_to
+    if affiliation.is_primary:
+        affiliation.is_primary = False
+        successor = next((a for a in affiliation.person.current_affiliations if a is not affiliation), None)
+        if successor is not None:
+            successor.is_primary = True
+    db.session.flush()
+
+
+# ------------------------------------------------------------------ lists
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    kind: str = ""
+    sector: str = ""
+    tag: int | None = None
+    field: int | None = None
+    target_group: int | None = None
+    municipality: int | None = None
+    topic: int | None = None
+    archived: str = "active"  # active, archived, all
+    sort: str = "name"
+
+    @classmethod
+    def from_args(cls, args) -> "ContactFilters":
+        def as_int(key):
+            value = args.get(key, "")
+            return int(value) if value.isdigit() else None
+
+        archived = args.get("archived", "active")
+        return cls(
+            q=args.get("q", "").strip()[:200],
+            kind=args.get("kind", ""),
+            sector=args.get("sector", ""),
+            tag=as_int("tag"),
+            field=as_int("field"),
+            target_group=as_int("target_group"),
+            municipality=as_int("municipality"),
+            topic=as_int("topic"),
+            archived=archived if archived in ("active", "archived", "all") else "active",
+            sort=args.get("sort", "name"),
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.q, self.kind, self.sector, self.tag, self.field, self.target_group, self.municipality,
+                    self.topic, self.archived != "active"))
+
+
+def _current_affiliation():
+    today = date.today()
+    return or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today)
+
+
+def _in_municipality(org_id: int):
+    return or_(Organisation.id == org_id, Organisation.municipality_id == org_id, Organisation.parent_id == org_id)
+
+
+def _archived_clause(model, archived: str):
+    if archived == "active":
+        return model.archived_at.is_(None)
+    if archived == "archived":
+        return model.archived_at.is_not(None)
+    return None
+
+
+def person_list_query(f: ContactFilters) -> Select:
+    stmt = select(Person)
+    clause = _archived_clause(Person, f.archived)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if f.q:
+        kinds = {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)}[f.archived]
+        subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
+        if subs:
+            stmt = stmt.where(or_(*(Person.id.in_(s) for s in subs)))
+    org_conditions = []
+    if f.kind:
+        org_conditions.append(Organisation.kind == f.kind)
+    if f.sector:
+        org_conditions.append(Organisation.sector == f.sector)
+    if f.municipality:
+        org_conditions.append(_in_municipality(f.municipality))
+    if org_conditions:
+        stmt = stmt.where(
+            Person.id.in_(
+                select(Affiliation.person_id)
+                .join(Organisation, Organisation.id == Affiliation.organisation_id)
+                .where(_current_affiliation(), *org_conditions)
+            )
+        )
+    for value, table, column in (
+        (f.tag, person_tag, "tag_id"),
+        (f.field, person_field, "field_of_action_id"),
+        (f.target_group, person_target_group, "target_group_id"),
+        (f.topic, person_expertise, "expertise_topic_id"),
+    ):
+        if value:
+            stmt = stmt.where(exists().where(table.c.person_id == Person.id, table.c[column] == value))
+    order = {
+        "name": (Person.sort_name, Person.id),
+        "city": (Person.city, Person.sort_name, Person.id),
+        "updated": (Person.updated_at.desc(), Person.id.desc()),
+    }.get(f.sort, (Person.sort_name, Person.id))
+    return stmt.order_by(*order).options(
+        selectinload(Person.affiliations).selectinload(Affiliation.organisation),
+        selectinload(Person.affiliations).selectinload(Affiliation.function),
+    )
+
+
+def organisation_list_query(f: ContactFilters) -> Select:
+    stmt = select(Organisation)
+    clause = _archived_clause(Organisation, f.archived)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if f.q:
+        kinds = {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
+                 "all": (ORGANISATION, ORGANISATION_ARCHIVED)}[f.archived]
+        subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
+        if subs:
+            stmt = stmt.where(or_(*(Organisation.id.in_(s) for s in subs)))
+    if f.kind:
+        stmt = stmt.where(Organisation.kind == f.kind)
+    if f.sector:
+        stmt = stmt.where(Organisation.sector == f.sector)
+    if f.municipality:
+        stmt = stmt.where(_in_municipality(f.municipality))
+    for value, table, column in (
+        (f.tag, organisation_tag, "tag_id"),
+        (f.field, organisation_field, "field_of_action_id"),
+        (f.target_group, organisation_target_group, "target_group_id"),
+    ):
+        if value:
+            stmt = stmt.where(exists().where(table.c.organisation_id == Organisation.id, table.c[column] == value))
+    if f.topic:  # organisations with an expert on this topic
+        stmt = stmt.where(
+            Organisation.id.in_(
+                select(Affiliation.organisation_id)
+                .join(person_expertise, person_expertise.c.person_id == Affiliation.person_id)
+                .where(person_expertise.c.expertise_topic_id == f.topic, _current_affiliation())
+            )
+        )
+    order = {
+        "name": (Organisation.sort_name, Organisation.id),
+        "city": (Organisation.city, Organisation.sort_name, Organisation.id),
+        "updated": (Organisation.updated_at.desc(), Organisation.id.desc()),
+    }.get(f.sort, (Organisation.sort_name, Organisation.id))
+    return stmt.order_by(*order).options(selectinload(Organisation.parent))

@@ -1,0 +1,164 @@
+"""Audit trail: every create, change, archive and delete of an audited model.
+
+Models opt in by inheriting `Audited`. A session hook writes one AuditLog row per changed
+object in the same transaction as the change, so later parts get their history for free.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from flask import has_request_context
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, event, insert, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from crm.core.models import utcnow
+from crm.extensions import db
+
+
+class Audited:
+    """Mixin: changes to instances are written to the audit log."""
+
+    # Columns not worth recording (derived or bookkeeping).
+    __audit_exclude__: frozenset[str] = frozenset({"created_at", "updated_at"})
+
+    def audit_label(self) -> str:
+        return str(self)
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user_name: Mapped[str] = mapped_column(String(120), default="")
+    action: Mapped[str] = mapped_column(String(20))  # create, update, archive, restore, delete
+    entity_type: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300), default="")
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "audit_label"):
+        return value.audit_label()
+    return str(value)
+
+
+def _actor():
+    """(user_id, name) of whoever makes the change: the logged-in user or the CLI actor."""
+    if has_request_context():
+        from flask_login import current_user
+
+        if getattr(current_user, "is_authenticated", False):
+            return current_user.id, current_user.display_name
+    return None, "System"
+
+
+def _changes(obj, creating: bool) -> dict:
+    state = inspect(obj)
+    mapper = state.mapper
+    exclude = obj.__audit_exclude__
+    changes = {}
+    for attr in mapper.column_attrs:
+        key = attr.key
+        if key in exclude or key == "id":
+            continue
+        hist = state.attrs[key].history
+        if creating:
+            value = getattr(obj, key)
+            if value not in (None, "", False):
+                changes[key] = [None, _plain(value)]
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old != new:
+                changes[key] = [_plain(old), _plain(new)]
+    for rel in mapper.relationships:
+        if not rel.uselist or rel.key in exclude or rel.viewonly:
+            continue
+        if rel.secondary is None:
+            continue  # one-to-many children are audited themselves
+        hist = state.attrs[rel.key].history
+        if creating:
+            items = sorted(_plain(v) for v in (getattr(obj, rel.key) or []))
+            if items:
+                changes[rel.key] = [None, items]
+        elif hist.added or hist.deleted:
+            current = sorted(_plain(v) for v in getattr(obj, rel.key))
+            previous = sorted(
+                [_plain(v) for v in hist.unchanged] + [_plain(v) for v in hist.deleted]
+            )
+            changes[rel.key] = [previous, current]
+    return changes
+
+
+def _action_for(changes: dict) -> str:
+    if "archived_at" in changes:
+        old, new = changes["archived_at"]
+        if old is None and new is not None:
+            return "archive"
+        if old is not None and new is None:
+            return "restore"
+    return "update"
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_rows(session, flush_context):
+    if session.info.get("audit_disabled"):
+        return
+    rows = []
+    user_id, user_name = _actor()
+    now = utcnow()
+
+    def row(obj, action, changes):
+        rows.append(
+            {
+                "at": now,
+                "user_id": user_id,
+                "user_name": user_name,
+                "action": action,
+                "entity_type": obj.__tablename__,
+                "entity_id": inspect(obj).identity[0] if inspect(obj).identity else obj.id,
+                "label": (obj.audit_label() or "")[:300],
+                "changes": changes,
+            }
+        )
+
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            row(obj, "create", _changes(obj, creating=True))
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=True):
+            changes = _changes(obj, creating=False)
+            if changes:
+                row(obj, _action_for(changes), changes)
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            row(obj, "delete", {})
+    if rows:
+        session.connection().execute(insert(AuditLog.__table__), rows)
+
+
+def history_for(entity_type: str, entity_ids, limit: int = 200) -> list[AuditLog]:
+    """Audit rows for one or more records of a type, newest first."""
+    ids = list(entity_ids) if not isinstance(entity_ids, int) else [entity_ids]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.entity_type == entity_type, AuditLog.entity_id.in_(ids))
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            .limit(limit)
+        )
+    )

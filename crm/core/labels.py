@@ -1,0 +1,85 @@
+"""Human labels for audit rows: actions, record types, field names. Later parts register theirs."""
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+ACTIONS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "archive": _l("archived"),
+    "restore": _l("restored"),
+    "delete": _l("deleted"),
+}
+
+ENTITIES = {
+    "person": _l("Person"),
+    "organisation": _l("Organisation"),
+    "affiliation": _l("Function"),
+    "user": _l("User"),
+    "function_title": _l("Function catalogue"),
+}
+
+FIELDS = {
+    "gender": _l("Gender"), "degree": _l("Academic degree"), "nobility": _l("Nobility particle"),
+    "first_name": _l("First name"), "last_name": _l("Last name"), "name_suffix": _l("Name suffix"),
+    "formal": _l("Formal address"), "salutation_override": _l("Own salutation"), "email": _l("E-mail"),
+    "phone": _l("Phone"), "mobile": _l("Mobile"), "fax": _l("Fax"), "street": _l("Street and number"),
+    "postcode": _l("Postcode"), "city": _l("City"), "country": _l("Country"), "notes": _l("Notes"),
+    "expertise_note": _l("Expert profile"), "legal_basis": _l("Legal basis"), "data_source": _l("Source of the data"),
+    "data_collected_on": _l("Collected on"), "last_reviewed_on": _l("Last reviewed on"),
+    "contact_objection": _l("Objects to being contacted"), "archived_at": _l("Archived"), "tags": _l("Tags"),
+    "fields_of_action": _l("Fields of action"), "target_groups": _l("Target groups"),
+    "expertise_topics": _l("Expertise topics"), "name": _l("Name"), "short_name": _l("Short name"),
+    "kind": _l("Kind"), "sector": _l("Sector"), "ags": _l("AGS"), "parent_id": _l("Part of"),
+    "municipality_id": _l("Municipality"), "po_box": _l("PO box"), "website": _l("Website"),
+    "person_id": _l("Person"), "organisation_id": _l("Organisation"), "function_id": _l("Function"),
+    "function_label": _l("Function (free text)"), "department": _l("Department"), "valid_from": _l("From"),
+    "valid_to": _l("Until"), "is_primary": _l("Primary function"), "username": _l("User name"),
+    "full_name": _l("Full name"), "role": _l("Role"), "active": _l("Active"), "locale": _l("Language"),
+}
+
+RECORD_URLS = {
+    "person": lambda i: url_for("contacts.person_detail", person_id=i),
+    "organisation": lambda i: url_for("contacts.organisation_detail", org_id=i),
+}
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "manager": _l("Regional manager"),
+    "staff": _l("Office staff"),
+    "viewer": _l("Read only"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+def entity_label(entity: str) -> str:
+    return str(ENTITIES.get(entity, entity))
+
+
+def field_label(key: str) -> str:
+    return str(FIELDS.get(key, key))
+
+
+def record_url(entity: str, entity_id: int) -> str | None:
+    maker = RECORD_URLS.get(entity)
+    return maker(entity_id) if maker else None
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def audit_value(value) -> str:
+    from flask_babel import gettext as _
+
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "–"
+    if value in (None, ""):
+        return "–"
+    return str(value)
