@@ -163,7 +163,10 @@ def _slug(name: str) -> str:
 
 
 def generate_region(persons: int = 300, organisations: int | None = None, seed: int = 1) -> dict:
-    """Add a region with `persons` persons; returns counts. Deterministic for a seed."""
+    """Add a region with `persons` persons (at least its ~130 office holders); returns counts.
+
+    Deterministic for a seed.
+    """
     rng = random.Random(seed)
     fake = Faker("de_DE")
     fake.seed_instance(seed)
@@ -272,7 +275,7 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
 
     # Associations and companies in the municipalities, up to the wanted number of organisations.
     target_orgs = organisations if organisations is not None else max(len(orgs) + 40, persons // 4)
-    while len(orgs) < target_orgs:
+    while len(orgs) < target_orgs and len(people) < persons:
         oid_m, mname, postcode = rng.choice(municipality_ids)
         if rng.random() < 0.55:
             name = rng.choice(ASSOCIATION_PATTERNS).format(m=mname)

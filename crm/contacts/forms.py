@@ -35,9 +35,9 @@ class OrganisationForm(FlaskForm):
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], filters=F)
     kind = SelectField(_l("Kind"), choices=_choices(ORGANISATION_KINDS))
     sector = SelectField(_l("Sector"), choices=_choices(SECTORS))
-    ags = StringField(_l("Official municipality key (AGS)"), validators=[Optional()], filters=F)
-    parent_id = SelectField(_l("Part of"), coerce=int, validate_choice=True)
-    municipality_id = SelectField(_l("Municipality"), coerce=int, validate_choice=True)
+    ags = StringField(_l("Official municipality key (AGS)"), filters=F)
+    parent_id = SelectField(_l("Part of"), coerce=int, default=0)
+    municipality_id = SelectField(_l("Municipality"), coerce=int, default=0)
     street = StringField(_l("Street and number"), validators=[Optional(), Length(max=200)], filters=F)
     po_box = StringField(_l("PO box"), validators=[Optional(), Length(max=40)], filters=F)
     postcode = StringField(_l("Postcode"), validators=[german_postcode()])
@@ -113,7 +113,7 @@ class PersonForm(FlaskForm):
 class AffiliationForm(FlaskForm):
     organisation_id = HiddenField(_l("Organisation"))
     organisation_label = StringField(_l("Organisation"), filters=F)
-    function_id = SelectField(_l("Function"), coerce=int, validate_choice=True)
+    function_id = SelectField(_l("Function"), coerce=int, default=0)
     function_label = StringField(
         _l("Function (free text)"), validators=[Optional(), Length(max=120)], filters=F,
         description=_l("Only if the function is not in the list"),
@@ -143,7 +143,7 @@ class PersonCreateForm(PersonForm):
 
     aff_organisation_id = HiddenField()
     aff_organisation_label = StringField(_l("Organisation"), filters=F)
-    aff_function_id = SelectField(_l("Function"), coerce=int, validate_choice=True)
+    aff_function_id = SelectField(_l("Function"), coerce=int, default=0)
     aff_function_label = StringField(_l("Function (free text)"), validators=[Optional(), Length(max=120)], filters=F)
     aff_department = StringField(_l("Department"), validators=[Optional(), Length(max=120)], filters=F)
     aff_email = StringField(_l("E-mail (business)"), validators=[email_address, Length(max=254)])

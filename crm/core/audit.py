@@ -1,7 +1,8 @@
 """Audit trail: every create, change, archive and delete of an audited model.
 
-Models opt in by inheriting `Audited`. A session hook writes one AuditLog row per changed
-object in the same transaction as the change, so later parts get their history for free.
+Models opt in by inheriting `Audited`. Session hooks collect the changes of every flush and
+write one AuditLog row per changed record when the transaction commits, in that same
+transaction, so later parts get their history for free.
 """
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,7 +10,7 @@ from enum import Enum
 
 from flask import has_request_context
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, event, insert, inspect, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
 from crm.core.models import utcnow
 from crm.extensions import db
@@ -112,41 +113,84 @@ def _action_for(changes: dict) -> str:
     return "update"
 
 
+@event.listens_for(Mapper, "mapper_configured")
+def _keep_old_values(mapper, class_):
+    """Load the old value before a column of an audited model is overwritten, even when expired."""
+    if not issubclass(class_, Audited):
+        return
+    for attr in mapper.column_attrs:
+        event.listen(getattr(class_, attr.key), "set", _noop_set, active_history=True)
+
+
+def _noop_set(target, value, oldvalue, initiator):
+    return value
+
+
+def _merge(pending: dict, key: tuple, action: str, label: str, changes: dict) -> None:
+    """Fold the changes of several flushes in one transaction into one row per record."""
+    entry = pending.get(key)
+    if entry is None:
+        pending[key] = {"action": action, "label": label, "changes": dict(changes)}
+        return
+    entry["label"] = label
+    if action == "delete" or entry["action"] == "create" and action != "delete":
+        entry["action"] = "delete" if action == "delete" else "create"
+    elif action in ("archive", "restore") or entry["action"] not in ("archive", "restore"):
+        entry["action"] = action
+    for field, (old, new) in changes.items():
+        if field in entry["changes"]:
+            old = entry["changes"][field][0]
+        entry["changes"][field] = [old, new]
+    entry["changes"] = {f: pair for f, pair in entry["changes"].items() if pair[0] != pair[1]}
+
+
 @event.listens_for(Session, "after_flush")
-def _write_audit_rows(session, flush_context):
+def _collect_audit_changes(session, flush_context):
     if session.info.get("audit_disabled"):
         return
-    rows = []
-    user_id, user_name = _actor()
-    now = utcnow()
+    pending = session.info.setdefault("audit_pending", {})
 
-    def row(obj, action, changes):
-        rows.append(
-            {
-                "at": now,
-                "user_id": user_id,
-                "user_name": user_name,
-                "action": action,
-                "entity_type": obj.__tablename__,
-                "entity_id": inspect(obj).identity[0] if inspect(obj).identity else obj.id,
-                "label": (obj.audit_label() or "")[:300],
-                "changes": changes,
-            }
-        )
+    def key(obj):
+        identity = inspect(obj).identity
+        return (obj.__tablename__, identity[0] if identity else obj.id)
 
     for obj in session.new:
         if isinstance(obj, Audited):
-            row(obj, "create", _changes(obj, creating=True))
+            _merge(pending, key(obj), "create", obj.audit_label() or "", _changes(obj, creating=True))
     for obj in session.dirty:
         if isinstance(obj, Audited) and session.is_modified(obj, include_collections=True):
             changes = _changes(obj, creating=False)
             if changes:
-                row(obj, _action_for(changes), changes)
+                _merge(pending, key(obj), _action_for(changes), obj.audit_label() or "", changes)
     for obj in session.deleted:
         if isinstance(obj, Audited):
-            row(obj, "delete", {})
+            _merge(pending, key(obj), "delete", obj.audit_label() or "", {})
+
+
+@event.listens_for(Session, "before_commit")
+def _write_audit_rows(session):
+    session.flush()
+    pending = session.info.pop("audit_pending", None)
+    if not pending:
+        return
+    user_id, user_name = _actor()
+    now = utcnow()
+    rows = [
+        {
+            "at": now, "user_id": user_id, "user_name": user_name, "action": entry["action"],
+            "entity_type": entity_type, "entity_id": entity_id, "label": entry["label"][:300],
+            "changes": entry["changes"],
+        }
+        for (entity_type, entity_id), entry in pending.items()
+        if entry["changes"] or entry["action"] != "update"
+    ]
     if rows:
         session.connection().execute(insert(AuditLog.__table__), rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_audit_changes(session, previous_transaction):
+    session.info.pop("audit_pending", None)
 
 
 def history_for(entity_type: str, entity_ids, limit: int = 200) -> list[AuditLog]:

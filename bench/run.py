@@ -1,0 +1,362 @@
+"""Benchmark of seeding, quick search and the person list on SQLite and PostgreSQL.
+
+    python bench/run.py --scale 100000 --json out.json [--backend sqlite|postgresql|all] [--postgres-url URL]
+
+Each backend gets a fresh database built by the real migrations (SQLite: a temporary file;
+PostgreSQL: a database of its own, created next to the one in the URL and dropped at the end).
+Figures: seeding time, p95 of quick_search(), p95 of a naive LIKE search over the same queries
+and their ratio, p95 of the first page of the person list. See bench/README.md.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# figure -> (target, "max"/"min", unit)
+TARGETS = {
+    "seed_100k_s": (120.0, "max", "s"),
+    "search_p95_ms": (20.0, "max", "ms"),
+    "search_naive_ratio": (10.0, "min", "x"),
+    "list_p95_ms": (100.0, "max", "ms"),
+}
+INFO_FIGURES = ("naive_p95_ms", "search_p50_ms", "list_p50_ms")
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+# ---------------------------------------------------------------- databases
+
+
+class SqliteDatabase:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="regionetz-bench-")
+        self.url = f"sqlite:///{self.dir}/bench.sqlite"
+
+    def drop(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresDatabase:
+    """A database of its own (never the schema the test-suite uses), dropped at the end."""
+
+    def __init__(self, admin_url: str):
+        from sqlalchemy import create_engine, make_url
+
+        from config import _normalise_db_url
+
+        self.admin_url = make_url(_normalise_db_url(admin_url))
+        self.name = f"regionetz_bench_{os.getpid()}"
+        self.url = self.admin_url.set(database=self.name).render_as_string(hide_password=False)
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        try:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        finally:
+            self.admin.dispose()
+
+
+# ---------------------------------------------------------------- queries
+
+
+def pick_queries(app) -> list[str]:
+    """A fixed mix of realistic queries; the names come from the seeded data, chosen by id."""
+    from sqlalchemy import func, select
+
+    from crm.contacts.models import Person
+    from crm.extensions import db
+
+    queries = [
+        "müller", "mueller", "muller", "schmi", "bäcker",  # surnames with umlauts, ASCII spellings, prefixes
+        "kleinw", "elsenf", "bürgerm", "vorsitz", "ma", "sch",  # 2-6 letter prefixes
+        "Miltenberg", "Großheubach", "Mömlingen",  # municipalities
+        "weingut", "feuerwehr", "feuerwehr elsenfeld", "gasthof",  # organisation words
+        "06022", "dorfladen", "xyzzy",  # phone prefix, tag, nothing
+    ]
+    total = db.session.scalar(select(func.count(Person.id))) or 1
+    first_id = db.session.scalar(select(func.min(Person.id))) or 1
+    # First+last name pairs and a lone surname, spread over the table.
+    for fraction in (0.11, 0.29, 0.47, 0.66, 0.83):
+        person = db.session.scalar(
+            select(Person).where(Person.id >= first_id + int(total * fraction)).order_by(Person.id).limit(1)
+        )
+        if person is not None:
+            queries.append(f"{person.first_name} {person.last_name}")
+    person = db.session.scalar(select(Person).where(Person.id >= first_id + int(total * 0.38)).order_by(Person.id).limit(1))
+    if person is not None:
+        queries.append(person.last_name)
+    # A fragment of an e-mail address ("k.schmidt@gmx").
+    person = db.session.scalar(
+        select(Person).where(Person.id >= first_id + int(total * 0.52), Person.email != "").order_by(Person.id).limit(1)
+    )
+    if person is not None:
+        local, _, domain = person.email.partition("@")
+        queries.append(f"{local}@{domain.split('.')[0]}")
+    # The first and last name as typed, half-finished.
+    person = db.session.scalar(select(Person).where(Person.id >= first_id + int(total * 0.74)).order_by(Person.id).limit(1))
+    if person is not None:
+        queries.append(f"{person.first_name[:3]} {person.last_name[:4]}")
+    db.session.remove()
+    return queries
+
+
+def naive_search(conn, query: str, limit: int = 9) -> tuple[list, list]:
+    """What one would write without a token index: a substring match on every field for every word."""
+    from datetime import date
+
+    from sqlalchemy import and_, or_, select
+
+    from crm.contacts.models import Affiliation, FunctionTitle, Organisation, Person, Tag, person_tag
+
+    words = [w for w in query.lower().split() if w]
+    if not words:
+        return [], []
+    sqlite = conn.dialect.name == "sqlite"
+
+    def like(column, word):
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        if sqlite:
+            from sqlalchemy import func
+
+            return func.lower(column).like(pattern, escape="\\")
+        return column.ilike(pattern, escape="\\")
+
+    p = Person.__table__.c
+    a = Affiliation.__table__
+    o = Organisation.__table__
+    f = FunctionTitle.__table__
+    today = date.today()
+    joined = (
+        Person.__table__.outerjoin(a, and_(a.c.person_id == p.id, or_(a.c.valid_to.is_(None), a.c.valid_to >= today)))
+        .outerjoin(o, o.c.id == a.c.organisation_id)
+        .outerjoin(f, f.c.id == a.c.function_id)
+        .outerjoin(person_tag, person_tag.c.person_id == p.id)
+        .outerjoin(Tag.__table__, Tag.__table__.c.id == person_tag.c.tag_id)
+    )
+    person_fields = (p.first_name, p.last_name, p.email, p.phone, p.mobile, p.city, o.c.name, o.c.city,
+                     f.c.name_male, f.c.name_female, Tag.__table__.c.name)
+    conditions = [or_(*(like(col, w) for col in person_fields)) for w in words]
+    persons = conn.execute(
+        select(p.id, p.sort_name).select_from(joined).where(p.archived_at.is_(None), *conditions)
+        .distinct().order_by(p.sort_name, p.id).limit(limit)
+    ).all()
+    org_fields = (o.c.name, o.c.city, o.c.email)
+    conditions = [or_(*(like(col, w) for col in org_fields)) for w in words]
+    orgs = conn.execute(
+        select(o.c.id, o.c.name, o.c.city).where(o.c.archived_at.is_(None), *conditions)
+        .order_by(o.c.sort_name, o.c.id).limit(limit)
+    ).all()
+    return persons, orgs
+
+
+def list_filters(app) -> list:
+    from sqlalchemy import select
+
+    from crm.contacts.models import FieldOfAction, Organisation, Tag, TargetGroup
+    from crm.contacts.services import ContactFilters
+    from crm.extensions import db
+
+    field = db.session.scalar(select(FieldOfAction.id).order_by(FieldOfAction.position, FieldOfAction.id).limit(1))
+    tag = db.session.scalar(select(Tag.id).where(Tag.name == "Dorfladen"))
+    group = db.session.scalar(select(TargetGroup.id).where(TargetGroup.name == "Senioren"))
+    municipality = db.session.scalar(
+        select(Organisation.id).where(Organisation.kind == "municipality", Organisation.short_name == "Elsenfeld")
+    )
+    db.session.remove()
+    return [
+        ContactFilters(),
+        ContactFilters(field=field),
+        ContactFilters(tag=tag),
+        ContactFilters(kind="municipality"),
+        ContactFilters(sector="economy"),
+        ContactFilters(municipality=municipality),
+        ContactFilters(target_group=group),
+        ContactFilters(q="mül"),
+        ContactFilters(sort="city"),
+        ContactFilters(archived="all"),
+    ]
+
+
+def describe(f) -> str:
+    from dataclasses import fields
+
+    from crm.contacts.services import ContactFilters
+
+    default = ContactFilters()
+    parts = [f"{x.name}={getattr(f, x.name)!r}" for x in fields(f) if getattr(f, x.name) != getattr(default, x.name)]
+    return ", ".join(parts) or "(none)"
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def measure(label: str, items: list, run, rounds: int) -> tuple[list[float], dict[str, float]]:
+    """One warm-up round, then `rounds` rounds; returns all samples (ms) and the worst per item."""
+    for item in items:
+        run(item)
+    samples, worst = [], {}
+    for _ in range(rounds):
+        for item in items:
+            start = time.perf_counter()
+            run(item)
+            ms = (time.perf_counter() - start) * 1000
+            samples.append(ms)
+            key = item if isinstance(item, str) else describe(item)
+            worst[key] = max(worst.get(key, 0.0), ms)
+    log(f"  {label}: {len(samples)} samples, p50 {statistics.median(samples):.2f} ms, p95 {p95(samples):.2f} ms")
+    return samples, worst
+
+
+def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int) -> dict:
+    from flask_migrate import upgrade
+
+    from crm import create_app
+    from crm.contacts import demo, services
+    from crm.contacts.search import quick_search
+    from crm.extensions import db
+
+    database = SqliteDatabase() if backend == "sqlite" else PostgresDatabase(postgres_url)
+    result: dict = {}
+    try:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=database.url)
+        with app.app_context():
+            log(f"[{backend}] migrating {database.url}")
+            upgrade()
+            db.session.remove()
+
+            log(f"[{backend}] seeding {scale} persons, {scale // 10} organisations")
+            start = time.perf_counter()
+            counts = demo.generate_region(persons=scale, organisations=scale // 10, seed=1)
+            db.session.commit()
+            result["seed_100k_s"] = round(time.perf_counter() - start, 2)
+            db.session.remove()
+            log(f"  seeded {counts} in {result['seed_100k_s']} s")
+
+            queries = pick_queries(app)
+            log(f"[{backend}] {len(queries)} queries: {queries}")
+            details: dict = {"counts": counts, "queries": queries}
+
+            with app.test_request_context("/"):
+
+                def ours(q):
+                    quick_search(q)
+                    db.session.remove()
+
+                samples, worst = measure("quick_search", queries, ours, rounds)
+                result["search_p95_ms"] = round(p95(samples), 2)
+                result["search_p50_ms"] = round(statistics.median(samples), 2)
+                details["search_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
+                details["search_hits"] = {}
+                for q in queries:
+                    r = quick_search(q)
+                    details["search_hits"][q] = [len(r.persons), len(r.organisations)]
+                    db.session.remove()
+
+                def naive(q):
+                    with db.engine.connect() as conn:
+                        naive_search(conn, q)
+
+                samples, worst = measure("naive search", queries, naive, naive_rounds)
+                result["naive_p95_ms"] = round(p95(samples), 2)
+                result["search_naive_ratio"] = round(result["naive_p95_ms"] / max(result["search_p95_ms"], 1e-6), 1)
+                details["naive_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
+
+                filters = list_filters(app)
+
+                def person_list(f):
+                    page = db.paginate(services.person_list_query(f), page=1, per_page=50, error_out=False)
+                    for p in page.items:
+                        p.primary_affiliation  # noqa: B018  (the template shows it)
+                    db.session.remove()
+
+                samples, worst = measure("person list", filters, person_list, rounds)
+                result["list_p95_ms"] = round(p95(samples), 2)
+                result["list_p50_ms"] = round(statistics.median(samples), 2)
+                details["list_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
+            result["details"] = details
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        database.drop()
+    return result
+
+
+# ---------------------------------------------------------------- report
+
+
+def verdict(name: str, value: float) -> str:
+    target, direction, _unit = TARGETS[name]
+    ok = value <= target if direction == "max" else value >= target
+    return "ok" if ok else "MISSED"
+
+
+def print_table(backend: str, figures: dict, scale: int) -> None:
+    print(f"\n{backend} (scale {scale:,})")
+    print(f"  {'figure':<20} {'value':>10}  {'target':<10} ok?")
+    for name, (target, direction, unit) in TARGETS.items():
+        value = figures[name]
+        sign = "<=" if direction == "max" else ">="
+        note = "" if name != "seed_100k_s" or scale == 100_000 else f"  (target is for 100,000)"
+        print(f"  {name:<20} {value:>10.2f}  {sign} {target:<7g} {verdict(name, value)}{note}")
+    for name in INFO_FIGURES:
+        print(f"  {name:<20} {figures[name]:>10.2f}  (info)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=100_000, help="persons to seed (organisations: a tenth)")
+    parser.add_argument("--json", dest="json_path", help="write the figures to this file")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "all"), default="all")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+                        help="server to create the benchmark database on (env BENCH_POSTGRES_URL)")
+    parser.add_argument("--rounds", type=int, default=10, help="measured rounds per query / filter")
+    parser.add_argument("--naive-rounds", type=int, default=3, help="measured rounds of the naive search")
+    parser.add_argument("--details", action="store_true", help="also print the slowest queries and filters")
+    args = parser.parse_args(argv)
+
+    backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)
+    out: dict = {}
+    for backend in backends:
+        out[backend] = bench_backend(backend, args.scale, args.postgres_url, args.rounds, args.naive_rounds)
+    out["scale"] = args.scale
+
+    missed = []
+    for backend in backends:
+        print_table(backend, out[backend], args.scale)
+        missed += [f"{backend}.{n}" for n in TARGETS if verdict(n, out[backend][n]) != "ok"]
+        if args.details:
+            d = out[backend]["details"]
+            for key in ("search_worst_ms", "naive_worst_ms", "list_worst_ms"):
+                print(f"  {key}: " + ", ".join(f"{k!r} {v}" for k, v in list(d[key].items())[:6]))
+    print("\nMISSED: " + ", ".join(missed) if missed else "\nAll targets met.")
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

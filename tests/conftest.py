@@ -1,0 +1,164 @@
+"""Test setup: one schema per run built by the real migrations, one rolled-back transaction per test.
+
+SQLite (a temporary file) by default; PostgreSQL when TEST_DATABASE_URL is set.
+"""
+import os
+import tempfile
+from datetime import date
+from itertools import count
+
+import pytest
+from sqlalchemy import event, text
+
+_TMP = tempfile.mkdtemp(prefix="regionetz-test-")
+if not os.environ.get("TEST_DATABASE_URL"):
+    os.environ["TEST_DATABASE_URL"] = f"sqlite:///{_TMP}/test.sqlite"
+
+from crm import create_app  # noqa: E402
+from crm.extensions import db  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+def _reset_database(engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+def _sqlite_savepoints(engine) -> None:
+    """pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import upgrade
+
+    app = create_app("testing")
+    with app.app_context():
+        _reset_database(db.engine)
+        db.engine.dispose()
+        upgrade()
+        _sqlite_savepoints(db.engine)
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Every test runs inside a transaction that is rolled back afterwards; commits become savepoints."""
+    if "live_server" in request.fixturenames:
+        yield None
+        return
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield connection
+        finally:
+            db.session.remove()
+            outer.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+@pytest.fixture
+def session(app, _transaction):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ------------------------------------------------------------------ builders
+
+_seq = count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    from crm.auth.services import create_user
+
+    def build(role="staff", username=None, password=PASSWORD, **fields):
+        user = create_user(username or f"user{next(_seq)}", password, role=role, **fields)
+        db.session.commit()
+        return user
+
+    return build
+
+
+@pytest.fixture
+def login(client, make_user):
+    """login('viewer') -> logged-in user of that role on the shared test client."""
+
+    def do(role="staff", **fields):
+        user = make_user(role=role, **fields)
+        response = client.post("/anmelden", data={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return do
+
+
+@pytest.fixture
+def make_org(app):
+    from crm.contacts.models import Organisation
+
+    def build(name=None, kind="association", sector="civil_society", **fields):
+        org = Organisation(name=name or f"Verein {next(_seq)}", kind=kind, sector=sector, **fields)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return build
+
+
+@pytest.fixture
+def make_function(app):
+    from crm.contacts.models import FunctionTitle
+
+    def build(male="Vorsitzender", female="Vorsitzende", salutation_male="", salutation_female="", key=False):
+        f = db.session.scalar(db.select(FunctionTitle).where(FunctionTitle.name_male == male))
+        if f is None:
+            f = FunctionTitle(name_male=male, name_female=female, salutation_male=salutation_male,
+                              salutation_female=salutation_female, is_key_function=key)
+            db.session.add(f)
+            db.session.commit()
+        return f
+
+    return build
+
+
+@pytest.fixture
+def make_person(app):
+    from crm.contacts.models import Affiliation, Person
+
+    def build(last_name="Muster", first_name="Erika", gender="female", organisation=None, function=None,
+              valid_from=None, valid_to=None, **fields):
+        person = Person(last_name=last_name, first_name=first_name, gender=gender, **fields)
+        db.session.add(person)
+        if organisation is not None:
+            db.session.add(Affiliation(person=person, organisation=organisation, function=function,
+                                       valid_from=valid_from or date(2020, 5, 1), valid_to=valid_to, is_primary=True))
+        db.session.commit()
+        return person
+
+    return build

@@ -1,0 +1,112 @@
+from datetime import date
+
+import pytest
+
+from crm.contacts.models import Organisation, Tag
+from crm.contacts.search import query_words, quick_search
+from crm.contacts.services import archive
+from crm.extensions import db
+
+
+@pytest.fixture
+def region(make_org, make_person, make_function):
+    mayor = make_function("Erster Bürgermeister", "Erste Bürgermeisterin", "Bürgermeister", "Bürgermeisterin", key=True)
+    clerk = make_function("Sachbearbeiter", "Sachbearbeiterin")
+    kw = make_org("Markt Kleinwallstadt", kind="municipality", sector="public", city="Kleinwallstadt",
+                  email="info@kleinwallstadt.de", phone="+49 6022 26940")
+    els = make_org("Markt Elsenfeld", kind="municipality", sector="public", city="Elsenfeld")
+    people = {
+        "clerk": make_person("Albrecht", "Anna", organisation=kw, function=clerk),
+        "mayor": make_person("Zöller", "Thomas", gender="male", organisation=kw, function=mayor,
+                             email="t.zoeller@example.de", mobile="+49 171 5551234"),
+        "mueller": make_person("Müller", "Jürgen", gender="male", organisation=els, function=clerk),
+        "mueller2": make_person("Mueller", "Hans", gender="male"),
+        "other": make_person("Schmidt", "Petra", city="Obernburg"),
+    }
+    return {"kw": kw, "els": els, **people}
+
+
+def names(result):
+    return [p.last_name for p in result.persons]
+
+
+@pytest.mark.parametrize("query", ["Müller", "Mueller", "Muller", "müll", "MUEL", "mu"])
+def test_umlaut_spellings_find_both_muellers(region, query):
+    assert set(names(quick_search(query))) == {"Müller", "Mueller"}
+
+
+def test_prefix_of_a_municipality_finds_it_and_its_people_office_holder_first(region):
+    result = quick_search("kleinw")
+    assert [o.name for o in result.organisations] == ["Markt Kleinwallstadt"]
+    assert names(result)[:2] == ["Zöller", "Albrecht"]  # the mayor before the clerk
+
+
+def test_all_words_must_match(region):
+    assert names(quick_search("jürgen müller")) == ["Müller"]
+    assert names(quick_search("hans muel")) == ["Mueller"]
+    assert names(quick_search("jürgen schmidt")) == []
+
+
+def test_function_email_phone_and_city_are_searchable(region):
+    assert names(quick_search("bürgermeister")) == ["Zöller"]
+    assert names(quick_search("t.zoeller@ex")) == ["Zöller"]
+    assert names(quick_search("0171 555")) == ["Zöller"]
+    assert names(quick_search("+49 171 5551")) == ["Zöller"]
+    assert names(quick_search("obernburg")) == ["Schmidt"]
+    assert [o.name for o in quick_search("06022 2694").organisations] == ["Markt Kleinwallstadt"]
+
+
+def test_no_match_and_empty_query(region):
+    result = quick_search("xyzzy")
+    assert result.persons == [] and result.organisations == []
+    assert quick_search("  ,; ").persons == []
+
+
+def test_tags_are_searchable_after_being_added(region, session):
+    person = region["other"]
+    person.tags.append(Tag(name="Dorfladen"))
+    session.commit()
+    assert names(quick_search("dorfl")) == ["Schmidt"]
+
+
+def test_renaming_an_organisation_updates_its_people(region, session):
+    region["els"].name = "Markt Elsenfeld-Rück"
+    session.commit()
+    assert names(quick_search("rück")) == ["Müller"]
+
+
+def test_archived_and_ended_do_not_match(region, session):
+    archive(region["mueller2"])
+    session.commit()
+    assert names(quick_search("mueller")) == ["Müller"]
+    clerk_aff = region["clerk"].affiliations[0]
+    clerk_aff.valid_to = date(2021, 1, 1)
+    session.commit()
+    assert "Albrecht" not in names(quick_search("kleinwallstadt"))
+
+
+def test_limit_reports_more(make_person):
+    for i in range(5):
+        make_person(f"Weber{i}", "Eva")
+    result = quick_search("weber", limit=3)
+    assert len(result.persons) == 3 and result.more_persons
+
+
+def test_query_words_join_digit_groups_and_put_longest_first():
+    assert query_words("06022 1234") == ["060221234"]
+    assert query_words("an Müller") == ["muller", "an"]
+
+
+def test_quick_search_endpoint_groups_results(region, client, login):
+    login("viewer")
+    data = client.get("/suche/schnell?q=kleinw").get_json()
+    assert data["organisations"][0]["label"] == "Markt Kleinwallstadt"
+    assert data["persons"][0]["label"] == "Thomas Zöller"
+    assert data["persons"][0]["detail"] == "Erster Bürgermeister · Markt Kleinwallstadt"
+    assert data["persons"][0]["url"] == f"/personen/{region['mayor'].id}"
+
+
+def test_search_page_without_javascript(region, client, login):
+    login("viewer")
+    html = client.get("/suche?q=Mueller").get_data(as_text=True)
+    assert "Jürgen Müller" in html and "Hans Mueller" in html
