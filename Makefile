@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 translations: install
-	$(VENV)/bin/pybabel compile --use-fuzzy -q -d crm/translations
+	$(VENV)/bin/pybabel compile --statistics -d crm/translations
 
 run: install translations
 	$(FLASK) db upgrade

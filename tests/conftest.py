@@ -46,6 +46,15 @@ def app():
     from flask_migrate import upgrade
 
     app = create_app("testing")
+
+    # Tests keep one app context open, which test-client requests then share. Give each
+    # request a fresh `g` as in production (cached user, cached locale).
+    from flask import g, request_started
+
+    def _fresh_g(sender, **extra):
+        g.__dict__.clear()
+
+    request_started.connect(_fresh_g, app, weak=False)
     with app.app_context():
         _reset_database(db.engine)
         db.engine.dispose()

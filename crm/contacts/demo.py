@@ -116,6 +116,7 @@ FIXED_ORGS = [
 ]
 COMPANY_TRADES = ["Bau", "Holzbau", "Elektro", "Metzgerei", "Bäckerei", "Weingut", "Brauerei", "Landtechnik",
                   "Gasthof", "Steuerberatung", "Druckerei", "Sanitär", "Schreinerei", "Logistik", "Software"]
+MOBILE_PREFIXES = ["0151", "0152", "0160", "0170", "0171", "0172", "0175", "0176", "0179"]
 COMPANY_FORMS = ["GmbH", "GmbH & Co. KG", "e.K.", "KG", "AG", "OHG"]
 
 
@@ -210,6 +211,8 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
         else:
             first = fake.first_name_nonbinary()
         last = fake.last_name()
+        while not last[:1].isupper():  # Faker de_DE has a few odd entries like "auch Schlauchin"
+            last = fake.last_name()
         roll = rng.random()
         degree = "Prof. Dr." if roll < 0.01 else "Dr." if roll < 0.06 else "Dipl.-Ing." if roll < 0.09 else ""
         nobility = "von" if rng.random() < 0.005 else ""
@@ -218,7 +221,7 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
             id=pid, gender=gender, degree=degree, nobility=nobility, first_name=first, last_name=last,
             name_suffix="", formal=rng.random() > 0.05, salutation_override="",
             email=f"{email_local}@{fake.free_email_domain()}" if rng.random() < 0.3 else "",
-            phone="", mobile=normalise_phone(f"01{rng.choice('567')}{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}") if rng.random() < 0.4 else "",
+            phone="", mobile=normalise_phone(f"{rng.choice(MOBILE_PREFIXES)} {rng.randint(1000000, 9999999)}") if rng.random() < 0.4 else "",
             street="", postcode="", city="", country="DE", expertise_note="", notes="",
             legal_basis=rng.choice(("art6_1e", "art6_1f", "art6_1b")), data_source=rng.choice(
                 ("Gemeindeverwaltung", "Visitenkarte LAG-Sitzung", "Vereinsregister", "Website der Organisation")),

@@ -193,7 +193,13 @@ class Organisation(Audited, TimestampMixin, ArchivableMixin, db.Model):
 
     @property
     def current_affiliations(self) -> list["Affiliation"]:
-        return sorted((a for a in self.affiliations if a.is_current), key=lambda a: a.person.sort_name)
+        """Office holders first (in catalogue order), then everyone else by name."""
+
+        def order(a):
+            f = a.function
+            return (f is None, not f.is_key_function if f else True, f.position if f else 0, a.person.sort_name)
+
+        return sorted((a for a in self.affiliations if a.is_current), key=order)
 
     @property
     def past_affiliations(self) -> list["Affiliation"]:

@@ -57,6 +57,6 @@ def display_phone(value: str | None) -> str:
         number = phonenumbers.parse(value, "DE")
     except phonenumbers.NumberParseException:
         return value
-    if number.country_code == 49:
+    if number.country_code == 49 and phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return value
