@@ -81,13 +81,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from crm.auth.views import bp as auth_bp
-    from crm.contacts.views import bp as contacts_bp
-    from crm.core.views import bp as core_bp
+    from crm.core.registry import import_part_modules
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(contacts_bp)
+    # core first: its "/" must win; every other part registers itself by having views.bp.
+    modules = import_part_modules("views")
+    modules.sort(key=lambda m: (m.__name__ != "crm.core.views", m.__name__))
+    for module in modules:
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -96,7 +97,8 @@ def _register_request_hooks(app: Flask) -> None:
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=next_url))
         return None
 
     @app.after_request
@@ -112,7 +114,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from crm.core import formatting, labels
+    from crm.core import formatting, labels, registry
     from crm.core.permissions import role_at_least
 
     app.jinja_env.filters["localdatetime"] = formatting.local_datetime
@@ -126,6 +128,8 @@ def _register_template_helpers(app: Flask) -> None:
         field_label=labels.field_label,
         record_url=labels.record_url,
         role_label=labels.role_label,
+        nav_items=registry.NAV_ITEMS,
+        sections_for=registry.sections_for,
     )
 
     @app.context_processor

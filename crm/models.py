@@ -1,14 +1,6 @@
-"""Imports every model module, so that metadata knows every table."""
-from crm.auth.models import User  # noqa: F401
-from crm.contacts.models import (  # noqa: F401
-    Affiliation,
-    ExpertiseTopic,
-    FieldOfAction,
-    FunctionTitle,
-    Organisation,
-    Person,
-    Tag,
-    TargetGroup,
-)
-from crm.contacts.search import SearchToken  # noqa: F401
-from crm.core.audit import AuditLog  # noqa: F401
+"""Imports every part's models, so that metadata (and Flask-Migrate) knows every table."""
+from crm.core.registry import import_part_modules
+
+import_part_modules("models")
+from crm.contacts.search import SearchToken  # noqa: E402,F401  (lives beside the search code)
+from crm.core.audit import AuditLog  # noqa: E402,F401

@@ -375,3 +375,13 @@ class Affiliation(Audited, TimestampMixin, db.Model):
         person = self.person.full_name if self.person else "?"
         org = self.organisation.name if self.organisation else "?"
         return f"{person}: {self.function_name or '-'} ({org})"
+
+
+def _register_value_labels() -> None:
+    from crm.core.labels import VALUE_LABELS
+
+    VALUE_LABELS.update({"kind": ORGANISATION_KINDS, "sector": SECTORS, "gender": GENDERS,
+                         "legal_basis": LEGAL_BASES})
+
+
+_register_value_labels()

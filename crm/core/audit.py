@@ -65,10 +65,29 @@ def _actor():
     return None, "System"
 
 
+def _foreign_key_targets(mapper) -> dict:
+    """Column key -> related class, for many-to-one references (recorded by label, not id)."""
+    targets = {}
+    for rel in mapper.relationships:
+        if rel.direction.name == "MANYTOONE":
+            for column in rel.local_columns:
+                targets[mapper.get_property_by_column(column).key] = rel.mapper.class_
+    return targets
+
+
 def _changes(obj, creating: bool) -> dict:
     state = inspect(obj)
     mapper = state.mapper
+    session = state.session
     exclude = obj.__audit_exclude__
+    targets = _foreign_key_targets(mapper)
+
+    def plain(key, value):
+        if key in targets and value is not None and session is not None:
+            related = session.get(targets[key], value)
+            return _plain(related) if related is not None else value
+        return _plain(value)
+
     changes = {}
     for attr in mapper.column_attrs:
         key = attr.key
@@ -78,12 +97,12 @@ def _changes(obj, creating: bool) -> dict:
         if creating:
             value = getattr(obj, key)
             if value not in (None, "", False):
-                changes[key] = [None, _plain(value)]
+                changes[key] = [None, plain(key, value)]
         elif hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
             if old != new:
-                changes[key] = [_plain(old), _plain(new)]
+                changes[key] = [plain(key, old), plain(key, new)]
     for rel in mapper.relationships:
         if not rel.uselist or rel.key in exclude or rel.viewonly:
             continue

@@ -1,4 +1,6 @@
 """Human labels for audit rows: actions, record types, field names. Later parts register theirs."""
+import re
+
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
@@ -71,9 +73,25 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
-def audit_value(value) -> str:
+# Field -> {stored value: label}, for values stored as keys ("civil_society", "male").
+VALUE_LABELS: dict[str, dict] = {"role": ROLE_LABELS}
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(\+00:00)?)?$")
+
+
+def audit_value(value, key: str = "") -> str:
     from flask_babel import gettext as _
 
+    if key in VALUE_LABELS and isinstance(value, str) and value in VALUE_LABELS[key]:
+        return str(VALUE_LABELS[key][value])
+    if isinstance(value, str) and (match := _ISO_DATE.match(value)):
+        if match.group(4):
+            from datetime import datetime
+
+            from crm.core.formatting import local_datetime
+
+            return local_datetime(datetime.fromisoformat(value))
+        return f"{match.group(3)}.{match.group(2)}.{match.group(1)}"
     if value is True:
         return _("yes")
     if value is False:
