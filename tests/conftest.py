@@ -58,7 +58,7 @@ def app():
     with app.app_context():
         _reset_database(db.engine)
         db.engine.dispose()
-        upgrade()
+        upgrade(revision="heads")  # parts developed in parallel may add branches until merged
         _sqlite_savepoints(db.engine)
         db.engine.dispose()
     return app

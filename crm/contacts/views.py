@@ -2,6 +2,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from crm.contacts import services
 from crm.contacts.forms import (
@@ -27,9 +28,12 @@ from crm.contacts.models import (
 from crm.contacts.salutation import address_block, letter_salutation
 from crm.core.audit import history_for
 from crm.core.permissions import can_edit
+from crm.core.registry import nav_item
 from crm.extensions import db
 
 bp = Blueprint("contacts", __name__)
+nav_item("contacts.person_list", _l("Persons"), order=10, prefix="contacts.person")
+nav_item("contacts.organisation_list", _l("Organisations"), order=20, prefix="contacts.organisation")
 
 
 def _filter_options() -> dict:

@@ -1,12 +1,15 @@
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm.contacts.search import quick_search
+from crm.core.registry import nav_item
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
 
 bp = Blueprint("core", __name__)
+nav_item("core.index", _l("Start"), order=0, prefix="core.index")
 
 
 @bp.get("/")

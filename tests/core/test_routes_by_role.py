@@ -1,53 +1,41 @@
 """Every route, every role: who may see it, who may change anything.
 
-A new route fails this test until it is entered in ROUTES, so nobody forgets to decide.
+A new route fails this test until it is entered in its part's tests/<part>/route_roles.py,
+so nobody forgets to decide.
 """
+import importlib
+from pathlib import Path
+
 import pytest
 
 from crm.core.permissions import ROLES
 
-# endpoint -> (minimum role to use it, methods to try)
-ROUTES = {
-    "core.index": ("viewer", "GET"),
-    "core.quick_search_json": ("viewer", "GET"),
-    "core.search_page": ("viewer", "GET"),
-    "contacts.person_list": ("viewer", "GET"),
-    "contacts.person_detail": ("viewer", "GET"),
-    "contacts.person_history": ("viewer", "GET"),
-    "contacts.organisation_list": ("viewer", "GET"),
-    "contacts.organisation_detail": ("viewer", "GET"),
-    "contacts.organisation_history": ("viewer", "GET"),
-    "auth.change_password": ("viewer", "GET"),
-    "contacts.person_create": ("staff", "GET POST"),
-    "contacts.person_edit": ("staff", "GET POST"),
-    "contacts.person_archive": ("staff", "POST"),
-    "contacts.person_restore": ("staff", "POST"),
-    "contacts.affiliation_create": ("staff", "GET POST"),
-    "contacts.affiliation_edit": ("staff", "GET POST"),
-    "contacts.affiliation_end": ("staff", "POST"),
-    "contacts.organisation_create": ("staff", "GET POST"),
-    "contacts.organisation_edit": ("staff", "GET POST"),
-    "contacts.organisation_archive": ("staff", "POST"),
-    "contacts.organisation_restore": ("staff", "POST"),
-    "auth.user_list": ("admin", "GET"),
-    "auth.user_create": ("admin", "GET POST"),
-    "auth.user_edit": ("admin", "GET POST"),
-}
-PUBLIC = {"static", "auth.login", "auth.logout", "core.health", "core.set_language"}
+
+def _route_modules():
+    """Every tests/<part>/route_roles.py: ROUTES = {endpoint: (minimum role, methods)}, url_values()."""
+    modules = []
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/route_roles.py")):
+        modules.append(importlib.import_module(f"tests.{path.parent.name}.route_roles"))
+    return modules
+
+
+MODULES = _route_modules()
+ROUTES = {endpoint: rule for module in MODULES for endpoint, rule in module.ROUTES.items()}
+PUBLIC = set().union(*(getattr(module, "PUBLIC", set()) for module in MODULES))
 
 
 @pytest.fixture
-def ids(make_person, make_org, make_user):
-    org = make_org("Markt Eschau", kind="municipality", sector="public", ags="09676120")
-    person = make_person("Sweep", organisation=org)
-    other = make_user("viewer", username="someone")
-    return {"person_id": person.id, "org_id": org.id, "affiliation_id": person.affiliations[0].id,
-            "user_id": other.id}
+def ids(request):
+    values = {}
+    for module in MODULES:
+        if hasattr(module, "url_values"):
+            values.update(module.url_values(request.getfixturevalue))
+    return values
 
 
 def test_every_route_is_classified(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - PUBLIC == set(ROUTES), "classify new routes in ROUTES"
+    assert endpoints - PUBLIC == set(ROUTES), "classify new routes in tests/<part>/route_roles.py"
 
 
 def _urls(app, ids):
