@@ -29,6 +29,8 @@ from crm.contacts.salutation import address_block, letter_salutation
 from crm.core.audit import history_for
 from crm.core.permissions import can_edit
 from crm.core.registry import nav_item
+from crm.core.timeline import timeline_for
+from crm.contacts import timeline as _timeline_sources  # noqa: F401  (registers the sources)
 from crm.extensions import db
 
 bp = Blueprint("contacts", __name__)
@@ -82,9 +84,9 @@ def person_detail(person_id: int):
         "address": address_block(addressee),
         "private_address": address_block(person.addressee()) if person.street or person.city else None,
     }
-    history = _person_history(person, limit=15)
     return render_template(
-        "contacts/person_detail.html", person=person, letter=letter, history=history, confirm=ConfirmForm(),
+        "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
+        confirm=ConfirmForm(),
         end_form=EndAffiliationForm(formdata=None, valid_to=date.today()),
     )
 
@@ -275,10 +277,9 @@ def organisation_list():
 @bp.get("/organisationen/<int:org_id>")
 def organisation_detail(org_id: int):
     org = db.get_or_404(Organisation, org_id)
-    history = sorted(
-        history_for("organisation", org.id, 15), key=lambda r: (r.at, r.id), reverse=True
+    return render_template(
+        "contacts/organisation_detail.html", org=org, timeline=timeline_for("organisation", org), confirm=ConfirmForm()
     )
-    return render_template("contacts/organisation_detail.html", org=org, history=history, confirm=ConfirmForm())
 
 
 def _organisation_form(obj=None):

@@ -148,11 +148,19 @@ def test_staff_journey_organisation_person_search_edit_logout(page, live_server,
     badges = page.locator("main .badge.text-bg-secondary")
     expect(badges.filter(has_text="Streuobst").first).to_be_visible()
     expect(badges.filter(has_text="Obstbaumschnitt")).to_be_visible()
-    timeline = page.locator("#timeline table.history tbody tr")
-    expect(timeline.first).to_contain_text(display_name)
-    expect(timeline.first.locator("ins", has_text="juergen.mueller@example.org")).to_be_visible()
-    expect(timeline).to_have_count(3)  # person created, function created, person changed
+    timeline = page.locator("#timeline li.timeline-entry")
+    expect(timeline.first).to_contain_text(re.compile(r"E-Mail|E-mail"))
+    expect(timeline.first).to_contain_text(re.compile(r"Schlagwörter|Tags"))
+    expect(timeline.first).to_contain_text(display_name)  # who changed it
+    expect(timeline.filter(has_text=re.compile(r"Funktion übernommen|Function taken up"))).to_have_count(1)
     shot("person-after-edit")
+    # the full history shows old and new values
+    page.click(f"main a[href$='/personen/{person_id}/verlauf']")
+    history = page.locator("table.history tbody tr")
+    expect(history.first).to_contain_text(display_name)
+    expect(history.first.locator("ins", has_text="juergen.mueller@example.org")).to_be_visible()
+    expect(history).to_have_count(3)  # person changed; function created; person created
+    page.go_back()
 
     # --- log out through the user menu
     page.click(USER_MENU)
