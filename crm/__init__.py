@@ -1,12 +1,12 @@
 """RegioNetz: the CRM for regional management in ILE and LEADER regions."""
 import os
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+from crm.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "core.health", "core.set_language"}
 
@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    mail.init_app(app)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -137,5 +138,6 @@ def _register_template_helpers(app: Flask) -> None:
         return {
             "can": lambda role: role_at_least(current_user, role),
             "languages": app.config["LANGUAGES"],
-            "current_language": session.get("lang") or getattr(current_user, "locale", None) or "de",
+            "current_language": (session.get("lang") if has_request_context() else None)
+            or getattr(current_user, "locale", None) or "de",
         }

@@ -14,6 +14,7 @@ class Panel:
     template: str
     context: dict
     order: int = 50
+    width: int = 6  # Bootstrap columns on large screens
 
 
 PANEL_PROVIDERS: list[Callable[[], Panel | None]] = []
@@ -41,7 +42,7 @@ def recent_changes_panel() -> Panel:
         .order_by(AuditLog.at.desc(), AuditLog.id.desc())
         .limit(10)
     ).all()
-    return Panel(_("Recent changes"), "core/panel_recent_changes.html", {"rows": rows}, order=90)
+    return Panel(_("Recent changes"), "core/panel_recent_changes.html", {"rows": rows}, order=90, width=8)
 
 
 @panel
@@ -52,4 +53,4 @@ def contact_counts_panel() -> Panel:
 
     persons = db.session.scalar(select(func.count()).select_from(Person).where(Person.archived_at.is_(None)))
     orgs = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.archived_at.is_(None)))
-    return Panel(_("Contact database"), "core/panel_counts.html", {"persons": persons, "organisations": orgs}, order=10)
+    return Panel(_("Contact database"), "core/panel_counts.html", {"persons": persons, "organisations": orgs}, order=95, width=4)

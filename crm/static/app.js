@@ -101,7 +101,7 @@
       else if (e.key === "Escape") { this.hide(); }
       else if (e.key === "Enter") {
         if (this.menu.classList.contains("show") && n) { e.preventDefault(); this.choose(this.active >= 0 ? this.active : 0); }
-        else if (this.opts.onEnterEmpty) { this.opts.onEnterEmpty(e); }
+        else if (!this.opts.enterSubmits) { e.preventDefault(); }  // a picker never submits its form by accident
       }
     }
   }
@@ -120,6 +120,7 @@
       noneLabel: menu.dataset.labelNone,
       moreLabel: menu.dataset.labelMore,
       onChoose: (row) => { window.location.href = row.url; },
+      enterSubmits: true,
     });
     document.addEventListener("keydown", (e) => {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") { e.preventDefault(); input.focus(); input.select(); }
@@ -138,6 +139,40 @@
       groups: [{ key: box.dataset.group }],
       noneLabel: box.dataset.labelNone,
       onChoose: (row) => { hidden.value = row.id; input.value = row.label; input.classList.remove("is-invalid"); },
+    });
+  });
+
+  // Several contacts in one field: each pick becomes a chip with a hidden input.
+  document.querySelectorAll(".multipicker").forEach((box, i) => {
+    const input = box.querySelector(".picker-input");
+    const menu = box.querySelector(".picker-results");
+    const chips = box.querySelector(".chips");
+    menu.id = "multipicker-" + i;
+    const chosen = () => Array.from(chips.querySelectorAll("input[type=hidden]")).map((h) => h.value);
+    chips.addEventListener("click", (e) => {
+      if (e.target.classList.contains("chip-remove")) e.target.closest(".chip").remove();
+    });
+    new Typeahead(input, menu, {
+      endpoint: box.dataset.endpoint,
+      groups: [{ key: box.dataset.group }],
+      noneLabel: box.dataset.labelNone,
+      onChoose: (row) => {
+        input.value = "";
+        input.classList.remove("is-invalid");
+        if (chosen().includes(String(row.id))) return;
+        const chip = el("span", "badge text-bg-light border chip");
+        const hidden = el("input");
+        hidden.type = "hidden";
+        hidden.name = box.dataset.name;
+        hidden.value = row.id;
+        chip.appendChild(hidden);
+        chip.appendChild(document.createTextNode(row.label));
+        const remove = el("button", "btn-close btn-close-sm ms-1 chip-remove");
+        remove.type = "button";
+        remove.setAttribute("aria-label", box.dataset.labelRemove);
+        chip.appendChild(remove);
+        chips.appendChild(chip);
+      },
     });
   });
 

@@ -1,0 +1,291 @@
+"""Logging interactions, follow-up tasks, the 'not contacted' list and the task digest."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm.auth.models import User
+from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
+from crm.core.formatting import BERLIN
+from crm.core.models import utcnow
+from crm.extensions import db
+from crm.interactions.models import (
+    INTERACTION_KINDS,
+    Interaction,
+    Task,
+    interaction_field,
+    interaction_organisation,
+    interaction_person,
+)
+from crm.projects.models import Project
+
+
+class InteractionError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _records(model, ids) -> list:
+    ids = sorted({int(i) for i in ids or [] if str(i).isdigit()})
+    if not ids:
+        return []
+    found = list(db.session.scalars(select(model).where(model.id.in_(ids))))
+    if len(found) != len(ids):
+        raise InteractionError(_("A chosen contact does not exist (any more)."))
+    return found
+
+
+def save_interaction(interaction: Interaction | None, data: dict, user: User | None) -> Interaction:
+    """Create or update an interaction; refuses one without any person or organisation."""
+    persons = _records(Person, data.get("person_ids"))
+    organisations = _records(Organisation, data.get("organisation_ids"))
+    if not persons and not organisations:
+        raise InteractionError(_("Please add at least one person or organisation."), field="person_ids")
+    project = db.session.get(Project, data["project_id"]) if data.get("project_id") else None
+    if interaction is None:
+        interaction = Interaction(created_by=user)
+        db.session.add(interaction)
+    interaction.occurred_at = data.get("occurred_at") or utcnow()
+    interaction.kind = data.get("kind") or "talk"
+    interaction.subject = data["subject"]
+    interaction.results = data.get("results") or ""
+    interaction.project = project
+    interaction.persons = persons
+    interaction.organisations = organisations
+    interaction.fields_of_action = _records(FieldOfAction, data.get("fields_of_action"))
+    db.session.flush()
+    return interaction
+
+
+def save_task(task: Task | None, data: dict, user: User | None, interaction: Interaction | None = None) -> Task:
+    if task is None:
+        task = Task(created_by=user, interaction=interaction)
+        db.session.add(task)
+        if interaction is not None:
+            task.person = interaction.persons[0] if interaction.persons else None
+            task.organisation = interaction.organisations[0] if interaction.organisations else None
+            task.project = interaction.project
+    task.title = data["title"]
+    task.notes = data.get("notes") or ""
+    task.due_on = data.get("due_on")
+    assignee_id = data.get("assignee_id")
+    task.assignee = db.session.get(User, assignee_id) if assignee_id else user
+    for key, model in (("person_id", Person), ("organisation_id", Organisation), ("project_id", Project)):
+        if data.get(key):
+            setattr(task, key.removesuffix("_id"), db.session.get(model, data[key]))
+    db.session.flush()
+    return task
+
+
+def complete_task(task: Task) -> None:
+    task.status = "done"
+    task.completed_at = utcnow()
+    db.session.flush()
+
+
+def reopen_task(task: Task) -> None:
+    task.status = "open"
+    task.completed_at = None
+    db.session.flush()
+
+
+def assignable_users() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.active.is_(True), User.role != "viewer").order_by(User.full_name, User.username)))
+
+
+def open_projects() -> list[Project]:
+    return list(db.session.scalars(
+        select(Project).where(Project.archived_at.is_(None), Project.status.not_in(("done", "dropped"))).order_by(Project.title)
+    ))
+
+
+# ------------------------------------------------------------------ queries
+
+
+def tasks_for(user: User, status: str = "open", everyone: bool = False) -> list[Task]:
+    stmt = select(Task).options(
+        selectinload(Task.person), selectinload(Task.organisation), selectinload(Task.project), selectinload(Task.assignee)
+    )
+    if not everyone:
+        stmt = stmt.where(Task.assignee_id == user.id)
+    if status in ("open", "done"):
+        stmt = stmt.where(Task.status == status)
+    if status == "done":
+        stmt = stmt.order_by(Task.completed_at.desc()).limit(200)
+    else:
+        # Overdue and due first; tasks without a date last.
+        stmt = stmt.order_by(Task.due_on.is_(None), Task.due_on, Task.id)
+    return list(db.session.scalars(stmt))
+
+
+def recent_interactions(limit: int = 10) -> list[Interaction]:
+    return list(db.session.scalars(
+        select(Interaction)
+        .options(selectinload(Interaction.persons), selectinload(Interaction.organisations))
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    ))
+
+
+@dataclass
+class NotContacted:
+    person: Person
+    affiliation: Affiliation
+    last_contact: datetime | None
+
+
+def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15) -> list[NotContacted]:
+    """Key contacts (mayors, chairs ...: functions marked as key) without an interaction for `months` months."""
+    cutoff = utcnow() - timedelta(days=round(months * 30.44))
+    today = date.today()
+    last_contact = (
+        select(interaction_person.c.person_id, func.max(Interaction.occurred_at).label("last"))
+        .join(Interaction, Interaction.id == interaction_person.c.interaction_id)
+        .group_by(interaction_person.c.person_id)
+        .subquery()
+    )
+    stmt = (
+        select(Affiliation, last_contact.c.last)
+        .join(Person, Person.id == Affiliation.person_id)
+        .join(FunctionTitle, FunctionTitle.id == Affiliation.function_id)
+        .outerjoin(last_contact, last_contact.c.person_id == Person.id)
+        .where(
+            FunctionTitle.is_key_function.is_(True),
+            Person.archived_at.is_(None),
+            Person.contact_objection.is_(False),
+            or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today),
+            or_(last_contact.c.last.is_(None), last_contact.c.last < cutoff),
+        )
+        .order_by(last_contact.c.last.is_not(None), last_contact.c.last, Person.sort_name)
+        .options(selectinload(Affiliation.person), selectinload(Affiliation.organisation), selectinload(Affiliation.function))
+    )
+    if field_id:
+        stmt = stmt.where(exists().where(person_field.c.person_id == Person.id, person_field.c.field_of_action_id == field_id))
+    seen, out = set(), []
+    for affiliation, last in db.session.execute(stmt):
+        if affiliation.person_id in seen:
+            continue
+        seen.add(affiliation.person_id)
+        out.append(NotContacted(affiliation.person, affiliation, last))
+        if len(out) >= limit:
+            break
+    return out
+
+
+@dataclass
+class InteractionFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    kind: str = ""
+    field: int | None = None
+    person: int | None = None
+    organisation: int | None = None
+    project: int | None = None
+    text: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "InteractionFilters":
+        def as_int(key):
+            value = args.get(key, "")
+            return int(value) if value.isdigit() else None
+
+        def as_date(key):
+            try:
+                return date.fromisoformat(args.get(key, ""))
+            except ValueError:
+                return None
+
+        kind = args.get("kind", "")
+        return cls(
+            date_from=as_date("from"), date_to=as_date("to"), kind=kind if kind in INTERACTION_KINDS else "",
+            field=as_int("field"), person=as_int("person"), organisation=as_int("organisation"),
+            project=as_int("project"), text=args.get("text", "").strip()[:200],
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.date_from, self.date_to, self.kind, self.field, self.person, self.organisation, self.project,
+                    self.text))
+
+
+def _berlin_day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=BERLIN)
+
+
+def interaction_query(f: InteractionFilters) -> Select:
+    stmt = select(Interaction).options(
+        selectinload(Interaction.persons), selectinload(Interaction.organisations),
+        selectinload(Interaction.fields_of_action), selectinload(Interaction.project),
+        selectinload(Interaction.created_by),
+    )
+    if f.date_from:
+        stmt = stmt.where(Interaction.occurred_at >= _berlin_day_start(f.date_from))
+    if f.date_to:
+        stmt = stmt.where(Interaction.occurred_at < _berlin_day_start(f.date_to + timedelta(days=1)))
+    if f.kind:
+        stmt = stmt.where(Interaction.kind == f.kind)
+    if f.field:
+        stmt = stmt.where(exists().where(interaction_field.c.interaction_id == Interaction.id,
+                                         interaction_field.c.field_of_action_id == f.field))
+    if f.person:
+        stmt = stmt.where(exists().where(interaction_person.c.interaction_id == Interaction.id,
+                                         interaction_person.c.person_id == f.person))
+    if f.organisation:
+        stmt = stmt.where(exists().where(interaction_organisation.c.interaction_id == Interaction.id,
+                                         interaction_organisation.c.organisation_id == f.organisation))
+    if f.project:
+        stmt = stmt.where(Interaction.project_id == f.project)
+    for word in f.text.split():
+        pattern = f"%{word.lower()}%"
+        stmt = stmt.where(or_(func.lower(Interaction.subject).like(pattern), func.lower(Interaction.results).like(pattern)))
+    return stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+
+
+def interactions_of(kind: str, record_id: int, limit: int = 50) -> list[Interaction]:
+    column = {"person": interaction_person.c.person_id, "organisation": interaction_organisation.c.organisation_id}
+    stmt = select(Interaction).options(selectinload(Interaction.persons), selectinload(Interaction.organisations))
+    if kind == "project":
+        stmt = stmt.where(Interaction.project_id == record_id)
+    else:
+        link = interaction_person if kind == "person" else interaction_organisation
+        stmt = stmt.where(exists().where(link.c.interaction_id == Interaction.id, column[kind] == record_id))
+    return list(db.session.scalars(stmt.order_by(Interaction.occurred_at.desc()).limit(limit)))
+
+
+def tasks_of(kind: str, record_id: int) -> list[Task]:
+    column = {"person": Task.person_id, "organisation": Task.organisation_id, "project": Task.project_id}[kind]
+    return list(db.session.scalars(select(Task).where(column == record_id).order_by(Task.due_on)))
+
+
+# ------------------------------------------------------------------ digest
+
+
+def send_task_digests(today: date | None = None) -> int:
+    """One e-mail per user who asked for it and has tasks due today or overdue. Returns mails sent."""
+    from flask_mailman import EmailMessage
+
+    today = today or date.today()
+    users = db.session.scalars(
+        select(User).where(User.task_digest.is_(True), User.active.is_(True), User.email != "")
+    ).all()
+    sent = 0
+    for user in users:
+        tasks = db.session.scalars(
+            select(Task)
+            .where(Task.assignee_id == user.id, Task.status == "open", Task.due_on <= today)
+            .order_by(Task.due_on, Task.id)
+        ).all()
+        if not tasks:
+            continue
+        with force_locale(user.locale or "de"):
+            subject = _("RegioNetz: %(count)d tasks due", count=len(tasks))
+            body = render_template("interactions/digest.txt", user=user, tasks=tasks, today=today)
+        EmailMessage(subject=subject, body=body, to=[user.email]).send()
+        sent += 1
+    return sent

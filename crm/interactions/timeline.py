@@ -1,0 +1,44 @@
+"""Interactions and tasks on the timelines of persons, organisations and projects."""
+from flask import url_for
+from flask_babel import gettext as _
+
+from crm.core.timeline import TimelineEntry, timeline_source
+from crm.interactions.services import interactions_of, tasks_of
+
+
+def _interaction_entries(kind: str, record_id: int) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            i.occurred_at, "interaction", i.kind_label, i.subject, detail=i.results,
+            url=url_for("interactions.interaction_detail", interaction_id=i.id),
+        )
+        for i in interactions_of(kind, record_id)
+    ]
+
+
+def _task_entries(kind: str, record_id: int) -> list[TimelineEntry]:
+    entries = []
+    for t in tasks_of(kind, record_id):
+        url = url_for("interactions.task_edit", task_id=t.id)
+        if t.is_open:
+            label = _("Task overdue") if t.is_overdue else _("Task open")
+            when = t.due_on or t.created_at
+            entries.append(TimelineEntry(when, "task", label, t.title, detail=t.notes, url=url, open=True))
+        else:
+            entries.append(TimelineEntry(t.completed_at or t.updated_at, "task", _("Task done"), t.title, url=url))
+    return entries
+
+
+@timeline_source("person")
+def person_interactions_and_tasks(person):
+    return _interaction_entries("person", person.id) + _task_entries("person", person.id)
+
+
+@timeline_source("organisation")
+def organisation_interactions_and_tasks(org):
+    return _interaction_entries("organisation", org.id) + _task_entries("organisation", org.id)
+
+
+@timeline_source("project")
+def project_interactions_and_tasks(project):
+    return _interaction_entries("project", project.id) + _task_entries("project", project.id)
