@@ -116,7 +116,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from crm.core import formatting, labels, registry
-    from crm.core.permissions import role_at_least
+    from crm.core.permissions import ROLES, role_at_least
 
     app.jinja_env.filters["localdatetime"] = formatting.local_datetime
     app.jinja_env.filters["localdate"] = formatting.local_date
@@ -137,6 +137,7 @@ def _register_template_helpers(app: Flask) -> None:
     def inject_helpers():
         return {
             "can": lambda role: role_at_least(current_user, role),
+            "allowed_roles": lambda: [r for r in ROLES if role_at_least(current_user, r)],
             "languages": app.config["LANGUAGES"],
             "current_language": (session.get("lang") if has_request_context() else None)
             or getattr(current_user, "locale", None) or "de",

@@ -42,7 +42,12 @@ def seed_demo_command(persons, organisations, seed, if_empty):
     if if_empty and db.session.scalar(select(func.count()).select_from(Person)):
         click.echo("Contacts exist already; demo region not loaded.")
         return
+    from crm.network.demo import generate_bodies
+    from crm.projects.demo import generate_projects
+
     counts = generate_region(persons=persons, organisations=organisations, seed=seed)
+    generate_bodies(seed=seed)
+    generate_projects(seed=seed)
     db.session.commit()
     click.echo(f"Demo region loaded: {counts['organisations']} organisations, {counts['persons']} persons, "
                f"{counts['affiliations']} functions.")

@@ -14,7 +14,7 @@ from crm.core.urls import is_safe_redirect
 from crm.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
-nav_item("auth.user_list", _l("Users"), order=90, min_role="admin", prefix="auth.user")
+nav_item("auth.user_list", _l("Users"), order=90, min_role="admin", prefix="auth.user", menu="more")
 
 
 def _login_limit() -> str:

@@ -7,7 +7,7 @@ import random
 from datetime import date, timedelta
 
 from faker import Faker
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 
 from crm.contacts.models import (
     Affiliation,
@@ -25,7 +25,15 @@ from crm.contacts.models import (
     person_tag,
     person_target_group,
 )
-from crm.contacts.search import reindex_organisations, reindex_persons
+from crm.contacts.search import (
+    ORGANISATION,
+    ORGANISATION_ARCHIVED,
+    PERSON,
+    PERSON_ARCHIVED,
+    SearchToken,
+    reindex_organisations,
+    reindex_persons,
+)
 from crm.core.formatting import normalise_phone
 from crm.core.models import utcnow
 from crm.core.text import fold
@@ -258,7 +266,10 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
                       parent=vg if name in VG_MEMBERS else district, postcode=postcode, city=name,
                       street=rng.choice(("Rathausplatz 1", "Hauptstraße 10", "Marktplatz 2", "Kirchstraße 4")))
         municipality_ids.append((oid, name, postcode))
-    fixed = [(org_row(n, k, s, short), k) for n, short, k, s in FIXED_ORGS]
+    fixed = []
+    for name, short, kind, sector in FIXED_ORGS:
+        _m, city, postcode = rng.choice(municipality_ids)
+        fixed.append((org_row(name, kind, sector, short, postcode=postcode, city=city), kind))
 
     # Office holders: mayors, the district administrator, heads of authorities.
     domains = {o["id"]: o["email"].split("@")[1] for o in orgs}
@@ -324,8 +335,14 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
     if conn.dialect.name == "postgresql":
         for table in ("organisation", "person", "affiliation"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-    reindex_organisations(conn, [o["id"] for o in orgs])
-    reindex_persons(conn, [p["id"] for p in people])
+    # The new ids lie above every existing one; clear leftovers of deleted rows in one statement,
+    # then index without per-chunk deletes.
+    tokens = SearchToken.__table__
+    for kinds, ids in (((ORGANISATION, ORGANISATION_ARCHIVED), orgs), ((PERSON, PERSON_ARCHIVED), people)):
+        if ids:
+            conn.execute(delete(tokens).where(tokens.c.kind.in_(kinds), tokens.c.entity_id >= ids[0]["id"]))
+    reindex_organisations(conn, [o["id"] for o in orgs], fresh=True)
+    reindex_persons(conn, [p["id"] for p in people], fresh=True)
     return {"organisations": len(orgs), "persons": len(people), "affiliations": len(affs)}
 
 

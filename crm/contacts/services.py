@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import (
@@ -329,7 +329,9 @@ def person_list_query(f: ContactFilters) -> Select:
         (f.topic, person_expertise, "expertise_topic_id"),
     ):
         if value:
-            stmt = stmt.where(exists().where(table.c.person_id == Person.id, table.c[column] == value))
+            # IN, not a correlated EXISTS: SQLite then reads the matching ids from the index once,
+            # instead of probing for every person when counting the result (PostgreSQL plans both alike).
+            stmt = stmt.where(Person.id.in_(select(table.c.person_id).where(table.c[column] == value)))
     order = {
         "name": (Person.sort_name, Person.id),
         "city": (Person.city, Person.sort_name, Person.id),
@@ -364,7 +366,7 @@ def organisation_list_query(f: ContactFilters) -> Select:
         (f.target_group, organisation_target_group, "target_group_id"),
     ):
         if value:
-            stmt = stmt.where(exists().where(table.c.organisation_id == Organisation.id, table.c[column] == value))
+            stmt = stmt.where(Organisation.id.in_(select(table.c.organisation_id).where(table.c[column] == value)))
     if f.topic:  # organisations with an expert on this topic
         stmt = stmt.where(
             Organisation.id.in_(

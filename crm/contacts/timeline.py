@@ -21,7 +21,7 @@ def _change_entries(rows) -> list[TimelineEntry]:
     entries = []
     for row in rows:
         if row.action == "update":
-            fields = ", ".join(field_label(k) for k in row.changes)
+            fields = ", ".join(field_label(k, row.entity_type) for k in row.changes)
             title = _("%(what)s changed: %(fields)s", what=entity_label(row.entity_type), fields=fields)
         else:
             title = f"{entity_label(row.entity_type)} {action_label(row.action)}"

@@ -60,8 +60,9 @@ def entity_label(entity: str) -> str:
     return str(ENTITIES.get(entity, entity))
 
 
-def field_label(key: str) -> str:
-    return str(FIELDS.get(key, key))
+def field_label(key: str, entity: str = "") -> str:
+    """Label of a field; "<entity>.<field>" entries win over plain "<field>" ones."""
+    return str(FIELDS.get(f"{entity}.{key}") or FIELDS.get(key, key))
 
 
 def record_url(entity: str, entity_id: int) -> str | None:
@@ -74,16 +75,19 @@ def role_label(role: str) -> str:
 
 
 # Field -> {stored value: label}, for values stored as keys ("civil_society", "male").
-VALUE_LABELS: dict[str, dict] = {"role": ROLE_LABELS}
+# Keys are "<table>.<field>" (or a plain "<field>" for every table).
+VALUE_LABELS: dict[str, dict] = {"user.role": ROLE_LABELS}
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(\+00:00)?)?$")
 
 
-def audit_value(value, key: str = "") -> str:
+def audit_value(value, key: str = "", entity: str = "") -> str:
     from flask_babel import gettext as _
 
-    if key in VALUE_LABELS and isinstance(value, str) and value in VALUE_LABELS[key]:
-        return str(VALUE_LABELS[key][value])
+    for mapping_key in (f"{entity}.{key}", key):
+        mapping = VALUE_LABELS.get(mapping_key)
+        if mapping and isinstance(value, str) and value in mapping:
+            return str(mapping[value])
     if isinstance(value, str) and (match := _ISO_DATE.match(value)):
         if match.group(4):
             from datetime import datetime

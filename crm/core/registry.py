@@ -22,15 +22,16 @@ class NavItem:
     label: object = field(compare=False)  # lazy string
     min_role: str = field(default="viewer", compare=False)
     prefix: str = field(default="", compare=False)  # endpoints starting with this mark the item active
+    menu: str = field(default="", compare=False)  # "" = in the bar, "more" = in the "More" dropdown
 
 
 NAV_ITEMS: list[NavItem] = []
 
 
-def nav_item(endpoint: str, label, order: int = 50, min_role: str = "viewer", prefix: str = "") -> None:
+def nav_item(endpoint: str, label, order: int = 50, min_role: str = "viewer", prefix: str = "", menu: str = "") -> None:
     if any(item.endpoint == endpoint for item in NAV_ITEMS):
         return
-    NAV_ITEMS.append(NavItem(order, endpoint, label, min_role, prefix or endpoint.rsplit(".", 1)[0] + "."))
+    NAV_ITEMS.append(NavItem(order, endpoint, label, min_role, prefix or endpoint.rsplit(".", 1)[0] + ".", menu))
     NAV_ITEMS.sort()
 
 

@@ -2,7 +2,7 @@ from datetime import date, datetime, timezone
 
 import click
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,11 +29,11 @@ nav_item("interactions.task_list", _l("Tasks"), order=26, prefix="interactions.t
 
 ENTITIES.update({"interaction": _l("Interaction"), "task": _l("Task")})
 FIELDS.update({"occurred_at": _l("When"), "subject": _l("Subject"), "results": _l("Results"), "persons": _l("Persons"),
-               "organisations": _l("Organisations"), "project_id": _l("Project"), "title": _l("Task"),
-               "due_on": _l("Due on"), "status": _l("Status"), "assignee_id": _l("Assigned to"),
+               "organisations": _l("Organisations"), "project_id": _l("Project"), "task.title": _l("Task"),
+               "due_on": _l("Due on"), "task.status": _l("Status"), "assignee_id": _l("Assigned to"),
                "completed_at": _l("Completed"), "interaction_id": _l("Interaction"), "created_by_id": _l("Created by"),
                "task_digest": _l("Daily task e-mail")})
-VALUE_LABELS.update({"kind": {**VALUE_LABELS.get("kind", {}), **INTERACTION_KINDS}, "status": TASK_STATUSES})
+VALUE_LABELS.update({"interaction.kind": INTERACTION_KINDS, "task.status": TASK_STATUSES})
 RECORD_URLS.update({"interaction": lambda i: url_for("interactions.interaction_detail", interaction_id=i)})
 
 
@@ -174,7 +174,9 @@ def _export_interactions(filters, fmt: str):
 
     stamp = date.today().isoformat()
     if fmt == "csv":
-        response = Response(tabular.csv_response_rows(header, rows()), mimetype="text/csv; charset=utf-8")
+        # The rows are read while the response streams: keep the app and request context for it.
+        response = Response(stream_with_context(tabular.csv_response_rows(header, rows())),
+                            mimetype="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="interaktionen-{stamp}.csv"'
         return response
     data = tabular.xlsx_bytes(header, rows(), sheet_title=_("Interactions"))

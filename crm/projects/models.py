@@ -3,12 +3,13 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.core.audit import Audited
 from crm.core.models import ArchivableMixin, TimestampMixin
+from crm.core.text import fold
 from crm.extensions import db
 
 PROJECT_STATUSES = {
@@ -44,6 +45,15 @@ project_field = Table(
 
 class Project(Audited, TimestampMixin, ArchivableMixin, db.Model):
     __tablename__ = "project"
+    __audit_exclude__ = frozenset({"created_at", "updated_at", "search_text", "sort_title"})
+    __table_args__ = (
+        CheckConstraint(
+            "(total_cost IS NULL OR total_cost >= 0) AND (eligible_cost IS NULL OR eligible_cost >= 0)"
+            " AND (funding_amount IS NULL OR funding_amount >= 0)",
+            name="money_not_negative",
+        ),
+        CheckConstraint("funding_rate IS NULL OR (funding_rate >= 0 AND funding_rate <= 100)", name="rate_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -64,6 +74,10 @@ class Project(Audited, TimestampMixin, ArchivableMixin, db.Model):
     end_date: Mapped[date | None] = mapped_column(Date)
     selected_on: Mapped[date | None] = mapped_column(Date)
     approved_on: Mapped[date | None] = mapped_column(Date)
+    # Folded title (for sorting the way Germans read: "Kühlzelle" before "Kulturerbe") and folded
+    # title, type and description (for the text filter); both kept up to date on every flush.
+    sort_title: Mapped[str] = mapped_column(String(200), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     sponsor_person: Mapped[Person | None] = relationship(foreign_keys=[sponsor_person_id])
     sponsor_organisation: Mapped[Organisation | None] = relationship(foreign_keys=[sponsor_organisation_id])
@@ -82,11 +96,52 @@ class Project(Audited, TimestampMixin, ArchivableMixin, db.Model):
     def sponsor(self):
         return self.sponsor_organisation or self.sponsor_person
 
+    @property
+    def cooperation_label(self) -> str:
+        return str(COOPERATION.get(self.cooperation, self.cooperation))
+
+    def update_search_text(self) -> None:
+        self.sort_title = fold(self.title)[:200]
+        self.search_text = fold(" ".join(p for p in (self.title, self.project_type, self.description) if p))
+
     def __str__(self) -> str:
         return self.title
 
     def audit_label(self) -> str:
         return self.title
+
+
+@event.listens_for(Project, "before_insert")
+@event.listens_for(Project, "before_update")
+def _refresh_search_text(mapper, connection, project: Project) -> None:
+    project.update_search_text()
+
+
+class FundingDefault(Audited, db.Model):
+    """Default funding rate (and optional cap) for a programme and project type, set by the managers.
+
+    An empty project type is the programme's general default, used when no row names the type.
+    """
+
+    __tablename__ = "funding_default"
+    __table_args__ = (
+        UniqueConstraint("programme", "project_type"),
+        CheckConstraint("rate >= 0 AND rate <= 100", name="rate_range"),
+        CheckConstraint("max_amount IS NULL OR max_amount >= 0", name="max_amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme: Mapped[str] = mapped_column(String(30))
+    project_type: Mapped[str] = mapped_column(String(60), default="")
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))  # percent
+    max_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # cap on the funding per project
+
+    @property
+    def programme_label(self) -> str:
+        return str(PROGRAMMES.get(self.programme, self.programme))
+
+    def audit_label(self) -> str:
+        return f"{self.programme_label} · {self.project_type or '*'}"
 
 
 class ProjectContact(Audited, db.Model):

@@ -1,0 +1,246 @@
+"""Benchmarks of import, duplicate scan and vCard export (issue 5).
+
+    .venv/bin/python bench/imports_bench.py --scale 100000 [--database-url URL] [--json out.json]
+
+The harness (bench/run.py) may call the three functions with an app whose database already
+holds `scale` persons from crm.contacts.demo.generate_region; standalone, __main__ builds such a
+database on SQLite (a temporary file) or on the database given.
+
+| figure | what | target |
+| --- | --- | --- |
+| `import_100k_s` | a `scale`-row CSV (German Excel: Windows-1252, ";"; 2 % of the rows are persons that exist already) through upload, column assignment, validation, duplicate check against every person, and commit | <= 60 s |
+| `dedupe_100k_s` | `scan_duplicates("person")` over all persons, with storing the pairs | <= 30 s |
+| `vcard_export_100k_s` | streaming every person as vCard 3.0 (the `/export/personen.vcf` generator), in a fresh process | <= 200 s |
+| `vcard_export_peak_rss_mb` | peak resident memory of that process | <= 200 MB |
+
+The import is undone afterwards (not timed, reported as `import_undo_s`), so the database holds
+`scale` persons again for the next benchmark.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TARGETS = {
+    "import_100k_s": 60.0,
+    "dedupe_100k_s": 30.0,
+    "vcard_export_100k_s": 200.0,
+    "vcard_export_peak_rss_mb": 200.0,
+}
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+# A regional list has regional numbers: the area codes around Aschaffenburg and Miltenberg.
+AREA_CODES = ["6021", "6022", "6023", "6024", "6026", "6027", "6028", "6029", "6020", "6092", "6093", "6094",
+              "9371", "9372", "9373", "9374", "9375", "9376", "9377", "9378"]
+
+
+def make_csv(app, rows: int, seed: int = 7) -> bytes:
+    """A German Excel CSV of `rows` persons; every 50th row is a person that exists already."""
+    from faker import Faker
+    from sqlalchemy import select
+
+    from crm.contacts.models import Affiliation, Organisation, Person
+    from crm.extensions import db
+
+    rng = random.Random(seed)
+    fake = Faker("de_DE")
+    fake.seed_instance(seed)
+    with app.app_context():
+        existing = db.session.execute(
+            select(Person.first_name, Person.last_name, Person.email, Organisation.name, Affiliation.email)
+            .outerjoin(Affiliation, (Affiliation.person_id == Person.id) & Affiliation.is_primary)
+            .outerjoin(Organisation, Organisation.id == Affiliation.organisation_id)
+            .order_by(Person.id).limit(max(1, rows // 50))
+        ).all()
+        org_names = [n for (n,) in db.session.execute(select(Organisation.name).limit(2000))]
+    fields = ["Tourismus und Naherholung", "Daseinsvorsorge", "Klima und Energie", "Regionale Wirtschaft"]
+    lines = ["Anrede;Titel;Vorname;Nachname;Funktion;Organisation;Straße;Hausnummer;PLZ;Ort;E-Mail;Telefon;Mobil;"
+             "Handlungsfeld;Schlagwort"]
+    for i in range(rows):
+        if existing and i % 50 == 0:
+            first, last, email, org, work_email = existing[(i // 50) % len(existing)]
+            salutation, degree = "", ""
+            email = work_email or email or ""
+            org = org or ""
+        else:
+            female = rng.random() < 0.5
+            first = fake.first_name_female() if female else fake.first_name_male()
+            last = fake.last_name()
+            salutation = "Frau" if female else "Herr"
+            degree = "Dr." if rng.random() < 0.05 else ""
+            email = f"{first[:1].lower()}.{last.lower().replace(' ', '')}{i}@example.org".replace("ä", "ae").replace(
+                "ö", "oe").replace("ü", "ue").replace("ß", "ss")
+            org = rng.choice(org_names) if org_names and rng.random() < 0.6 else (
+                f"{fake.last_name()} {rng.choice(['GmbH', 'e.V.', 'KG'])}" if rng.random() < 0.5 else "")
+        street = fake.street_name()
+        lines.append(";".join([
+            salutation, degree, first, last, rng.choice(["", "Vorsitzende", "Geschäftsführer", "Kassier"]),
+            org.replace(";", ","), street, str(rng.randint(1, 120)), f"{rng.randint(1000, 99999):05d}",
+            fake.city(), email, f"0{rng.choice(AREA_CODES)} {rng.randint(1000, 999999)}",
+            f"017{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}" if rng.random() < 0.4 else "",
+            rng.choice(fields) if rng.random() < 0.3 else "", rng.choice(["Presse", "Ehrenamt", ""]),
+        ]))
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252", errors="replace")
+
+
+def bench_import(app, scale: int) -> dict:
+    from crm.extensions import db
+    from crm.imports import services
+
+    data = make_csv(app, scale)
+    log(f"[import] CSV of {scale} rows, {len(data) // 1024} KB")
+    with app.app_context(), app.test_request_context():
+        app.config["IMPORT_MAX_BYTES"] = max(app.config.get("IMPORT_MAX_BYTES", 0), len(data) + 1)
+        start = time.perf_counter()
+        batch = services.start_import("bench.csv", data)
+        read_s = time.perf_counter() - start
+        services.apply_mapping(batch, services.mapping_for(batch))
+        preview_s = time.perf_counter() - start
+        counts = services.commit_import(batch)
+        db.session.commit()
+        total = time.perf_counter() - start
+        log(f"[import] read {read_s:.1f} s, preview {preview_s:.1f} s, committed {total:.1f} s: {counts}")
+        batch_id = batch.id
+        db.session.remove()
+        start = time.perf_counter()
+        from crm.imports.models import ImportBatch
+
+        services.undo_import(db.session.get(ImportBatch, batch_id))
+        db.session.commit()
+        undo_s = time.perf_counter() - start
+        db.session.remove()
+    return {
+        "import_100k_s": round(total, 2),
+        "import_preview_s": round(preview_s, 2),
+        "import_created": counts.get("created", 0),
+        "import_updated": counts.get("updated", 0),
+        "import_undo_s": round(undo_s, 2),
+    }
+
+
+def bench_dedupe(app, scale: int) -> dict:
+    from crm.extensions import db
+    from crm.imports.duplicates import scan_duplicates
+
+    with app.app_context():
+        start = time.perf_counter()
+        pairs = scan_duplicates("person")
+        db.session.commit()
+        seconds = time.perf_counter() - start
+        db.session.remove()
+    log(f"[dedupe] {pairs} pairs in {seconds:.1f} s")
+    return {"dedupe_100k_s": round(seconds, 2), "dedupe_pairs": pairs}
+
+
+def _export_in_this_process(database_url: str) -> dict:
+    from crm import create_app
+    from crm.contacts.services import ContactFilters
+    from crm.imports import exports
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        start = time.perf_counter()
+        session = exports.export_session()
+        size = cards = 0
+        for chunk in exports.closing(session, exports.vcard_bytes_stream(
+                exports.persons_query(ContactFilters(archived="all")), session)):
+            size += len(chunk)
+            cards += chunk.count(b"BEGIN:VCARD")
+        seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "cards": cards, "bytes": size}
+
+
+def bench_vcard_export(app, scale: int) -> dict:
+    """Streams every person as vCard in a fresh process, so its peak memory is the export's own."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if hasattr(url, "render_as_string"):
+        url = url.render_as_string(hide_password=False)
+    completed = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--vcard-child", str(url)],
+        capture_output=True, text=True, cwd=str(ROOT), check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"vCard export failed:\n{completed.stderr[-3000:]}")
+    child = json.loads(completed.stdout.strip().splitlines()[-1])
+    log(f"[vcard] {child['cards']} cards, {child['bytes'] // 1024 // 1024} MB in {child['seconds']:.1f} s, "
+        f"peak RSS {child['peak_rss_mb']:.0f} MB")
+    return {
+        "vcard_export_100k_s": round(child["seconds"], 2),
+        "vcard_export_peak_rss_mb": round(child["peak_rss_mb"], 1),
+        "vcard_export_cards": child["cards"],
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=100000)
+    parser.add_argument("--database-url", default="", help="Default: a new SQLite file in a temporary directory.")
+    parser.add_argument("--json", default="", help="Write the figures to this file.")
+    parser.add_argument("--only", choices=["import", "dedupe", "vcard"], action="append")
+    parser.add_argument("--vcard-child", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.vcard_child:
+        print(json.dumps(_export_in_this_process(args.vcard_child)))
+        return 0
+
+    from flask_migrate import upgrade
+
+    from crm import create_app
+    from crm.contacts import demo
+    from crm.extensions import db
+
+    tmp = None
+    url = args.database_url
+    if not url:
+        tmp = tempfile.mkdtemp(prefix="regionetz-imports-bench-")
+        url = f"sqlite:///{tmp}/bench.sqlite"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade(revision="heads")
+        log(f"seeding {args.scale} persons into {url}")
+        start = time.perf_counter()
+        demo.generate_region(persons=args.scale, organisations=args.scale // 10, seed=1)
+        db.session.commit()
+        log(f"  seeded in {time.perf_counter() - start:.1f} s")
+        db.session.remove()
+    figures: dict = {"scale": args.scale, "backend": url.split(":", 1)[0]}
+    wanted = set(args.only or ["import", "dedupe", "vcard"])
+    if "dedupe" in wanted:
+        figures.update(bench_dedupe(app, args.scale))
+    if "vcard" in wanted:
+        figures.update(bench_vcard_export(app, args.scale))
+    if "import" in wanted:
+        figures.update(bench_import(app, args.scale))
+    for name, target in TARGETS.items():
+        if name in figures:
+            verdict = "ok" if figures[name] <= target else "MISSED"
+            log(f"  {name:28} {figures[name]:>10}  (target <= {target:g})  {verdict}")
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    if tmp:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

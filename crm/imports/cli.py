@@ -1,0 +1,99 @@
+"""flask crm import / export-vcard / find-duplicates: registered on the crm command group when
+the imports part is loaded (crm/imports/views.py imports this module)."""
+from pathlib import Path
+
+import click
+from flask_babel import gettext as _
+
+from crm.cli import crm_cli
+from crm.extensions import db
+
+
+def _text(msgid: str, params: dict) -> str:
+    return msgid % params if params else msgid
+
+
+@crm_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_name", default="", help="Name of a saved column assignment.")
+@click.option("--dry-run", is_flag=True, help="Check and show what would happen; change nothing.")
+def import_command(file: Path, mapping_name: str, dry_run: bool):
+    """Import persons from a CSV, XLSX or vCard file (with the duplicate check).
+
+    Rows that match an existing contact strongly update it; rows with errors are skipped.
+    """
+    from crm.imports import services
+
+    data = file.read_bytes()
+    try:
+        batch = services.start_import(file.name, data)
+        if batch.status == "mapping":
+            saved = None
+            if mapping_name:
+                saved = services.find_saved_mapping(mapping_name)
+                if saved is None:
+                    raise click.ClickException(f"No saved column assignment named '{mapping_name}'.")
+            mapping = services.mapping_for(batch, saved)
+            services.apply_mapping(batch, mapping)
+    except services.ImportProblem as problem:
+        db.session.rollback()
+        raise click.ClickException(_text(problem.msgid, problem.params)) from None
+    counts = batch.counts
+    click.echo(f"{file.name}: {batch.row_count} rows; create {counts.get('create', 0)}, "
+               f"update {counts.get('update', 0)}, skip {counts.get('skip', 0)}; "
+               f"{counts.get('errors', 0)} with errors, {counts.get('duplicates', 0)} possible duplicates.")
+    for position, line, message in batch.problems or []:
+        click.echo(f"  card {position} (line {line}) not readable: {message}")
+    from sqlalchemy import select
+
+    from crm.imports.models import ImportRow
+
+    shown = 0
+    for row in db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id)
+                                  .order_by(ImportRow.position)):
+        if row.errors and shown < 20:
+            click.echo(f"  row {row.position}: " + "; ".join(_text(m, p) for _f, m, p in row.errors))
+            shown += 1
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing has been changed.")
+        return
+    try:
+        result = services.commit_import(batch)
+    except services.ImportProblem as problem:
+        db.session.rollback()
+        raise click.ClickException(_text(problem.msgid, problem.params)) from None
+    db.session.commit()
+    click.echo(f"Imported (import #{batch.id}): {result['created']} created, {result['updated']} updated, "
+               f"{result['skipped']} skipped. Undo in the web interface under Import > Import log.")
+
+
+@crm_cli.command("export-vcard")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--archived", is_flag=True, help="Include archived persons.")
+def export_vcard_command(out: Path, archived: bool):
+    """Write every person as vCard 3.0 to OUT (a .vcf file, or a .zip with one card per person)."""
+    from crm.contacts.services import ContactFilters
+    from crm.imports import exports
+
+    stmt = exports.persons_query(ContactFilters(archived="all" if archived else "active"))
+    session = exports.export_session()
+    make = exports.vcard_zip_stream if out.suffix.lower() == ".zip" else exports.vcard_bytes_stream
+    stream = exports.closing(session, make(stmt, session))
+    size = 0
+    with out.open("wb") as handle:
+        for chunk in stream:
+            handle.write(chunk)
+            size += len(chunk)
+    click.echo(f"Written {out} ({size // 1024} KB).")
+
+
+@crm_cli.command("find-duplicates")
+@click.option("--kind", type=click.Choice(["person", "organisation"]), default="person", show_default=True)
+def find_duplicates_command(kind: str):
+    """Search for possible duplicates (the list under Duplicates in the web interface)."""
+    from crm.imports.duplicates import scan_duplicates
+
+    count = scan_duplicates(kind)
+    db.session.commit()
+    click.echo(f"{count} possible duplicates found.")

@@ -1,0 +1,896 @@
+"""Import of CSV, XLSX and vCard files: upload -> column assignment -> preview with
+validation, duplicate matches and a choice per row -> one all-or-nothing commit -> log and undo.
+
+Nothing in the contact database changes before the commit; the upload and the preview only
+write the import's own bookkeeping (import_batch, import_row). Services flush; views commit.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import Text, cast, delete, func, insert, select, update
+
+from crm.contacts.models import (
+    Affiliation,
+    FieldOfAction,
+    FunctionTitle,
+    Organisation,
+    Person,
+    Tag,
+    TargetGroup,
+    organisation_tag,
+    person_field,
+    person_tag,
+    person_target_group,
+)
+from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, SearchToken
+from crm.contacts.search import reindex_organisations, reindex_persons
+from crm.core.audit import AuditLog, _actor
+from crm.core.models import utcnow
+from crm.extensions import db
+from crm.imports.fields import (
+    N_,
+    record_from_row,
+    record_from_vcard,
+    record_is_organisation,
+    record_label,
+    suggest_mapping,
+    validate_record,
+)
+from crm.imports.models import ContactDetail, ImportBatch, ImportRow, SavedMapping
+from crm.interop.dedupe import (
+    DuplicateIndex,
+    OrganisationRecord,
+    PersonRecord,
+    address_key,
+    fold,
+    organisation_name_key,
+)
+from crm.interop.tabular import TableError, read_table
+from crm.interop.vcard import VCardFileError, parse_vcards
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+UPDATE_THRESHOLD = 90  # a match this strong is proposed as "update" in the preview
+CHUNK = 5000
+
+
+class ImportProblem(ValueError):
+    """Something the user has to fix; msgid + params are translated where shown."""
+
+    def __init__(self, msgid: str, field: str | None = None, **params):
+        super().__init__(msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        self.field = field
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+# ----------------------------------------------------------------------------- upload
+
+
+def looks_like_vcard(filename: str, data: bytes) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \r\n\t").upper()
+    return filename.lower().endswith((".vcf", ".vcard")) or head.startswith(b"BEGIN:VCARD")
+
+
+def start_import(filename: str, data: bytes) -> ImportBatch:
+    """Read an uploaded file into a new import batch (rows as read, nothing mapped yet).
+
+    vCards need no column assignment and go straight to the preview.
+    """
+    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    if len(data) > max_upload_bytes():
+        raise ImportProblem(N_("The file is larger than %(limit)s MB."), "file",
+                            limit=round(max_upload_bytes() / 1024 / 1024, 1))
+    if not data or not data.strip():
+        raise ImportProblem(N_("The file is empty."), "file")
+    user_id, user_name = _actor()
+    batch = ImportBatch(filename=filename, created_by_id=user_id, created_by_name=user_name)
+    if looks_like_vcard(filename, data):
+        try:
+            parsed = parse_vcards(data)
+        except VCardFileError:
+            raise ImportProblem(N_("This file contains no vCard."), "file") from None
+        if not parsed.contacts:
+            raise ImportProblem(N_("No card in this file could be read."), "file")
+        batch.source = "vcard"
+        batch.problems = [[e.position, e.line, e.message] for e in parsed.errors]
+        batch.row_count = len(parsed.contacts)
+        db.session.add(batch)
+        db.session.flush()
+        records = []
+        for contact in parsed.contacts:
+            record = record_from_vcard(contact)
+            records.append((contact.position, _vcard_summary(contact), record))
+        _stage(batch, records, lenient=True)
+        return batch
+    try:
+        table = read_table(data, filename)
+    except TableError as exc:
+        raise ImportProblem(exc.msgid, "file", **exc.params) from None
+    batch.source = table.kind
+    batch.encoding = table.encoding
+    batch.delimiter = table.delimiter
+    batch.header = table.header
+    batch.row_count = len(table.rows)
+    batch.status = "mapping"
+    db.session.add(batch)
+    db.session.flush()
+    conn = db.session.connection()
+    rows = [{"batch_id": batch.id, "position": i, "raw": row, "data": {}, "kind": "person", "errors": [],
+             "warnings": [], "matches": [], "action": "skip", "target_id": None, "result": {}}
+            for i, row in enumerate(table.rows, start=1)]
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(ImportRow.__table__), rows[start : start + CHUNK])
+    return batch
+
+
+def _vcard_summary(contact) -> list[str]:
+    """What the card said, in short, for the preview's "in the file" column."""
+    name = contact.formatted_name or " ".join(p for p in (contact.given, contact.family) if p)
+    org = ", ".join(o for o, _ in contact.organisations)
+    lines = [x for x in (name, org, ", ".join(contact.titles)) if x]
+    lines += [e.value for e in contact.emails] + [p.value for p in contact.phones]
+    lines += [a.one_line() for a in contact.addresses]
+    return lines
+
+
+# ----------------------------------------------------------------------------- mapping
+
+
+def mapping_for(batch: ImportBatch, saved: SavedMapping | None = None) -> dict[int, str]:
+    """The batch's current assignment, or one from a saved mapping, or the suggestion."""
+    if saved is not None:
+        by_header = {h: t for h, t in saved.columns.items()}
+        return {i: by_header[h] for i, h in enumerate(batch.header) if by_header.get(h)}
+    if batch.mapping:
+        return {int(k): v for k, v in batch.mapping.items() if v}
+    return suggest_mapping(batch.header)
+
+
+def save_mapping(name: str, batch: ImportBatch, mapping: dict[int, str]) -> SavedMapping:
+    name = " ".join((name or "").split())[:120]
+    if not name:
+        raise ImportProblem(N_("Please enter a name for the mapping."), "mapping_name")
+    columns = {batch.header[i]: target for i, target in mapping.items() if target and i < len(batch.header)}
+    saved = db.session.scalar(select(SavedMapping).where(SavedMapping.name == name))
+    _, user_name = _actor()
+    if saved is None:
+        saved = SavedMapping(name=name, created_by_name=user_name)
+        db.session.add(saved)
+    saved.columns = columns
+    db.session.flush()
+    return saved
+
+
+def find_saved_mapping(name: str) -> SavedMapping | None:
+    return db.session.scalar(select(SavedMapping).where(SavedMapping.name == name))
+
+
+def apply_mapping(batch: ImportBatch, mapping: dict[int, str]) -> None:
+    """Build, validate and match every row with this column assignment; the batch becomes a preview."""
+    if batch.status not in ("mapping", "preview") or batch.source == "vcard":
+        raise ImportProblem(N_("This import can no longer be changed."))
+    targets = [t for t in mapping.values() if t]
+    if not any(t in targets for t in ("last_name", "full_name", "first_name", "organisation")):
+        raise ImportProblem(N_("Please assign at least the last name (or a full name, or the organisation)."),
+                            "mapping")
+    batch.mapping = {str(i): t for i, t in mapping.items() if t}
+    conn = db.session.connection()
+    t = ImportRow.__table__
+    raw_rows = conn.execute(select(t.c.position, t.c.raw).where(t.c.batch_id == batch.id).order_by(t.c.position)).all()
+    records = [(row.position, row.raw, record_from_row(row.raw, mapping)) for row in raw_rows]
+    conn.execute(delete(t).where(t.c.batch_id == batch.id))
+    _stage(batch, records, lenient=False)
+
+
+def _catalogue_names(model) -> dict[str, str]:
+    return {fold(name): name for name in db.session.scalars(select(model.name))}
+
+
+def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: bool) -> None:
+    """Validate and match the records and store them as the batch's preview rows."""
+    region = current_app.config.get("PHONE_DEFAULT_REGION", "DE")
+    fields_of_action = _catalogue_names(FieldOfAction)
+    target_groups = _catalogue_names(TargetGroup)
+    persons, organisations = load_match_indexes()
+    in_file = DuplicateIndex.for_persons([])
+    in_file_labels: dict[str, int] = {}
+    rows = []
+    for position, raw, record in records:
+        errors, warnings = validate_record(record, lenient=lenient, region=region)
+        for key, catalogue, message in (
+            ("fields_of_action", fields_of_action, N_("Field of action “%(value)s” is not in the catalogue; left out.")),
+            ("target_groups", target_groups, N_("Target group “%(value)s” is not in the catalogue; left out.")),
+        ):
+            known = []
+            for name in record[key]:
+                if fold(name) in catalogue:
+                    known.append(catalogue[fold(name)])
+                else:
+                    warnings.append([key, message, {"value": name}])
+            record[key] = known
+        kind = "organisation" if record_is_organisation(record) else "person"
+        matches = []
+        if not errors:
+            if kind == "person":
+                key = f"row{position}"
+                probe = person_record_of(record, key)
+                found = persons.matches(probe, limit=3)
+                matches = found_as_dicts(found, persons)
+                known_id = record.get("record_id")
+                if known_id and known_id in persons.labels:
+                    # the row came from our own export: its ID names the person
+                    matches = [{"id": known_id, "score": 100, "reasons": [["id"]], "label": persons.labels[known_id]}]
+                    matches += [m for m in found_as_dicts(found, persons) if m["id"] != known_id][:2]
+                earlier = in_file.matches(probe, limit=1)
+                if earlier and earlier[0].score >= UPDATE_THRESHOLD:
+                    warnings.append(["", N_("Looks like row %(row)s of this file."),
+                                     {"row": in_file_labels[earlier[0].b]}])
+                in_file_labels[key] = position
+                in_file.add(probe)
+            else:
+                probe = organisation_record_of(record, f"row{position}")
+                found = organisations.matches(probe, limit=3)
+                matches = found_as_dicts(found, organisations)
+        if errors:
+            action, target = "skip", None
+        elif matches and matches[0]["score"] >= UPDATE_THRESHOLD:
+            action, target = "update", matches[0]["id"]
+        else:
+            action, target = "create", None
+        rows.append({"batch_id": batch.id, "position": position, "raw": raw, "data": record, "kind": kind,
+                     "errors": errors, "warnings": warnings, "matches": matches, "action": action,
+                     "target_id": target, "result": {}})
+    conn = db.session.connection()
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(ImportRow.__table__), rows[start : start + CHUNK])
+    batch.row_count = len(rows)
+    batch.status = "preview"
+    batch.counts = preview_counts(batch)
+    db.session.flush()
+    db.session.expire(batch, ["rows"])
+
+
+def found_as_dicts(found, index) -> list[dict]:
+    return [{"id": m.b, "score": m.score, "reasons": [r.as_list() for r in m.reasons],
+             "label": index.labels.get(m.b, "")} for m in found]
+
+
+def preview_counts(batch: ImportBatch) -> dict:
+    t = ImportRow.__table__
+    counts = {"create": 0, "update": 0, "skip": 0}
+    for action, n in db.session.execute(
+        select(t.c.action, func.count()).where(t.c.batch_id == batch.id).group_by(t.c.action)
+    ):
+        counts[action] = n
+    # rows with errors, warnings or matches (the JSON lists compared as text: "[]" is empty)
+    for key, column in (("errors", t.c.errors), ("warnings", t.c.warnings), ("duplicates", t.c.matches)):
+        counts[key] = db.session.scalar(select(func.count()).select_from(t).where(
+            t.c.batch_id == batch.id, cast(column, Text) != "[]"))
+    return counts
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def person_record_of(record: dict, key) -> PersonRecord:
+    return PersonRecord(
+        id=key, first_name=record["first_name"], last_name=record["last_name"],
+        emails=(record["email"], record["private_email"]),
+        phones=(record["phone"], record["mobile"], record["private_phone"], record.get("private_mobile", "")),
+        addresses=(address_key(record["postcode"], record["street"]),
+                   address_key(record.get("private_postcode"), record.get("private_street"))),
+        organisations=(organisation_name_key(record["organisation"]),) if record["organisation"] else (),
+    )
+
+
+def organisation_record_of(record: dict, key) -> OrganisationRecord:
+    return OrganisationRecord(id=key, name=record["organisation"], emails=(record["email"],),
+                              phones=(record["phone"],), addresses=(address_key(record["postcode"], record["street"]),))
+
+
+def load_person_records(active_only: bool = False, org_keys: str = "name") -> tuple[list[PersonRecord], dict]:
+    """Every person as a duplicate-check record (one query per table, no ORM objects), and labels."""
+    conn = db.session.connection()
+    p = Person.__table__.c
+    stmt = select(p.id, p.first_name, p.last_name, p.nobility, p.degree, p.email, p.phone, p.mobile, p.street,
+                  p.postcode, p.archived_at)
+    if active_only:
+        stmt = stmt.where(p.archived_at.is_(None))
+    people = {}
+    labels = {}
+    for row in conn.execute(stmt):
+        people[row.id] = {
+            "first": row.first_name, "last": row.last_name, "emails": [row.email], "phones": [row.phone, row.mobile],
+            "addresses": [address_key(row.postcode, row.street)], "orgs": [],
+        }
+        labels[row.id] = " ".join(x for x in (row.degree, row.first_name, row.nobility, row.last_name) if x)
+    a, o = Affiliation.__table__.c, Organisation.__table__.c
+    today = date.today()
+    org_names = {row.id: row.name for row in conn.execute(select(o.id, o.name))}
+    name_keys = {oid: organisation_name_key(name) for oid, name in org_names.items()}
+    for row in conn.execute(
+        select(a.person_id, a.organisation_id, a.email, a.phone, a.mobile, a.street, a.postcode)
+        .where((a.valid_to.is_(None)) | (a.valid_to >= today))
+    ):
+        person = people.get(row.person_id)
+        if person is None:
+            continue
+        person["emails"].append(row.email)
+        person["phones"] += [row.phone, row.mobile]
+        if row.street:
+            person["addresses"].append(address_key(row.postcode, row.street))
+        person["orgs"].append(name_keys.get(row.organisation_id, "") if org_keys == "name" else str(row.organisation_id))
+        if len(person["orgs"]) == 1 and row.person_id in labels:
+            labels[row.person_id] += f" ({org_names.get(row.organisation_id, '')})"
+    records = [
+        PersonRecord(id=pid, first_name=d["first"], last_name=d["last"], emails=tuple(d["emails"]),
+                     phones=tuple(d["phones"]), addresses=tuple(d["addresses"]), organisations=tuple(d["orgs"]))
+        for pid, d in people.items()
+    ]
+    return records, labels
+
+
+def load_organisation_records(active_only: bool = False) -> tuple[list[OrganisationRecord], dict]:
+    conn = db.session.connection()
+    o = Organisation.__table__.c
+    stmt = select(o.id, o.name, o.email, o.phone, o.street, o.postcode, o.city)
+    if active_only:
+        stmt = stmt.where(o.archived_at.is_(None))
+    records, labels = [], {}
+    for row in conn.execute(stmt):
+        records.append(OrganisationRecord(id=row.id, name=row.name, emails=(row.email,), phones=(row.phone,),
+                                          addresses=(address_key(row.postcode, row.street),)))
+        labels[row.id] = f"{row.name} ({row.city})" if row.city else row.name
+    return records, labels
+
+
+def load_match_indexes() -> tuple[DuplicateIndex, DuplicateIndex]:
+    records, labels = load_person_records()
+    persons = DuplicateIndex.for_persons(records)
+    persons.labels = labels
+    org_records, org_labels = load_organisation_records()
+    organisations = DuplicateIndex.for_organisations(org_records)
+    organisations.labels = org_labels
+    return persons, organisations
+
+
+# ----------------------------------------------------------------------------- choices
+
+
+def set_row_actions(batch: ImportBatch, choices: dict[int, str]) -> int:
+    """choices: row id -> "create" | "skip" | "update:<id>". Returns how many rows changed."""
+    if batch.status != "preview":
+        raise ImportProblem(N_("This import can no longer be changed."))
+    if not choices:
+        return 0
+    rows = db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id,
+                                                     ImportRow.id.in_(list(choices)))).all()
+    changed = 0
+    for row in rows:
+        choice = choices[row.id]
+        action, _, target = choice.partition(":")
+        if action not in ("create", "update", "skip"):
+            continue
+        if row.errors and action != "skip":
+            continue  # a row with errors can only be skipped
+        target_id = int(target) if action == "update" and target.isdigit() else None
+        if action == "update" and target_id not in {m["id"] for m in row.matches}:
+            continue
+        if (row.action, row.target_id) != (action, target_id):
+            row.action, row.target_id = action, target_id
+            changed += 1
+    db.session.flush()
+    batch.counts = preview_counts(batch)
+    return changed
+
+
+def discard_import(batch: ImportBatch) -> None:
+    if batch.status not in ("mapping", "preview"):
+        raise ImportProblem(N_("An imported file cannot be discarded; undo the import instead."))
+    db.session.execute(delete(ImportRow.__table__).where(ImportRow.__table__.c.batch_id == batch.id))
+    db.session.delete(batch)
+    db.session.flush()
+
+
+# ----------------------------------------------------------------------------- commit
+
+PERSON_COLUMNS = {
+    # record key -> person column
+    "gender": "gender", "degree": "degree", "first_name": "first_name", "nobility": "nobility",
+    "last_name": "last_name", "name_suffix": "name_suffix", "salutation_override": "salutation_override",
+    "private_email": "email", "private_phone": "phone", "private_mobile": "mobile", "private_street": "street",
+    "private_postcode": "postcode", "private_city": "city", "private_country": "country", "notes": "notes",
+    "expertise_note": "expertise_note",
+}
+AFFILIATION_COLUMNS = {"department": "department", "email": "email", "phone": "phone", "mobile": "mobile",
+                       "street": "street", "postcode": "postcode", "city": "city"}
+ORGANISATION_COLUMNS = {"organisation": "name", "street": "street", "postcode": "postcode", "city": "city",
+                        "country": "country", "email": "email", "phone": "phone", "fax": "fax", "website": "website",
+                        "notes": "notes"}
+
+
+def _person_values(record: dict) -> dict:
+    """Person columns from a record; without an organisation the business data is the person's own."""
+    values = {column: record.get(key) or "" for key, column in PERSON_COLUMNS.items()}
+    if not record["organisation"]:
+        for key, column in (("email", "email"), ("phone", "phone"), ("mobile", "mobile"), ("street", "street"),
+                            ("postcode", "postcode"), ("city", "city"), ("country", "country")):
+            if record.get(key) and not values[column]:
+                values[column] = record[key]
+    values["gender"] = values["gender"] or "unknown"
+    values["country"] = values["country"] or "DE"
+    return values
+
+
+def _extras(record: dict) -> list:
+    """Further details of a person; fax and website belong to an organisation, else they land here."""
+    extras = list(record.get("extras", []))
+    if not record["organisation"]:
+        if record.get("fax"):
+            extras.append(["phone", "FAX", record["fax"]])
+        if record.get("website"):
+            extras.append(["web", "", record["website"]])
+    return extras
+
+
+def _guess_org_kind(name: str) -> tuple[str, str]:
+    folded = fold(name)
+    if re.search(r"\b(gmbh|ag|kg|ohg|ug|e\.? ?k\.?|gbr|mbh)\b", folded):
+        return "company", "economy"
+    if re.search(r"\be\.? ?v\.?$|\bverein\b", folded):
+        return "association", "civil_society"
+    if re.match(r"(gemeinde|markt|stadt) ", folded):
+        return "municipality", "public"
+    if re.match(r"(landkreis|landratsamt) ", folded):
+        return "district", "public"
+    return "other", "civil_society"
+
+
+def _org_lookup_columns():
+    o = Organisation.__table__.c
+    return (o.id, o.name, o.street, o.postcode, o.city, o.email, o.phone)
+
+
+class _Committer:
+    """Does the commit of one batch; keeps the lookups (organisations, tags, functions) in memory."""
+
+    def __init__(self, batch: ImportBatch):
+        self.batch = batch
+        self.conn = db.session.connection()
+        self.now = utcnow()
+        self.today = date.today()
+        self.user_id, self.user_name = _actor()
+        o = Organisation.__table__.c
+        self.orgs = {}
+        self.org_by_id = {}
+        for row in self.conn.execute(select(*_org_lookup_columns()).order_by(o.archived_at.is_not(None), o.id)):
+            self.orgs.setdefault(fold(row.name), row)
+            self.org_by_id[row.id] = row
+        self.created_orgs: list[int] = []
+        f = FunctionTitle.__table__.c
+        self.functions = {}
+        self.function_names = {}
+        for row in self.conn.execute(select(f.id, f.name_male, f.name_female, f.name_neutral)):
+            self.function_names[row.id] = f"{row.name_male} / {row.name_female}"
+            for name in (row.name_male, row.name_female, row.name_neutral):
+                if name:
+                    self.functions.setdefault(fold(name), row.id)
+        self.tags = {fold(r.name): r.id for r in self.conn.execute(select(Tag.id, Tag.name))}
+        self.fields = {fold(r.name): r.id for r in self.conn.execute(select(FieldOfAction.id, FieldOfAction.name))}
+        self.groups = {fold(r.name): r.id for r in self.conn.execute(select(TargetGroup.id, TargetGroup.name))}
+        self.audit: list[dict] = []
+        self.source = f"Import: {batch.filename}"[:300]
+
+    def audit_row(self, action, entity, entity_id, label, changes):
+        """One audit row for a record inserted in bulk (the ORM hooks do not see those)."""
+        plain = {}
+        for key, (old, new) in changes.items():
+            if key == "organisation_id" and new in self.org_by_id:
+                new = self.org_by_id[new].name
+            elif key == "function_id" and new:
+                new = self.function_names.get(new, new)
+            elif hasattr(new, "isoformat"):
+                new = new.isoformat()
+            plain[key] = [old, new]
+        self.audit.append({"at": self.now, "user_id": self.user_id, "user_name": self.user_name, "action": action,
+                           "entity_type": entity, "entity_id": entity_id, "label": (label or "")[:300],
+                           "changes": plain})
+
+    # -- catalogues
+
+    def tag_ids(self, names: list[str]) -> list[int]:
+        ids = []
+        for name in names:
+            key = fold(name)
+            if key not in self.tags:
+                self.tags[key] = self.conn.execute(insert(Tag.__table__).values(name=name[:120])
+                                                   .returning(Tag.__table__.c.id)).scalar_one()
+            ids.append(self.tags[key])
+        return list(dict.fromkeys(ids))
+
+    def organisation_for(self, record: dict) -> tuple[int, bool]:
+        """Id of the organisation named in the record, created (with the row's address) when new."""
+        key = fold(record["organisation"])
+        row = self.orgs.get(key)
+        if row is not None:
+            return row.id, False
+        kind, sector = _guess_org_kind(record["organisation"])
+        values = {
+            "name": record["organisation"][:200], "short_name": "", "kind": kind, "sector": sector, "ags": "",
+            "street": record["street"], "po_box": "", "postcode": record["postcode"], "city": record["city"],
+            "country": record["country"] or "DE", "email": "", "phone": "", "fax": record.get("fax", ""),
+            "website": record.get("website", ""), "notes": "", "sort_name": fold(record["organisation"])[:200],
+            "created_at": self.now, "updated_at": self.now, "archived_at": None,
+        }
+        if record_is_organisation(record):
+            values.update(email=record["email"], phone=record["phone"], notes=record["notes"])
+        oid = self.conn.execute(insert(Organisation.__table__).values(**values)
+                                .returning(Organisation.__table__.c.id)).scalar_one()
+        row = self.conn.execute(select(*_org_lookup_columns()).where(Organisation.__table__.c.id == oid)).one()
+        self.orgs[key] = self.org_by_id[oid] = row
+        self.created_orgs.append(oid)
+        self.audit_row("create", "organisation", oid, values["name"],
+                       {k: [None, v] for k, v in values.items()
+                        if v and k not in ("sort_name", "created_at", "updated_at")})
+        return oid, True
+
+    def affiliation_values(self, record: dict, person_id: int, org_id: int, primary: bool,
+                           function: str = "", department: str | None = None) -> dict:
+        org = self.org_by_id[org_id]
+        values = {"person_id": person_id, "organisation_id": org_id, "function_id": None, "function_label": "",
+                  "department": record["department"] if department is None else department, "email": "",
+                  "phone": "", "mobile": "", "street": "", "postcode": "", "city": "", "valid_from": None,
+                  "valid_to": None, "is_primary": primary, "created_at": self.now, "updated_at": self.now}
+        function = record["function"] if department is None else function
+        if function:
+            function_id = self.functions.get(fold(function))
+            if function_id:
+                values["function_id"] = function_id
+            else:
+                values["function_label"] = function[:120]
+        if department is None:
+            # business data that only repeats the organisation's is left to the fallback
+            if record["email"] and record["email"].lower() != (org.email or "").lower():
+                values["email"] = record["email"]
+            if record["phone"] and record["phone"] != org.phone:
+                values["phone"] = record["phone"]
+            values["mobile"] = record["mobile"]
+            same_address = fold(record["street"]) == fold(org.street) and record["postcode"] == org.postcode
+            if (record["street"] or record["city"]) and not same_address:
+                values.update(street=record["street"], postcode=record["postcode"], city=record["city"])
+        return values
+
+    # -- rows
+
+    def create_people(self, rows: list[ImportRow]) -> dict[int, int]:
+        """Bulk insert of new persons with their functions, tags and further details; row id -> person id."""
+        person_rows = []
+        for row in rows:
+            values = _person_values(row.data)
+            values.update(formal=True, legal_basis="", data_source=self.source, data_collected_on=self.today,
+                          last_reviewed_on=None, contact_objection=False, archived_at=None,
+                          sort_name=fold(f"{values['last_name']} {values['first_name']}")[:220],
+                          created_at=self.now, updated_at=self.now)
+            person_rows.append(values)
+        ids: list[int] = []
+        table = Person.__table__
+        for start in range(0, len(person_rows), CHUNK):
+            chunk = person_rows[start : start + CHUNK]
+            result = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
+            ids.extend(result.scalars().all())
+        affiliations, tags, fields, groups, details = [], [], [], [], []
+        created = {}
+        for row, person_id, values in zip(rows, ids, person_rows):
+            record = row.data
+            created[row.id] = person_id
+            label = " ".join(x for x in (values["degree"], values["first_name"], values["nobility"],
+                                         values["last_name"]) if x)
+            self.audit_row("create", "person", person_id, label,
+                           {k: [None, v] for k, v in values.items()
+                            if v not in ("", None, False) and k not in ("sort_name", "created_at", "updated_at",
+                                                                        "formal", "country")})
+            if record["organisation"]:
+                org_id, _ = self.organisation_for(record)
+                affiliations.append(self.affiliation_values(record, person_id, org_id, True))
+            for org_name, department, function in record.get("more_affiliations", []):
+                if org_name:
+                    org_id, _ = self.organisation_for(dict(record, organisation=org_name, street="", postcode="",
+                                                           city="", country=""))
+                    affiliations.append(self.affiliation_values(record, person_id, org_id, False, function,
+                                                                department))
+            tags += [{"person_id": person_id, "tag_id": t} for t in self.tag_ids(record["tags"])]
+            fields += [{"person_id": person_id, "field_of_action_id": self.fields[fold(n)]}
+                       for n in dict.fromkeys(record["fields_of_action"]) if fold(n) in self.fields]
+            groups += [{"person_id": person_id, "target_group_id": self.groups[fold(n)]}
+                       for n in dict.fromkeys(record["target_groups"]) if fold(n) in self.groups]
+            details += [{"person_id": person_id, "kind": kind, "label": (label or "")[:60], "value": value[:500],
+                         "import_batch_id": self.batch.id} for kind, label, value in _extras(record)]
+        a = Affiliation.__table__
+        for start in range(0, len(affiliations), CHUNK):
+            chunk = affiliations[start : start + CHUNK]
+            aff_ids = self.conn.execute(insert(a).returning(a.c.id, sort_by_parameter_order=True), chunk).scalars().all()
+            for aff_id, values in zip(aff_ids, chunk):
+                self.audit_row("create", "affiliation", aff_id, values["function_label"] or "",
+                               {k: [None, v] for k, v in values.items()
+                                if v not in ("", None, False) and k not in ("created_at", "updated_at", "person_id")})
+        for table, items in ((person_tag, tags), (person_field, fields), (person_target_group, groups),
+                             (ContactDetail.__table__, details)):
+            for start in range(0, len(items), CHUNK * 2):
+                self.conn.execute(insert(table), items[start : start + CHUNK * 2])
+        return created
+
+    def update_person(self, row: ImportRow) -> dict:
+        """Fill the chosen person with the row's values; returns what undo needs."""
+        person = db.session.get(Person, row.target_id)
+        if person is None:
+            raise ImportProblem(N_("Row %(row)s: the contact to update no longer exists."), row=row.position)
+        record = row.data
+        before = {}
+        for column, value in _person_values(record).items():
+            if column in ("gender", "country") and value in ("unknown", "DE") and getattr(person, column):
+                continue
+            current = getattr(person, column)
+            if value and value != current:
+                if column == "notes" and current:
+                    value = f"{current}\n\n{value}" if value not in current else current
+                    if value == current:
+                        continue
+                before[column] = current
+                setattr(person, column, value)
+        result = {"person_id": person.id, "before": before, "affiliations": {}, "created_affiliations": [],
+                  "tags": [], "fields": [], "groups": [], "details": []}
+        if record["organisation"]:
+            org_id, _ = self.organisation_for(record)
+            current = [a for a in person.affiliations if a.organisation_id == org_id and a.is_current]
+            wanted = self.affiliation_values(record, person.id, org_id, not person.current_affiliations)
+            if current:
+                aff = current[0]
+                changes = {}
+                for column in ("function_id", "function_label", "department", "email", "phone", "mobile", "street",
+                               "postcode", "city"):
+                    value = wanted[column]
+                    if value and value != getattr(aff, column):
+                        changes[column] = getattr(aff, column)
+                        setattr(aff, column, value)
+                if changes:
+                    result["affiliations"][str(aff.id)] = changes
+            else:
+                aff = Affiliation(**{k: v for k, v in wanted.items() if k not in ("created_at", "updated_at")})
+                db.session.add(aff)
+                db.session.flush()
+                result["created_affiliations"].append(aff.id)
+        db.session.flush()
+        for table, column, ids in (
+            (person_tag, "tag_id", self.tag_ids(record["tags"])),
+            (person_field, "field_of_action_id", [self.fields[fold(n)] for n in record["fields_of_action"]
+                                                   if fold(n) in self.fields]),
+            (person_target_group, "target_group_id", [self.groups[fold(n)] for n in record["target_groups"]
+                                                       if fold(n) in self.groups]),
+        ):
+            have = set(self.conn.scalars(select(table.c[column]).where(table.c.person_id == person.id)))
+            new = [i for i in dict.fromkeys(ids) if i not in have]
+            if new:
+                self.conn.execute(insert(table), [{"person_id": person.id, column: i} for i in new])
+                result[{"tag_id": "tags", "field_of_action_id": "fields", "target_group_id": "groups"}[column]] = new
+        existing_values = {(d.kind, d.value.lower()) for d in db.session.scalars(
+            select(ContactDetail).where(ContactDetail.person_id == person.id))}
+        known = {v.lower() for v in (person.email, person.phone, person.mobile) if v}
+        for aff in person.affiliations:
+            known |= {v.lower() for v in (aff.email, aff.phone, aff.mobile) if v}
+        for kind, label, value in _extras(record):
+            if (kind, value.lower()) in existing_values or value.lower() in known:
+                continue
+            detail = ContactDetail(person_id=person.id, kind=kind, label=(label or "")[:60], value=value[:500],
+                                   import_batch_id=self.batch.id)
+            db.session.add(detail)
+            db.session.flush()
+            result["details"].append(detail.id)
+        return result
+
+    def create_organisation(self, row: ImportRow) -> dict:
+        key = fold(row.data["organisation"])
+        if key in self.orgs:
+            return {"organisation_id": self.orgs[key].id, "existed": True}
+        org_id, _ = self.organisation_for(row.data)
+        tag_ids = self.tag_ids(row.data["tags"])
+        if tag_ids:
+            self.conn.execute(insert(organisation_tag), [{"organisation_id": org_id, "tag_id": t} for t in tag_ids])
+        return {"organisation_id": org_id, "created": True}
+
+    def update_organisation(self, row: ImportRow) -> dict:
+        org = db.session.get(Organisation, row.target_id)
+        if org is None:
+            raise ImportProblem(N_("Row %(row)s: the contact to update no longer exists."), row=row.position)
+        before = {}
+        for key, column in ORGANISATION_COLUMNS.items():
+            value = row.data.get(key) or ""
+            if column == "name" or not value or value == getattr(org, column):
+                continue
+            if column == "notes" and org.notes:
+                value = f"{org.notes}\n\n{value}"
+            before[column] = getattr(org, column)
+            setattr(org, column, value)
+        db.session.flush()
+        return {"organisation_id": org.id, "before": before}
+
+
+def commit_import(batch: ImportBatch) -> dict:
+    """Carry out the preview: every chosen row or none (the caller commits or rolls back)."""
+    if batch.status != "preview":
+        raise ImportProblem(N_("This import has already been carried out or discarded."))
+    rows = db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id, ImportRow.action != "skip")
+                              .order_by(ImportRow.position)).all()
+    if any(row.errors for row in rows):
+        raise ImportProblem(N_("Rows with errors can only be skipped."))
+    committer = _Committer(batch)
+    results: dict[int, dict] = {}
+    creates = [r for r in rows if r.action == "create" and r.kind == "person"]
+    created = committer.create_people(creates)
+    for row_id, person_id in created.items():
+        results[row_id] = {"person_id": person_id, "created": True}
+    updated_people = []
+    for row in rows:
+        if row.kind == "person" and row.action == "update":
+            results[row.id] = committer.update_person(row)
+            updated_people.append(row.target_id)
+        elif row.kind == "organisation" and row.action == "create":
+            results[row.id] = committer.create_organisation(row)
+        elif row.kind == "organisation" and row.action == "update":
+            results[row.id] = committer.update_organisation(row)
+    conn = committer.conn
+    if committer.audit:
+        for start in range(0, len(committer.audit), CHUNK * 2):
+            conn.execute(insert(AuditLog.__table__), committer.audit[start : start + CHUNK * 2])
+    if results:
+        items = [{"_id": row_id, "_result": result} for row_id, result in results.items()]
+        stmt = update(ImportRow.__table__).where(ImportRow.__table__.c.id == _bind("_id")).values(result=_bind("_result"))
+        for start in range(0, len(items), CHUNK):
+            conn.execute(stmt, items[start : start + CHUNK])
+    new_people = sorted(created.values())
+    tokens = SearchToken.__table__
+    if new_people:
+        conn.execute(delete(tokens).where(tokens.c.kind.in_((PERSON, PERSON_ARCHIVED)),
+                                          tokens.c.entity_id >= new_people[0]))
+        reindex_persons(conn, new_people, fresh=True)
+    if committer.created_orgs:
+        conn.execute(delete(tokens).where(tokens.c.kind.in_((ORGANISATION, ORGANISATION_ARCHIVED)),
+                                          tokens.c.entity_id >= min(committer.created_orgs)))
+        reindex_organisations(conn, committer.created_orgs, fresh=True)
+    if updated_people:
+        reindex_persons(conn, updated_people)
+    batch.created_organisations = committer.created_orgs
+    batch.status = "committed"
+    batch.committed_at = committer.now
+    batch.committed_by_name = committer.user_name
+    counts = dict(batch.counts or {})
+    counts.update(
+        created=len(created) + sum(1 for r in results.values() if r.get("created") and "organisation_id" in r),
+        updated=sum(1 for r in results.values() if "before" in r),
+        skipped=batch.row_count - len(rows),
+        organisations_created=len(committer.created_orgs),
+    )
+    batch.counts = counts
+    db.session.flush()
+    return counts
+
+
+def _bind(name):
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+# ----------------------------------------------------------------------------- undo
+
+
+def references_count(table_name: str, ids: list[int]) -> dict[int, int]:
+    """How many rows anywhere point at these records (every foreign key in the metadata)."""
+    from crm.imports.merge import references_to
+
+    counts: dict[int, int] = defaultdict(int)
+    conn = db.session.connection()
+    for table, column in references_to(table_name):
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            for value, n in conn.execute(select(column, func.count()).where(column.in_(chunk)).group_by(column)):
+                counts[value] += n
+    return counts
+
+
+def undo_import(batch: ImportBatch) -> dict:
+    """Remove what the import created, put back what it changed (where nobody changed it since)."""
+    if batch.status != "committed":
+        raise ImportProblem(N_("Only a carried-out import can be undone."))
+    conn = db.session.connection()
+    user_id, user_name = _actor()
+    now = utcnow()
+    t = ImportRow.__table__
+    rows = [r for r in conn.execute(select(t.c.id, t.c.data, t.c.result).where(t.c.batch_id == batch.id)
+                                    .order_by(t.c.position.desc())) if r.result]
+    created_people = [r.result["person_id"] for r in rows if r.result.get("created") and "person_id" in r.result]
+    kept = 0
+    restored = 0
+    # 1. changed persons and organisations: back to the values before the import
+    for row in rows:
+        result = row.result or {}
+        if "before" in result and "person_id" in result:
+            person = db.session.get(Person, result["person_id"])
+            if person is None:
+                continue
+            imported = _person_values(row.data)
+            for column, old in result["before"].items():
+                now_value = getattr(person, column)
+                if column == "notes" or now_value == imported.get(column):
+                    setattr(person, column, old)
+                    restored += 1
+                else:
+                    kept += 1  # changed again since the import: the newer value stays
+            for aff_id, changes in result.get("affiliations", {}).items():
+                aff = db.session.get(Affiliation, int(aff_id))
+                if aff is not None:
+                    for column, old in changes.items():
+                        setattr(aff, column, old)
+            for aff_id in result.get("created_affiliations", []):
+                aff = db.session.get(Affiliation, aff_id)
+                if aff is not None:
+                    db.session.delete(aff)
+            for table, column, key in ((person_tag, "tag_id", "tags"), (person_field, "field_of_action_id", "fields"),
+                                       (person_target_group, "target_group_id", "groups")):
+                if result.get(key):
+                    conn.execute(delete(table).where(table.c.person_id == person.id, table.c[column].in_(result[key])))
+            if result.get("details"):
+                conn.execute(delete(ContactDetail.__table__).where(ContactDetail.__table__.c.id.in_(result["details"])))
+        elif "before" in result and "organisation_id" in result:
+            org = db.session.get(Organisation, result["organisation_id"])
+            if org is not None:
+                for column, old in result["before"].items():
+                    setattr(org, column, old)
+    db.session.flush()
+    # 2. created persons: deleted (their functions, tags and details go with them)
+    p = Person.__table__
+    existing = []
+    labels = {}
+    for start in range(0, len(created_people), 1000):
+        chunk = created_people[start : start + 1000]
+        for row in conn.execute(select(p.c.id, p.c.first_name, p.c.last_name).where(p.c.id.in_(chunk))):
+            existing.append(row.id)
+            labels[row.id] = f"{row.first_name} {row.last_name}".strip()
+    audit = [{"at": now, "user_id": user_id, "user_name": user_name, "action": "delete", "entity_type": "person",
+              "entity_id": pid, "label": labels[pid][:300], "changes": {}} for pid in existing]
+    for start in range(0, len(existing), 1000):
+        conn.execute(delete(p).where(p.c.id.in_(existing[start : start + 1000])))
+    # 3. created organisations: deleted unless something else uses them by now
+    org_ids = list(batch.created_organisations or [])
+    in_use = references_count("organisation", org_ids) if org_ids else {}
+    removable = [oid for oid in org_ids if not in_use.get(oid)]
+    o = Organisation.__table__
+    org_labels = dict(conn.execute(select(o.c.id, o.c.name).where(o.c.id.in_(removable))).all()) if removable else {}
+    audit += [{"at": now, "user_id": user_id, "user_name": user_name, "action": "delete",
+               "entity_type": "organisation", "entity_id": oid, "label": org_labels.get(oid, "")[:300], "changes": {}}
+              for oid in removable if oid in org_labels]
+    if removable:
+        conn.execute(delete(o).where(o.c.id.in_(removable)))
+    for start in range(0, len(audit), CHUNK * 2):
+        conn.execute(insert(AuditLog.__table__), audit[start : start + CHUNK * 2])
+    reindex_persons(conn, existing + [r.result["person_id"] for r in rows if "before" in (r.result or {})
+                                      and "person_id" in r.result])
+    if org_ids:
+        reindex_organisations(conn, org_ids)
+    batch.status = "undone"
+    batch.undone_at = now
+    batch.undone_by_name = user_name
+    counts = dict(batch.counts or {})
+    counts.update(undo_deleted=len(existing), undo_restored=restored, undo_kept=kept,
+                  undo_organisations_kept=len(org_ids) - len(removable))
+    batch.counts = counts
+    db.session.flush()
+    db.session.expire_all()
+    return counts

@@ -1,0 +1,458 @@
+"""Import (upload, columns, preview, commit, log, undo), exports, duplicates and merge."""
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Text, cast, func, select
+
+from crm.contacts.forms import ConfirmForm
+from crm.contacts.models import Organisation, Person
+from crm.contacts.services import ContactFilters
+from crm.core.permissions import can_edit
+from crm.core.registry import detail_section, nav_item
+from crm.extensions import db
+from crm.imports import cli as _cli  # noqa: F401  (registers flask crm import / export-vcard)
+from crm.imports import duplicates as dup_services
+from crm.imports import exports
+from crm.imports import services
+from crm.imports.fields import TARGETS
+from crm.imports.forms import ActionForm, MappingForm, UploadForm
+from crm.imports.merge import FIELDS as MERGE_FIELDS
+from crm.imports.merge import MODELS, merge_preview, merge_records
+from crm.imports.models import ROW_ACTIONS, ContactDetail, DuplicatePair, ImportBatch, ImportRow, MergeLog, SavedMapping
+from crm.interop.tabular import csv_response_rows, xlsx_bytes
+from crm.interop.vcard import vcard_for
+
+bp = Blueprint("imports", __name__)
+nav_item("imports.import_upload", _l("Import"), order=60, min_role="staff", prefix="imports.import_", menu="more")
+nav_item("imports.duplicate_list", _l("Duplicates"), order=65, min_role="staff", prefix="imports.duplicate_", menu="more")
+
+REASON_LABELS = {
+    "name": _l("similar name (%(value)s %%)"),
+    "phonetic": _l("sounds the same"),
+    "email": _l("same e-mail address"),
+    "phone": _l("same phone number"),
+    "address": _l("same address"),
+    "organisation": _l("same organisation"),
+    "id": _l("same RegioNetz ID"),
+}
+PER_PAGE = 50
+
+
+def reason_text(reason: list) -> str:
+    code = reason[0]
+    label = REASON_LABELS.get(code)
+    if label is None:
+        return code
+    return str(label) % {"value": reason[1]} if len(reason) > 1 else str(label).replace("%%", "%")
+
+
+def message_text(item: list) -> str:
+    _field, msgid, params = item
+    return _(msgid, **params) if params else _(msgid)
+
+
+@bp.app_template_filter("import_reason")
+def _reason_filter(reason):
+    return reason_text(reason)
+
+
+@bp.app_template_filter("import_message")
+def _message_filter(item):
+    return message_text(item)
+
+
+def _flash_problem(problem: services.ImportProblem) -> None:
+    flash(_(problem.msgid, **problem.params) if problem.params else _(problem.msgid), "danger")
+
+
+# ----------------------------------------------------------------------------- upload
+
+
+def _saved_mapping_choices():
+    mappings = db.session.scalars(select(SavedMapping).order_by(SavedMapping.name)).all()
+    return [(0, _("- suggest from the column headers -"))] + [(m.id, m.name) for m in mappings]
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@can_edit
+def import_upload():
+    form = UploadForm()
+    form.saved_mapping.choices = _saved_mapping_choices()
+    limit = services.max_upload_bytes()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.stream.read(limit + 1)
+        try:
+            batch = services.start_import(upload.filename or "", data)
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            form.file.errors = list(form.file.errors) + [
+                _(problem.msgid, **problem.params) if problem.params else _(problem.msgid)]
+        else:
+            if batch.status == "mapping" and form.saved_mapping.data:
+                saved = db.session.get(SavedMapping, form.saved_mapping.data)
+                if saved is not None:
+                    batch.mapping = {str(k): v for k, v in services.mapping_for(batch, saved).items()}
+            db.session.commit()
+            if batch.status == "mapping":
+                return redirect(url_for("imports.import_mapping", batch_id=batch.id))
+            if batch.problems:
+                flash(_("%(count)s cards could not be read; see the list above the preview.",
+                        count=len(batch.problems)), "warning")
+            return redirect(url_for("imports.import_preview", batch_id=batch.id))
+    recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+                                .limit(5)).all()
+    return render_template("imports/upload.html", form=form, recent=recent, limit_mb=round(limit / 1024 / 1024, 1))
+
+
+def _batch(batch_id: int) -> ImportBatch:
+    return db.get_or_404(ImportBatch, batch_id)
+
+
+@bp.route("/import/<int:batch_id>/spalten", methods=["GET", "POST"])
+@can_edit
+def import_mapping(batch_id: int):
+    batch = _batch(batch_id)
+    if batch.source == "vcard" or batch.status not in ("mapping", "preview"):
+        return redirect(url_for("imports.import_detail", batch_id=batch.id))
+    form = MappingForm()
+    mapping = services.mapping_for(batch)
+    t = ImportRow.__table__
+    samples = [r.raw for r in db.session.execute(select(t.c.raw).where(t.c.batch_id == batch.id)
+                                                 .order_by(t.c.position).limit(3))]
+    if form.validate_on_submit():
+        mapping = {}
+        for index in range(len(batch.header)):
+            target = request.form.get(f"col-{index}", "")
+            if target in TARGETS:
+                mapping[index] = target
+        try:
+            if form.save.data:
+                services.save_mapping(form.mapping_name.data, batch, mapping)
+            services.apply_mapping(batch, mapping)
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            batch = _batch(batch_id)
+            if problem.field == "mapping_name":
+                form.mapping_name.errors = list(form.mapping_name.errors) + [_(problem.msgid)]
+            else:
+                _flash_problem(problem)
+        else:
+            db.session.commit()
+            return redirect(url_for("imports.import_preview", batch_id=batch.id))
+    return render_template("imports/mapping.html", batch=batch, form=form, mapping=mapping, targets=TARGETS,
+                           samples=samples)
+
+
+def _not_empty(column):
+    return cast(column, Text) != "[]"  # the lists are stored as JSON text
+
+
+def _row_filter(stmt, show: str):
+    if show == "problems":
+        return stmt.where(_not_empty(ImportRow.errors) | _not_empty(ImportRow.warnings))
+    if show == "duplicates":
+        return stmt.where(_not_empty(ImportRow.matches))
+    if show in ("create", "update", "skip"):
+        return stmt.where(ImportRow.action == show)
+    return stmt
+
+
+@bp.route("/import/<int:batch_id>/vorschau", methods=["GET", "POST"])
+@can_edit
+def import_preview(batch_id: int):
+    batch = _batch(batch_id)
+    if batch.status == "mapping":
+        return redirect(url_for("imports.import_mapping", batch_id=batch.id))
+    if batch.status != "preview":
+        return redirect(url_for("imports.import_detail", batch_id=batch.id))
+    form = ActionForm()
+    show = request.args.get("show", "all")
+    if form.validate_on_submit():
+        choices = {}
+        for key, value in request.form.items():
+            if key.startswith("action-") and key[7:].isdigit():
+                choices[int(key[7:])] = value
+        try:
+            services.set_row_actions(batch, choices)
+            if "commit" in request.form:
+                counts = services.commit_import(batch)
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            _flash_problem(problem)
+            return redirect(url_for("imports.import_preview", batch_id=batch.id, show=show,
+                                    page=request.args.get("page", 1, type=int)))
+        db.session.commit()
+        if "commit" in request.form:
+            flash(_("Import done: %(created)s created, %(updated)s updated, %(skipped)s skipped.",
+                    created=counts["created"], updated=counts["updated"], skipped=counts["skipped"]), "success")
+            return redirect(url_for("imports.import_detail", batch_id=batch.id))
+        flash(_("Your choices have been saved."), "success")
+        return redirect(url_for("imports.import_preview", batch_id=batch.id, show=show,
+                                page=request.args.get("page", 1, type=int)))
+    stmt = _row_filter(select(ImportRow).where(ImportRow.batch_id == batch.id), show).order_by(ImportRow.position)
+    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
+    return render_template("imports/preview.html", batch=batch, page=page, form=form, show=show,
+                           confirm=ConfirmForm(), actions=ROW_ACTIONS, counts=batch.counts or {})
+
+
+@bp.post("/import/<int:batch_id>/verwerfen")
+@can_edit
+def import_discard(batch_id: int):
+    batch = _batch(batch_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.discard_import(batch)
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            _flash_problem(problem)
+            return redirect(url_for("imports.import_detail", batch_id=batch_id))
+        db.session.commit()
+        flash(_("The upload has been discarded. Nothing was imported."), "success")
+    return redirect(url_for("imports.import_upload"))
+
+
+@bp.get("/import/protokoll")
+@can_edit
+def import_log():
+    stmt = select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
+    return render_template("imports/log.html", page=page)
+
+
+@bp.get("/import/<int:batch_id>")
+@can_edit
+def import_detail(batch_id: int):
+    batch = _batch(batch_id)
+    stmt = select(ImportRow).where(ImportRow.batch_id == batch.id).order_by(ImportRow.position)
+    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
+    return render_template("imports/detail.html", batch=batch, page=page, confirm=ConfirmForm(),
+                           counts=batch.counts or {}, actions=ROW_ACTIONS)
+
+
+@bp.post("/import/<int:batch_id>/rueckgaengig")
+@can_edit
+def import_undo(batch_id: int):
+    batch = _batch(batch_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            counts = services.undo_import(batch)
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            _flash_problem(problem)
+        else:
+            db.session.commit()
+            message = _("The import has been undone: %(deleted)s contacts removed, %(restored)s values restored.",
+                        deleted=counts["undo_deleted"], restored=counts["undo_restored"])
+            if counts.get("undo_kept"):
+                message += " " + _("%(kept)s values were changed again after the import and stay as they are.",
+                                   kept=counts["undo_kept"])
+            flash(message, "success")
+    return redirect(url_for("imports.import_detail", batch_id=batch_id))
+
+
+@bp.get("/import/zuordnungen")
+@can_edit
+def import_mappings():
+    mappings = db.session.scalars(select(SavedMapping).order_by(SavedMapping.name)).all()
+    return render_template("imports/mappings.html", mappings=mappings, targets=TARGETS, confirm=ConfirmForm())
+
+
+@bp.post("/import/zuordnungen/<int:mapping_id>/loeschen")
+@can_edit
+def import_mapping_delete(mapping_id: int):
+    saved = db.get_or_404(SavedMapping, mapping_id)
+    if ConfirmForm().validate_on_submit():
+        db.session.delete(saved)
+        db.session.commit()
+        flash(_("The column assignment “%(name)s” has been deleted.", name=saved.name), "success")
+    return redirect(url_for("imports.import_mappings"))
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _selected_ids() -> list[int] | None:
+    raw = request.values.getlist("ids") or [request.values.get("ids", "")]
+    ids = [int(i) for part in raw for i in str(part).split(",") if i.strip().isdigit()]
+    return ids or None
+
+
+@bp.get("/vcard/personen/<int:person_id>.vcf")
+def vcard_person(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    details = [(d.kind, d.label, d.value) for d in db.session.scalars(
+        select(ContactDetail).where(ContactDetail.person_id == person.id).order_by(ContactDetail.id))]
+    return _download(vcard_for(person, extra=details).encode("utf-8"), "text/vcard; charset=utf-8",
+                     exports.vcard_filename(person))
+
+
+@bp.get("/export/personen.<fmt>")
+@can_edit
+def export_persons(fmt: str):
+    if fmt not in ("vcf", "zip", "csv", "xlsx"):
+        abort(404)
+    filters = ContactFilters.from_args(request.args)
+    stmt = exports.persons_query(filters, _selected_ids())
+    session = exports.export_session()
+    if fmt == "vcf":
+        body = exports.closing(session, exports.vcard_bytes_stream(stmt, session))
+        return _download(body, "text/vcard; charset=utf-8", exports.export_filename(_("persons"), "vcf"))
+    if fmt == "zip":
+        body = exports.closing(session, exports.vcard_zip_stream(stmt, session))
+        return _download(body, "application/zip", exports.export_filename(_("persons-vcards"), "zip"))
+    if fmt == "csv":
+        rows = exports.person_rows(stmt, session)
+        body = exports.closing(session, csv_response_rows(exports.person_header(), rows))
+        return _download(body, "text/csv; charset=utf-8", exports.export_filename(_("persons"), "csv"))
+    try:
+        data = xlsx_bytes(exports.person_header(), exports.person_rows(stmt, session), sheet_title=_("Persons"))
+    finally:
+        session.close()
+    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     exports.export_filename(_("persons"), "xlsx"))
+
+
+@bp.get("/export/organisationen.<fmt>")
+@can_edit
+def export_organisations(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    stmt = exports.organisations_query(ContactFilters.from_args(request.args))
+    session = exports.export_session()
+    rows = exports.organisation_rows(stmt, session)
+    if fmt == "csv":
+        body = exports.closing(session, csv_response_rows(exports.organisation_header(), rows))
+        return _download(body, "text/csv; charset=utf-8", exports.export_filename(_("organisations"), "csv"))
+    try:
+        data = xlsx_bytes(exports.organisation_header(), rows, sheet_title=_("Organisations"))
+    finally:
+        session.close()
+    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     exports.export_filename(_("organisations"), "xlsx"))
+
+
+# ----------------------------------------------------------------------------- duplicates
+
+
+@bp.get("/duplikate")
+@can_edit
+def duplicate_list():
+    kind = request.args.get("kind", "person")
+    if kind not in MODELS:
+        abort(404)
+    stmt = (select(DuplicatePair).where(DuplicatePair.kind == kind, DuplicatePair.status == "open")
+            .order_by(DuplicatePair.score.desc(), DuplicatePair.id))
+    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
+    model = MODELS[kind]
+    ids = {i for p in page.items for i in (p.a_id, p.b_id)}
+    records = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+    return render_template("imports/duplicates.html", page=page, kind=kind, records=records, confirm=ConfirmForm(),
+                           last_scan=dup_services.last_scan(kind))
+
+
+@bp.post("/duplikate/suchen")
+@can_edit
+def duplicate_scan():
+    kind = request.form.get("kind", "person")
+    if kind not in MODELS:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        count = dup_services.scan_duplicates(kind)
+        db.session.commit()
+        flash(_("Search finished: %(count)s possible duplicates.", count=count), "success")
+    return redirect(url_for("imports.duplicate_list", kind=kind))
+
+
+@bp.post("/duplikate/<int:pair_id>/kein-duplikat")
+@can_edit
+def duplicate_ignore(pair_id: int):
+    pair = db.get_or_404(DuplicatePair, pair_id)
+    if ConfirmForm().validate_on_submit():
+        dup_services.ignore_pair(pair)
+        db.session.commit()
+        flash(_("Marked as not a duplicate; the pair will not be listed again."), "success")
+    return redirect(url_for("imports.duplicate_list", kind=pair.kind, page=request.args.get("page", 1, type=int)))
+
+
+@bp.route("/duplikate/zusammenfuehren/<kind>/<int:a_id>/<int:b_id>", methods=["GET", "POST"])
+@can_edit
+def duplicate_merge(kind: str, a_id: int, b_id: int):
+    if kind not in MODELS or a_id == b_id:
+        abort(404)
+    model = MODELS[kind]
+    a, b = db.get_or_404(model, a_id), db.get_or_404(model, b_id)
+    keep = request.values.get("keep", type=int) or min(a.id, b.id)
+    if keep not in (a.id, b.id):
+        abort(404)
+    winner, loser = (a, b) if keep == a.id else (b, a)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit() and "merge" in request.form:
+        choices = {name: request.form.get(f"field-{name}", "a") for name in MERGE_FIELDS[kind]}
+        try:
+            log = merge_records(kind, winner.id, loser.id, choices, note=request.form.get("note", "")[:2000])
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            _flash_problem(problem)
+        else:
+            db.session.commit()
+            flash(_("Merged: “%(loser)s” is now part of “%(winner)s”.", loser=log.loser_label,
+                    winner=log.winner_label), "success")
+            target = (url_for("contacts.person_detail", person_id=log.winner_id) if kind == "person"
+                      else url_for("contacts.organisation_detail", org_id=log.winner_id))
+            return redirect(target)
+    from crm.imports.merge import references_to
+
+    relations = []
+    conn = db.session.connection()
+    for table, column in references_to(model.__tablename__):
+        counts = [conn.scalar(select(func.count()).select_from(table).where(column == r.id)) for r in (winner, loser)]
+        if any(counts):
+            relations.append({"name": f"{table.name}.{column.name}", "table": table.name, "column": column.name,
+                              "winner": counts[0], "loser": counts[1]})
+    return render_template("imports/merge.html", kind=kind, winner=winner, loser=loser, a=a, b=b, form=form,
+                           rows=merge_preview(kind, winner, loser), relations=relations)
+
+
+@bp.get("/duplikate/protokoll")
+@can_edit
+def duplicate_log():
+    stmt = select(MergeLog).order_by(MergeLog.at.desc(), MergeLog.id.desc())
+    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
+    return render_template("imports/merge_log.html", page=page)
+
+
+@bp.get("/duplikate/aehnliche")
+@can_edit
+def duplicate_similar():
+    """JSON for the create forms: existing contacts that look like the one being typed."""
+    if request.args.get("kind") == "organisation":
+        found = dup_services.similar_organisations(request.args.get("name", ""))
+        for item in found:
+            item["url"] = url_for("contacts.organisation_detail", org_id=item["id"])
+    else:
+        found = dup_services.similar_persons(request.args.get("last_name", ""), request.args.get("first_name", ""),
+                                             request.args.get("email", ""))
+        for item in found:
+            item["url"] = url_for("contacts.person_detail", person_id=item["id"])
+    return jsonify({"matches": found, "title": _("Similar contacts exist already"),
+                    "archived": _("archived")})
+
+
+# ----------------------------------------------------------------------------- person page
+
+
+def _person_details(person):
+    details = db.session.scalars(select(ContactDetail).where(ContactDetail.person_id == person.id)
+                                 .order_by(ContactDetail.kind, ContactDetail.id)).all()
+    return {"details": details, "person": person}
+
+
+detail_section("person", "imports/_person_details.html", _person_details, order=80, column="side")

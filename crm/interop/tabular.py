@@ -1,0 +1,293 @@
+"""CSV and XLSX: export that German Excel opens correctly, import of what German users send.
+
+Export: CSV in UTF-8 with BOM, ";" as delimiter and CRLF (German Excel reads that without the
+import wizard), streamed; XLSX through openpyxl in write-only mode.
+Import: bytes in, a header and rows of strings out; the encoding (UTF-8, UTF-8 with BOM,
+Windows-1252) and the delimiter (";", ",", tab) are detected.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable, Iterator
+
+BOM = "\ufeff"
+CSV_DELIMITER = ";"
+CHUNK_ROWS = 500
+
+# A cell that starts like a formula is neutralised (CSV injection), except plain numbers and
+# phone numbers such as "+49 6022 1234" that Excel users need to see unchanged.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBERISH = re.compile(r"^[+-]?[\d\s()/.,-]*$")
+
+
+class TableError(ValueError):
+    """The file cannot be read as a table; the message is for the user (English msgid)."""
+
+    def __init__(self, message: str, **params):
+        super().__init__(message % params if params else message)
+        self.msgid = message
+        self.params = params
+
+
+def cell_text(value) -> str:
+    """A value as text for a CSV cell: German dates, lists joined by commas, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, Decimal | float):
+        return str(value).replace(".", ",")
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(cell_text(v) for v in value)
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBERISH.match(text):
+        return "'" + text
+    return text
+
+
+def csv_response_rows(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
+    """CSV for German Excel (UTF-8 with BOM, ";", CRLF), yielded in chunks of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    buffer.write(BOM)
+    writer.writerow([cell_text(h) for h in header])
+    count = 0
+    for row in rows:
+        writer.writerow([cell_text(v) for v in row])
+        count += 1
+        if count % CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    tail = buffer.getvalue()
+    if tail:
+        yield tail.encode("utf-8")
+
+
+_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _xlsx_value(value):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float, Decimal, datetime, date)):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.replace(tzinfo=None)
+        return value
+    if isinstance(value, (list, tuple, set)):
+        value = ", ".join(cell_text(v) for v in value)
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[list], sheet_title: str = "Export") -> bytes:
+    """An .xlsx workbook with one sheet: a bold, frozen header row and the rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    title = _SHEET_TITLE_BAD.sub(" ", sheet_title or "Export").strip()[:31] or "Export"
+    ws = wb.create_sheet(title=title)
+    ws.freeze_panes = "A2"
+    for index, name in enumerate(header, start=1):
+        from openpyxl.utils import get_column_letter
+
+        ws.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(name)) + 4))
+    bold = Font(bold=True)
+    head_cells = []
+    for name in header:
+        cell = WriteOnlyCell(ws, value=_xlsx_value(name))
+        cell.font = bold
+        head_cells.append(cell)
+    ws.append(head_cells)
+    date_cells = {}
+    for row in rows:
+        out = []
+        for value in row:
+            value = _xlsx_value(value)
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.data_type = "s"  # text that starts with "=" must not become a formula
+                out.append(cell)
+            elif isinstance(value, (date, datetime)):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = "DD.MM.YYYY HH:MM" if isinstance(value, datetime) else "DD.MM.YYYY"
+                out.append(cell)
+            else:
+                out.append(value)
+        ws.append(out)
+    del date_cells
+    stream = io.BytesIO()
+    wb.save(stream)
+    return stream.getvalue()
+
+
+# ----------------------------------------------------------------------------- import
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    encoding: str = ""
+    delimiter: str = ""
+    kind: str = "csv"  # csv or xlsx
+    warnings: list[str] = field(default_factory=list)
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for files that are not text: NUL bytes or many control characters in the first KB."""
+    sample = data[:4096]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls > max(8, len(sample) // 50)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Text and the encoding name: UTF-8 with BOM, UTF-8, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def detect_delimiter(text: str) -> str:
+    """";" or "," or tab: the one that splits the first lines into the same number of columns."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines:
+        return CSV_DELIMITER
+    best, best_score = CSV_DELIMITER, -1
+    for delimiter in (";", ",", "\t", "|"):
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(1 for c in counts if c == counts[0])
+        score = consistent * 100 + counts[0]
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _clean_header(header: list[str]) -> list[str]:
+    out, seen = [], {}
+    for index, name in enumerate(header):
+        name = " ".join(str(name or "").replace(BOM, "").split())
+        if not name:
+            name = f"Spalte {index + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _rows_without_empties(rows: Iterable[list], width: int) -> list[list[str]]:
+    out = []
+    for row in rows:
+        cells = ["" if v is None else str(v).strip() for v in row]
+        if not any(cells):
+            continue
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        out.append(cells[:width] if len(cells) > width and not any(cells[width:]) else cells)
+    return out
+
+
+def read_csv(data: bytes) -> Table:
+    if not data.strip():
+        raise TableError("The file is empty.")
+    if looks_binary(data):
+        raise TableError("This is not a text file. Please upload a CSV file (or an Excel .xlsx file).")
+    text, encoding = decode_text(data)
+    delimiter = detect_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        all_rows = [row for row in reader]
+    except csv.Error as exc:
+        raise TableError("The CSV file cannot be read: %(error)s", error=str(exc)) from exc
+    all_rows = [r for r in all_rows if any(c.strip() for c in r)]
+    if not all_rows:
+        raise TableError("The file is empty.")
+    header = _clean_header(all_rows[0])
+    rows = _rows_without_empties(all_rows[1:], len(header))
+    if not rows:
+        raise TableError("The file has a header line but no rows.")
+    return Table(header=header, rows=rows, encoding=encoding, delimiter=delimiter, kind="csv")
+
+
+def read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    if not data:
+        raise TableError("The file is empty.")
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError("This is not a readable Excel file (.xlsx).") from exc
+    try:
+        ws = wb.worksheets[0]
+        iterator = ws.iter_rows(values_only=True)
+        header = None
+        for row in iterator:
+            if row and any(v not in (None, "") for v in row):
+                header = list(row)
+                break
+        if header is None:
+            raise TableError("The file is empty.")
+        while header and header[-1] in (None, ""):
+            header.pop()
+        header = _clean_header([str(h) if h is not None else "" for h in header])
+
+        def text(value):
+            if value is None:
+                return ""
+            if isinstance(value, datetime):
+                return value.strftime("%d.%m.%Y") if value.time() == datetime.min.time() else value.strftime(
+                    "%d.%m.%Y %H:%M")
+            if isinstance(value, date):
+                return value.strftime("%d.%m.%Y")
+            if isinstance(value, float) and value.is_integer():
+                return str(int(value))
+            return str(value)
+
+        rows = _rows_without_empties(([text(v) for v in row] for row in iterator), len(header))
+    finally:
+        wb.close()
+    if not rows:
+        raise TableError("The file has a header line but no rows.")
+    return Table(header=header, rows=rows, kind="xlsx")
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    """A CSV or XLSX file (by content, not by name) as header + rows of strings."""
+    if not data or not data.strip():
+        raise TableError("The file is empty.")
+    if data[:4] == b"PK\x03\x04":
+        return read_xlsx(data)
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise TableError("This is not a readable Excel file (.xlsx).")
+    if filename.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise TableError("Old Excel files (.xls) cannot be read. Please save the file as .xlsx or CSV.")
+    return read_csv(data)

@@ -1,0 +1,67 @@
+"""flask crm import / export-vcard / find-duplicates."""
+from sqlalchemy import func, select
+
+from crm.contacts.models import Person
+from crm.extensions import db
+from crm.imports.models import ImportBatch
+
+
+def count():
+    return db.session.scalar(select(func.count()).select_from(Person))
+
+
+def test_import_dry_run_changes_nothing_then_import(app, tmp_path, session):
+    path = tmp_path / "liste.csv"
+    path.write_bytes("Vorname;Nachname;E-Mail\r\nÄnne;Bäcker;aenne@example.org\r\nHans;Huber;kaputt@\r\n".encode("cp1252"))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["crm", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "create 1" in result.output and "row 2:" in result.output and "Dry run" in result.output
+    assert count() == 0 and db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+    result = runner.invoke(args=["crm", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output and count() == 1
+
+
+def test_import_with_a_saved_mapping_and_an_unknown_one(app, tmp_path, session):
+    from crm.imports import services
+
+    batch = services.start_import("x.csv", b"Familie;Rufname\r\nKraus;Uli\r\n")
+    services.save_mapping("Familienliste", batch, {0: "last_name", 1: "first_name"})
+    session.commit()
+    path = tmp_path / "familie.csv"
+    path.write_bytes(b"Familie;Rufname\r\nRoth;Ina\r\n")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["crm", "import", str(path), "--mapping", "Gibtsnicht"]).exit_code != 0
+    result = runner.invoke(args=["crm", "import", str(path), "--mapping", "Familienliste"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Person.first_name).where(Person.last_name == "Roth")) == "Ina"
+
+
+def test_import_refuses_an_empty_file(app, tmp_path, session):
+    path = tmp_path / "leer.csv"
+    path.write_bytes(b"")
+    result = app.test_cli_runner().invoke(args=["crm", "import", str(path)])
+    assert result.exit_code != 0 and "empty" in result.output
+
+
+def test_export_vcard_and_zip(app, tmp_path, make_person, session):
+    make_person("Bäcker", "Änne")
+    make_person("Huber", "Hans")
+    runner = app.test_cli_runner()
+    out = tmp_path / "alle.vcf"
+    result = runner.invoke(args=["crm", "export-vcard", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().count(b"BEGIN:VCARD") == 2
+    import zipfile
+
+    zipped = tmp_path / "alle.zip"
+    assert runner.invoke(args=["crm", "export-vcard", str(zipped)]).exit_code == 0
+    assert len(zipfile.ZipFile(zipped).namelist()) == 2
+
+
+def test_find_duplicates(app, make_person, session):
+    make_person("Schmidt", "Anna", email="anna@schmidt.de")
+    make_person("Schmitt", "Anna", email="anna@schmidt.de")
+    result = app.test_cli_runner().invoke(args=["crm", "find-duplicates"])
+    assert result.exit_code == 0 and "1 possible duplicates" in result.output
