@@ -136,14 +136,43 @@ def recent_interactions(limit: int = 10) -> list[Interaction]:
 @dataclass
 class NotContacted:
     person: Person
-    affiliation: Affiliation
+    reason: str  # why the person is a key contact: "Erster Bürgermeister · Markt Eschau", "Vorsitz · LAG"
     last_contact: datetime | None
 
 
-def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15) -> list[NotContacted]:
-    """Key contacts (mayors, chairs ...: functions marked as key) without an interaction for `months` months."""
-    cutoff = utcnow() - timedelta(days=round(months * 30.44))
+def _key_contacts() -> dict[int, str]:
+    """Person id -> reason, for holders of key functions (mayors, chairs ...) and chairs of bodies."""
+    from crm.network.models import Body, Seat
+
     today = date.today()
+    reasons: dict[int, str] = {}
+    affiliations = db.session.scalars(
+        select(Affiliation)
+        .join(FunctionTitle, FunctionTitle.id == Affiliation.function_id)
+        .where(FunctionTitle.is_key_function.is_(True), or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today))
+        .options(selectinload(Affiliation.person), selectinload(Affiliation.organisation),
+                 selectinload(Affiliation.function))
+    )
+    for a in affiliations:
+        reasons.setdefault(a.person_id, f"{a.function_name} · {a.organisation.name}")
+    seats = db.session.scalars(
+        select(Seat)
+        .join(Body, Body.id == Seat.body_id)
+        .where(Seat.role.in_(("chair", "vice_chair")), Seat.valid_from <= today,
+               or_(Seat.valid_to.is_(None), Seat.valid_to >= today), Body.archived_at.is_(None))
+        .options(selectinload(Seat.body))
+    )
+    for seat in seats:
+        reasons.setdefault(seat.person_id, f"{seat.role_label} · {seat.body.name}")
+    return reasons
+
+
+def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15) -> list[NotContacted]:
+    """Key contacts without an interaction for `months` months, never-contacted first."""
+    cutoff = utcnow() - timedelta(days=round(months * 30.44))
+    reasons = _key_contacts()
+    if not reasons:
+        return []
     last_contact = (
         select(interaction_person.c.person_id, func.max(Interaction.occurred_at).label("last"))
         .join(Interaction, Interaction.id == interaction_person.c.interaction_id)
@@ -151,31 +180,20 @@ def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15)
         .subquery()
     )
     stmt = (
-        select(Affiliation, last_contact.c.last)
-        .join(Person, Person.id == Affiliation.person_id)
-        .join(FunctionTitle, FunctionTitle.id == Affiliation.function_id)
+        select(Person, last_contact.c.last)
         .outerjoin(last_contact, last_contact.c.person_id == Person.id)
         .where(
-            FunctionTitle.is_key_function.is_(True),
+            Person.id.in_(list(reasons)),
             Person.archived_at.is_(None),
             Person.contact_objection.is_(False),
-            or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today),
             or_(last_contact.c.last.is_(None), last_contact.c.last < cutoff),
         )
         .order_by(last_contact.c.last.is_not(None), last_contact.c.last, Person.sort_name)
-        .options(selectinload(Affiliation.person), selectinload(Affiliation.organisation), selectinload(Affiliation.function))
+        .limit(limit)
     )
     if field_id:
         stmt = stmt.where(exists().where(person_field.c.person_id == Person.id, person_field.c.field_of_action_id == field_id))
-    seen, out = set(), []
-    for affiliation, last in db.session.execute(stmt):
-        if affiliation.person_id in seen:
-            continue
-        seen.add(affiliation.person_id)
-        out.append(NotContacted(affiliation.person, affiliation, last))
-        if len(out) >= limit:
-            break
-    return out
+    return [NotContacted(person, reasons[person.id], last) for person, last in db.session.execute(stmt)]
 
 
 @dataclass

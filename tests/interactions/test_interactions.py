@@ -213,3 +213,17 @@ def test_task_without_title_is_not_saved(client, login):
     response = client.post("/aufgaben/neu", data={"title": "", "assignee_id": 0, "person_id": 0,
                                                   "organisation_id": 0, "project_id": 0})
     assert response.status_code == 200 and count(Task) == 0
+
+
+def test_chairs_of_bodies_are_key_contacts_too(make_person, session):
+    from crm.network.models import Body, Seat
+
+    chair = make_person("Vorsitz", "Vera")
+    member = make_person("Mitglied", "Max", gender="male")
+    body = Body(name="AK Tourismus", kind="working_group")
+    session.add(body)
+    session.add_all([Seat(body=body, person=chair, role="chair", valid_from=date(2024, 1, 1)),
+                     Seat(body=body, person=member, role="member", valid_from=date(2024, 1, 1))])
+    session.commit()
+    rows = services.not_contacted(months=6)
+    assert [(r.person.last_name, r.reason.split(" · ")[1]) for r in rows] == [("Vorsitz", "AK Tourismus")]
