@@ -155,5 +155,4 @@ class EndAffiliationForm(FlaskForm):
     valid_to = DateField(_l("Ended on"), validators=[DataRequired(_l("Please enter the date."))])
 
 
-class ConfirmForm(FlaskForm):
-    """Empty form: only the CSRF token, for archive/restore buttons."""
+from crm.core.archiving import ConfirmForm  # noqa: E402,F401  (re-exported for the other parts)

@@ -24,7 +24,7 @@ from crm.contacts.models import (
     person_target_group,
 )
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
-from crm.core.models import utcnow
+from crm.core.archiving import set_archived
 from crm.extensions import db
 
 
@@ -160,13 +160,11 @@ def save_organisation(org: Organisation | None, data: dict) -> Organisation:
 
 
 def archive(record) -> None:
-    record.archived_at = utcnow()
-    db.session.flush()
+    set_archived(record, True)
 
 
 def restore(record) -> None:
-    record.archived_at = None
-    db.session.flush()
+    set_archived(record, False)
 
 
 # ------------------------------------------------------------------ persons

@@ -26,6 +26,7 @@ from crm.contacts.models import (
     TargetGroup,
 )
 from crm.contacts.salutation import address_block, letter_salutation
+from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.permissions import can_edit
 from crm.core.registry import nav_item
@@ -164,23 +165,13 @@ def person_edit(person_id: int):
 @bp.post("/personen/<int:person_id>/archivieren")
 @can_edit
 def person_archive(person_id: int):
-    person = db.get_or_404(Person, person_id)
-    if ConfirmForm().validate_on_submit():
-        services.archive(person)
-        db.session.commit()
-        flash(_("%(name)s has been archived.", name=person.full_name), "success")
-    return redirect(url_for("contacts.person_detail", person_id=person.id))
+    return archive_toggle(Person, person_id, True, lambda p: url_for("contacts.person_detail", person_id=p.id))
 
 
 @bp.post("/personen/<int:person_id>/wiederherstellen")
 @can_edit
 def person_restore(person_id: int):
-    person = db.get_or_404(Person, person_id)
-    if ConfirmForm().validate_on_submit():
-        services.restore(person)
-        db.session.commit()
-        flash(_("%(name)s is active again.", name=person.full_name), "success")
-    return redirect(url_for("contacts.person_detail", person_id=person.id))
+    return archive_toggle(Person, person_id, False, lambda p: url_for("contacts.person_detail", person_id=p.id))
 
 
 @bp.get("/personen/<int:person_id>/verlauf")
@@ -336,23 +327,13 @@ def organisation_edit(org_id: int):
 @bp.post("/organisationen/<int:org_id>/archivieren")
 @can_edit
 def organisation_archive(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
-    if ConfirmForm().validate_on_submit():
-        services.archive(org)
-        db.session.commit()
-        flash(_("%(name)s has been archived.", name=org.name), "success")
-    return redirect(url_for("contacts.organisation_detail", org_id=org.id))
+    return archive_toggle(Organisation, org_id, True, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 
 @bp.post("/organisationen/<int:org_id>/wiederherstellen")
 @can_edit
 def organisation_restore(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
-    if ConfirmForm().validate_on_submit():
-        services.restore(org)
-        db.session.commit()
-        flash(_("%(name)s is active again.", name=org.name), "success")
-    return redirect(url_for("contacts.organisation_detail", org_id=org.id))
+    return archive_toggle(Organisation, org_id, False, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 
 @bp.get("/organisationen/<int:org_id>/verlauf")

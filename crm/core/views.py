@@ -1,15 +1,13 @@
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm.contacts.search import quick_search
-from crm.core.registry import nav_item
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
 
 bp = Blueprint("core", __name__)
-nav_item("core.index", _l("Start"), order=0, prefix="core.index")
+# The brand in the navigation bar leads to the start page; no separate entry needed.
 
 
 @bp.get("/")

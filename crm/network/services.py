@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import SECTORS, Affiliation, FieldOfAction, Organisation, Person
 from crm.core.formatting import local_date
-from crm.core.models import utcnow
 from crm.extensions import db
 from crm.network.composition import Composition, compose
 from crm.network.models import BODY_KINDS, SEAT_ROLES, Body, InterestGroup, Seat
@@ -160,16 +159,6 @@ def interest_group_usage() -> dict[int, int]:
         .group_by(Seat.interest_group_id)
     )
     return {group_id: n for group_id, n in rows}
-
-
-def archive(record) -> None:
-    record.archived_at = utcnow()
-    db.session.flush()
-
-
-def restore(record) -> None:
-    record.archived_at = None
-    db.session.flush()
 
 
 # ------------------------------------------------------------------ bodies

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from crm.contacts.forms import ConfirmForm
+from crm.core.archiving import archive_toggle
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
@@ -157,23 +158,13 @@ def body_detail(body_id: int):
 @bp.post("/gremien/<int:body_id>/archivieren")
 @can_edit
 def body_archive(body_id: int):
-    body = db.get_or_404(Body, body_id)
-    if ConfirmForm().validate_on_submit():
-        services.archive(body)
-        db.session.commit()
-        flash(_("%(name)s has been archived.", name=body.name), "success")
-    return redirect(url_for("network.body_detail", body_id=body.id))
+    return archive_toggle(Body, body_id, True, lambda b: url_for("network.body_detail", body_id=b.id))
 
 
 @bp.post("/gremien/<int:body_id>/wiederherstellen")
 @can_edit
 def body_restore(body_id: int):
-    body = db.get_or_404(Body, body_id)
-    if ConfirmForm().validate_on_submit():
-        services.restore(body)
-        db.session.commit()
-        flash(_("%(name)s is active again.", name=body.name), "success")
-    return redirect(url_for("network.body_detail", body_id=body.id))
+    return archive_toggle(Body, body_id, False, lambda b: url_for("network.body_detail", body_id=b.id))
 
 
 @bp.get("/gremien/<int:body_id>/verlauf")
@@ -404,23 +395,14 @@ def interest_group_edit(group_id: int):
 @bp.post("/interessengruppen/<int:group_id>/archivieren")
 @manager_only
 def interest_group_archive(group_id: int):
-    group = db.get_or_404(InterestGroup, group_id)
-    if ConfirmForm().validate_on_submit():
-        services.archive(group)
-        db.session.commit()
-        flash(_("%(name)s has been archived. Existing seats keep it.", name=group.name), "success")
-    return redirect(url_for("network.interest_group_list"))
+    return archive_toggle(InterestGroup, group_id, True, lambda g: url_for("network.interest_group_list"),
+                          note=_("Existing seats keep it."))
 
 
 @bp.post("/interessengruppen/<int:group_id>/wiederherstellen")
 @manager_only
 def interest_group_restore(group_id: int):
-    group = db.get_or_404(InterestGroup, group_id)
-    if ConfirmForm().validate_on_submit():
-        services.restore(group)
-        db.session.commit()
-        flash(_("%(name)s is active again.", name=group.name), "success")
-    return redirect(url_for("network.interest_group_list"))
+    return archive_toggle(InterestGroup, group_id, False, lambda g: url_for("network.interest_group_list"))
 
 
 # ------------------------------------------------------------------ person and organisation pages

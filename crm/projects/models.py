@@ -19,7 +19,7 @@ PROJECT_STATUSES = {
     "applied": _l("Applied for"),
     "approved": _l("Approved"),
     "in_progress": _l("In progress"),
-    "done": _l("Done"),
+    "done": _l("Finished"),
     "dropped": _l("Dropped"),
 }
 

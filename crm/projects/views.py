@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crm.core.archiving import archive_toggle
 from crm.contacts.models import Affiliation, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
@@ -295,23 +296,13 @@ def project_status(project_id: int):
 @bp.post("/projekte/<int:project_id>/archivieren")
 @can_edit
 def project_archive(project_id: int):
-    project = db.get_or_404(Project, project_id)
-    if ConfirmForm().validate_on_submit():
-        services.archive(project)
-        db.session.commit()
-        flash(_("The project “%(title)s” has been archived.", title=project.title), "success")
-    return redirect(url_for("projects.project_detail", project_id=project.id))
+    return archive_toggle(Project, project_id, True, lambda p: url_for("projects.project_detail", project_id=p.id))
 
 
 @bp.post("/projekte/<int:project_id>/wiederherstellen")
 @can_edit
 def project_restore(project_id: int):
-    project = db.get_or_404(Project, project_id)
-    if ConfirmForm().validate_on_submit():
-        services.restore(project)
-        db.session.commit()
-        flash(_("The project “%(title)s” is active again.", title=project.title), "success")
-    return redirect(url_for("projects.project_detail", project_id=project.id))
+    return archive_toggle(Project, project_id, False, lambda p: url_for("projects.project_detail", project_id=p.id))
 
 
 # ------------------------------------------------------------------ contacts involved
