@@ -82,7 +82,7 @@ def test_body_page_shows_members_composition_and_no_warning(client, login, lag):
     assert '<strong class="composition-total">24</strong>' in html
     assert re.search(r'data-sector="public">\s*<td>[^<]*</td><td class="text-end">9</td><td[^>]*>37,5\xa0%', html)
     assert "composition-warning" not in html and "composition-ok" in html
-    assert "quorum: at least 12 present" in html or "mindestens 12" in html
+    assert "beschlussfähig: mindestens 12 anwesend" in html
 
 
 def test_body_page_warns_when_one_group_or_the_public_sector_reaches_half(client, login, lag, make_seat, make_group):
@@ -168,7 +168,7 @@ def test_share_outside_0_to_100_shows_a_message_next_to_the_field(client, login,
     login("staff")
     response = client.post("/gremien/neu", data=body_form(**{field: value}))
     html = html_of(response)
-    assert re.search(r"between 0 and 100|percentage", feedback_after(html, field))
+    assert re.search(r"zwischen 0 und 100|Prozentwert", feedback_after(html, field))
     assert f'value="{value}"' in html  # what was typed stays
     assert count(Body) == 0
 
@@ -224,12 +224,12 @@ def test_add_seat_through_the_form(client, login, make_body, make_person, make_o
 @pytest.mark.parametrize(
     "case, field, pattern",
     [
-        ("own_deputy", "deputy_label", r"own deputy"),
-        ("end_before_start", "valid_to", r"before the start|vor dem Anfangsdatum"),
-        ("overlap", "valid_from", r"already holds a seat"),
-        ("not_picked", "person_label", r"choose a person"),
-        ("org_not_picked", "organisation_label", r"organisation from the list"),
-        ("no_start", "valid_from", r"date the seat begins"),
+        ("own_deputy", "deputy_label", r"eigene Stellvertretung"),
+        ("end_before_start", "valid_to", r"vor dem Anfangsdatum"),
+        ("overlap", "valid_from", r"hat bereits einen Sitz"),
+        ("not_picked", "person_label", r"wählen Sie eine Person"),
+        ("org_not_picked", "organisation_label", r"Organisation aus der Liste"),
+        ("no_start", "valid_from", r"Datum ein, an dem der Sitz beginnt"),
     ],
 )
 def test_bad_seat_input_shows_a_message_next_to_the_field_and_saves_nothing(
@@ -297,7 +297,7 @@ def test_change_on_the_start_day_explains_what_to_do(client, login, make_body, m
     seat = make_seat(body, person=person)
     html = html_of(client.post(f"/sitze/{seat.id}/aendern", data=seat_form(
         person, mode="change", role="chair", valid_from="2023-01-01")))
-    assert "after the seat began" in feedback_after(html, "valid_from")
+    assert "nach Beginn des Sitzes" in feedback_after(html, "valid_from")
     assert count(Seat) == 1 and seat.role == "member"
 
 
@@ -306,7 +306,7 @@ def test_end_seat(client, login, make_body, make_seat, make_person):
     body = make_body()
     seat = make_seat(body, person=make_person("Huber", "Anna"))
     html = html_of(client.post(f"/sitze/{seat.id}/beenden", data={"end_valid_to": "2022-12-31"}))
-    assert re.search(r"before the start|vor dem Anfangsdatum", feedback_after(html, "end_valid_to"))
+    assert re.search(r"vor dem Anfangsdatum", feedback_after(html, "end_valid_to"))
     assert seat.valid_to is None
     response = client.post(f"/sitze/{seat.id}/beenden", data={"end_valid_to": "2025-06-30",
                                                               "end_resolution": "Rücktritt"})
@@ -341,7 +341,7 @@ def test_person_page_shows_current_past_and_deputy_seats(client, login, make_bod
     assert "AK Tourismus" in section.split("seat-past")[1] and "31.12.2022" in section
     assert "Sepp Maier" in section.split("seat-deputy")[1]
     timeline = html.split('id="timeline"')[1]
-    assert "Seat taken" in timeline and "Seat ended" in timeline
+    assert "Sitz übernommen" in timeline and "Sitz beendet" in timeline
 
 
 def test_person_without_seats_has_no_section(client, login, make_person):
@@ -360,8 +360,8 @@ def test_timeline_shows_a_change_once(client, login, make_body, make_person, mak
                                 "valid_from": date(2024, 1, 1)})
     db.session.commit()
     timeline = html_of(client.get(f"/personen/{anna.id}")).split('id="timeline"')[1]
-    assert timeline.count("Seat changed") == 1 and timeline.count("Seat taken") == 1
-    assert "Seat ended" not in timeline
+    assert timeline.count("Sitz geändert") == 1 and timeline.count("Sitz übernommen") == 1
+    assert "Sitz beendet" not in timeline
 
 
 def test_organisation_page_shows_its_seats(client, login, make_body, make_seat, make_person, make_org):
@@ -452,7 +452,7 @@ def test_manager_manages_interest_groups(client, login, make_body):
                                                       "position": "3"}).status_code == 302
     group = db.session.scalar(db.select(InterestGroup))
     html = html_of(client.post("/interessengruppen/neu", data={"name": "kultur", "sector": "economy"}))
-    assert "exists already" in feedback_after(html, "name")
+    assert "gibt es bereits" in feedback_after(html, "name")
     assert count(InterestGroup) == 1
     client.post(f"/interessengruppen/{group.id}/bearbeiten", data={"name": "Kultur und Heimat",
                                                                     "sector": "civil_society", "position": "1"})
