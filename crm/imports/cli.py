@@ -3,7 +3,6 @@ the imports part is loaded (crm/imports/views.py imports this module)."""
 from pathlib import Path
 
 import click
-from flask_babel import gettext as _
 
 from crm.cli import crm_cli
 from crm.extensions import db

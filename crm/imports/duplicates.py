@@ -98,8 +98,18 @@ def similar_persons(last_name: str, first_name: str = "", email: str = "", limit
                                                                         for r in reasons)):
             found.append((score, c))
     found.sort(key=lambda x: (-x[0], x[1].last_name, x[1].first_name))
-    return [{"id": c.id, "name": f"{c.first_name} {c.last_name}".strip(), "score": score,
-             "archived": c.archived_at is not None} for score, c in found[:limit]]
+    found = found[:limit]
+    where = {}
+    if found:
+        for pid, name in db.session.execute(
+            select(Affiliation.person_id, Organisation.name)
+            .join(Organisation, Organisation.id == Affiliation.organisation_id)
+            .where(Affiliation.person_id.in_([c.id for _, c in found]), Affiliation.valid_to.is_(None))
+            .order_by(Affiliation.is_primary.desc())
+        ):
+            where.setdefault(pid, name)
+    return [{"id": c.id, "name": f"{c.first_name} {c.last_name}".strip(), "detail": where.get(c.id, ""),
+             "score": score, "archived": c.archived_at is not None} for score, c in found]
 
 
 def similar_organisations(name: str, limit: int = 5) -> list[dict]:
@@ -119,5 +129,5 @@ def similar_organisations(name: str, limit: int = 5) -> list[dict]:
         if score >= 60:
             found.append((score, c))
     found.sort(key=lambda x: (-x[0], x[1].name))
-    return [{"id": c.id, "name": c.name, "city": c.city or "", "score": score, "archived": c.archived_at is not None}
+    return [{"id": c.id, "name": c.name, "detail": c.city or "", "score": score, "archived": c.archived_at is not None}
             for score, c in found[:limit]]

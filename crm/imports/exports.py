@@ -10,7 +10,7 @@ import re
 import zipfile
 from collections import defaultdict
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select

@@ -351,6 +351,24 @@ def empty_record() -> dict:
     return record
 
 
+def compact_record(record: dict) -> dict:
+    """The record without its empty values, as stored in the preview (a third of the size)."""
+    return {k: v for k, v in record.items() if v not in ("", None, [], {})}
+
+
+_EMPTY = None
+
+
+def full_record(data: dict) -> dict:
+    """A stored (compact) record with every key again."""
+    global _EMPTY
+    if _EMPTY is None:
+        _EMPTY = empty_record()
+    record = {k: (list(v) if isinstance(v, list) else v) for k, v in _EMPTY.items()}
+    record.update(data or {})
+    return record
+
+
 def record_from_row(row: list[str], mapping: dict[int, str]) -> dict:
     """One table row, mapped column by column, as a contact record (not validated yet)."""
     record = empty_record()
@@ -421,9 +439,8 @@ def validate_record(record: dict, *, lenient: bool = False, region: str = "DE") 
     def err(field, msgid, **params):
         (warnings if lenient else errors).append([field, msgid, params])
 
-    for key in RECORD_FIELDS:
-        value = record.get(key)
-        if isinstance(value, str):
+    for key, value in record.items():
+        if value and value.__class__ is str:
             record[key] = value.strip() if key in ("notes", "expertise_note") else " ".join(value.split())
     if not record["last_name"] and not record["first_name"] and not record["organisation"]:
         errors.append(["last_name", N_("The row has neither a name nor an organisation."), {}])
@@ -438,14 +455,18 @@ def validate_record(record: dict, *, lenient: bool = False, region: str = "DE") 
                 record[key] = ""
             err(key, N_("“%(value)s” is not a valid e-mail address."), value=value)
     for key in ("phone", "mobile", "fax", "private_phone", "private_mobile"):
+        if not record[key]:
+            continue
         value, ok = clean_phone(record[key], region)
         record[key] = value
-        if value and not ok:
+        if value and not ok and not lenient:  # address books hold all sorts of numbers: kept, no note
             warnings.append([key, N_("“%(value)s” does not look like a phone number; it is kept as written."),
                              {"value": value}])
     for prefix in ("", "private_"):
         country_key = prefix + "country"
         raw_country = record.get(country_key, "")
+        if not raw_country and not record[prefix + "postcode"]:
+            continue
         code = country_code_of(raw_country)
         if code is None:
             warnings.append([country_key, N_("Country “%(value)s” not recognised; the address is kept as a note."),
@@ -470,8 +491,8 @@ def validate_record(record: dict, *, lenient: bool = False, region: str = "DE") 
     if record["website"] and not _WEB.match(record["website"]):
         record["website"] = "https://" + record["website"]
     for key, limit in MAX_LENGTHS.items():
-        value = record.get(key) or ""
-        if len(value) > limit:
+        value = record.get(key)
+        if value and len(value) > limit:
             if lenient:
                 record["extras"].append([key, "", value])
                 record[key] = ""
@@ -493,13 +514,6 @@ def computed_salutation(record: dict) -> str:
 def record_is_organisation(record: dict) -> bool:
     """A row with an organisation but no person name imports an organisation."""
     return not record["last_name"] and not record["first_name"] and bool(record["organisation"])
-
-
-def record_label(record: dict) -> str:
-    if record_is_organisation(record):
-        return record["organisation"]
-    name = " ".join(p for p in (record["degree"], record["first_name"], record["nobility"], record["last_name"]) if p)
-    return f"{name} ({record['organisation']})" if record["organisation"] else name
 
 
 # ----------------------------------------------------------------------------- vCards

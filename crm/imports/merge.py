@@ -179,8 +179,8 @@ def merge_records(kind: str, winner_id: int, loser_id: int, choices: dict[str, s
         choice = choices.get(name, "a")
         old, other = getattr(winner, name), getattr(loser, name)
         if choice == "b" and other != old:
-            if name == "parent_id" and other == winner.id:
-                continue
+            if name in ("parent_id", "municipality_id") and other == winner.id:
+                continue  # an organisation cannot lie within itself
             fields[name] = [_plain(old), _plain(other)]
             setattr(winner, name, other)
         elif choice == "both" and name in JOINABLE and other and other != old:

@@ -3,8 +3,8 @@ contact details that have no field of their own, the duplicate list and the merg
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from crm.core.models import utcnow
 from crm.extensions import db
@@ -34,11 +34,16 @@ class ImportBatch(db.Model):
     encoding: Mapped[str] = mapped_column(String(20), default="")
     delimiter: Mapped[str] = mapped_column(String(5), default="")
     header: Mapped[list] = mapped_column(JSON, default=list)
+    samples: Mapped[list] = mapped_column(JSON, default=list)  # the first rows, for the column assignment
+    # The uploaded table, read again when the columns are assigned; emptied after the commit.
+    source_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # column index (as text) -> target
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)  # after commit: created, updated, skipped ...
     problems: Mapped[list] = mapped_column(JSON, default=list)  # broken vCards: [position, line, message]
     created_organisations: Mapped[list] = mapped_column(JSON, default=list)  # ids, for undo
+    # row position (as text) -> id of the person the row created; for the log and for undo
+    created_persons: Mapped[dict] = deferred(mapped_column(JSON, default=dict, nullable=False))
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     committed_by_name: Mapped[str] = mapped_column(String(120), default="")
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

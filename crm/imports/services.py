@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Text, cast, delete, func, insert, select, update
+from sqlalchemy import Text, bindparam, cast, delete, func, insert, select, update
 
 from crm.contacts.models import (
     Affiliation,
@@ -33,16 +34,19 @@ from crm.core.models import utcnow
 from crm.extensions import db
 from crm.imports.fields import (
     N_,
+    compact_record,
+    full_record,
     record_from_row,
     record_from_vcard,
     record_is_organisation,
-    record_label,
     suggest_mapping,
     validate_record,
 )
+from crm.imports.bulk import bulk_insert
 from crm.imports.models import ContactDetail, ImportBatch, ImportRow, SavedMapping
 from crm.interop.dedupe import (
     DuplicateIndex,
+    compare_persons,
     OrganisationRecord,
     PersonRecord,
     address_key,
@@ -118,16 +122,12 @@ def start_import(filename: str, data: bytes) -> ImportBatch:
     batch.encoding = table.encoding
     batch.delimiter = table.delimiter
     batch.header = table.header
+    batch.samples = table.rows[:3]
     batch.row_count = len(table.rows)
+    batch.source_data = data  # rows are read again from the file when the columns are assigned
     batch.status = "mapping"
     db.session.add(batch)
     db.session.flush()
-    conn = db.session.connection()
-    rows = [{"batch_id": batch.id, "position": i, "raw": row, "data": {}, "kind": "person", "errors": [],
-             "warnings": [], "matches": [], "action": "skip", "target_id": None, "result": {}}
-            for i, row in enumerate(table.rows, start=1)]
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(ImportRow.__table__), rows[start : start + CHUNK])
     return batch
 
 
@@ -182,11 +182,10 @@ def apply_mapping(batch: ImportBatch, mapping: dict[int, str]) -> None:
         raise ImportProblem(N_("Please assign at least the last name (or a full name, or the organisation)."),
                             "mapping")
     batch.mapping = {str(i): t for i, t in mapping.items() if t}
-    conn = db.session.connection()
+    table = read_table(batch.source_data or b"", batch.filename)
     t = ImportRow.__table__
-    raw_rows = conn.execute(select(t.c.position, t.c.raw).where(t.c.batch_id == batch.id).order_by(t.c.position)).all()
-    records = [(row.position, row.raw, record_from_row(row.raw, mapping)) for row in raw_rows]
-    conn.execute(delete(t).where(t.c.batch_id == batch.id))
+    db.session.execute(delete(t).where(t.c.batch_id == batch.id))  # an earlier preview of this file
+    records = [(position, row, record_from_row(row, mapping)) for position, row in enumerate(table.rows, start=1)]
     _stage(batch, records, lenient=False)
 
 
@@ -200,7 +199,8 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
     fields_of_action = _catalogue_names(FieldOfAction)
     target_groups = _catalogue_names(TargetGroup)
     persons, organisations = load_match_indexes()
-    in_file = DuplicateIndex.for_persons([])
+    # earlier rows of the same file: only strong matches are reported, so e-mail and phone suffice
+    in_file = DuplicateIndex([], compare_persons, UPDATE_THRESHOLD, contact_keys_only=True)
     in_file_labels: dict[str, int] = {}
     rows = []
     for position, raw, record in records:
@@ -225,10 +225,18 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
                 found = persons.matches(probe, limit=3)
                 matches = found_as_dicts(found, persons)
                 known_id = record.get("record_id")
-                if known_id and known_id in persons.labels:
-                    # the row came from our own export: its ID names the person
-                    matches = [{"id": known_id, "score": 100, "reasons": [["id"]], "label": persons.labels[known_id]}]
-                    matches += [m for m in found_as_dicts(found, persons) if m["id"] != known_id][:2]
+                if known_id and known_id in persons.by_id:
+                    # From our own export the ID names the person; an "ID" column of some other list
+                    # (a member number) must not: the names have to agree as well.
+                    score, reasons = compare_persons(probe, persons.by_id[known_id])
+                    if any(r.code == "name" and r.value >= 80 for r in reasons):
+                        matches = [{"id": known_id, "score": 100, "reasons": [["id"]],
+                                    "label": persons.labels[known_id]}]
+                        matches += [m for m in found_as_dicts(found, persons) if m["id"] != known_id][:2]
+                    else:
+                        warnings.append(["record_id", N_("The ID %(id)s belongs to someone else (%(label)s); "
+                                                         "it is not used."),
+                                         {"id": known_id, "label": persons.labels[known_id]}])
                 earlier = in_file.matches(probe, limit=1)
                 if earlier and earlier[0].score >= UPDATE_THRESHOLD:
                     warnings.append(["", N_("Looks like row %(row)s of this file."),
@@ -245,12 +253,11 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
             action, target = "update", matches[0]["id"]
         else:
             action, target = "create", None
-        rows.append({"batch_id": batch.id, "position": position, "raw": raw, "data": record, "kind": kind,
+        rows.append({"batch_id": batch.id, "position": position, "raw": raw, "data": compact_record(record),
+                     "kind": kind,
                      "errors": errors, "warnings": warnings, "matches": matches, "action": action,
                      "target_id": target, "result": {}})
-    conn = db.session.connection()
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(ImportRow.__table__), rows[start : start + CHUNK])
+    bulk_insert(db.session.connection(), ImportRow.__table__, rows)
     batch.row_count = len(rows)
     batch.status = "preview"
     batch.counts = preview_counts(batch)
@@ -356,6 +363,7 @@ def load_match_indexes() -> tuple[DuplicateIndex, DuplicateIndex]:
     records, labels = load_person_records()
     persons = DuplicateIndex.for_persons(records)
     persons.labels = labels
+    persons.by_id = {r.id: r for r in persons.records}
     org_records, org_labels = load_organisation_records()
     organisations = DuplicateIndex.for_organisations(org_records)
     organisations.labels = org_labels
@@ -454,6 +462,27 @@ def _guess_org_kind(name: str) -> tuple[str, str]:
     return "other", "civil_society"
 
 
+@dataclass
+class _PlainRow:
+    id: int
+    position: int
+    data: dict
+    kind: str
+    action: str
+    target_id: int | None
+
+
+@dataclass
+class _OrgInfo:
+    id: int
+    name: str
+    street: str
+    postcode: str
+    city: str
+    email: str
+    phone: str
+
+
 def _org_lookup_columns():
     o = Organisation.__table__.c
     return (o.id, o.name, o.street, o.postcode, o.city, o.email, o.phone)
@@ -472,9 +501,13 @@ class _Committer:
         self.orgs = {}
         self.org_by_id = {}
         for row in self.conn.execute(select(*_org_lookup_columns()).order_by(o.archived_at.is_not(None), o.id)):
-            self.orgs.setdefault(fold(row.name), row)
-            self.org_by_id[row.id] = row
+            info = _OrgInfo(*row)
+            self.orgs.setdefault(fold(row.name), info)
+            self.org_by_id[row.id] = info
         self.created_orgs: list[int] = []
+        self.created_keys: set[str] = set()
+        self.claimed_keys: set[str] = set()  # created organisations already reported by a row
+        self.reindex_later: set[int] = set()
         f = FunctionTitle.__table__.c
         self.functions = {}
         self.function_names = {}
@@ -516,15 +549,11 @@ class _Committer:
             ids.append(self.tags[key])
         return list(dict.fromkeys(ids))
 
-    def organisation_for(self, record: dict) -> tuple[int, bool]:
-        """Id of the organisation named in the record, created (with the row's address) when new."""
-        key = fold(record["organisation"])
-        row = self.orgs.get(key)
-        if row is not None:
-            return row.id, False
+    def _new_organisation_values(self, record: dict) -> dict:
         kind, sector = _guess_org_kind(record["organisation"])
         values = {
             "name": record["organisation"][:200], "short_name": "", "kind": kind, "sector": sector, "ags": "",
+            "parent_id": None, "municipality_id": None,
             "street": record["street"], "po_box": "", "postcode": record["postcode"], "city": record["city"],
             "country": record["country"] or "DE", "email": "", "phone": "", "fax": record.get("fax", ""),
             "website": record.get("website", ""), "notes": "", "sort_name": fold(record["organisation"])[:200],
@@ -532,15 +561,40 @@ class _Committer:
         }
         if record_is_organisation(record):
             values.update(email=record["email"], phone=record["phone"], notes=record["notes"])
-        oid = self.conn.execute(insert(Organisation.__table__).values(**values)
-                                .returning(Organisation.__table__.c.id)).scalar_one()
-        row = self.conn.execute(select(*_org_lookup_columns()).where(Organisation.__table__.c.id == oid)).one()
-        self.orgs[key] = self.org_by_id[oid] = row
-        self.created_orgs.append(oid)
-        self.audit_row("create", "organisation", oid, values["name"],
-                       {k: [None, v] for k, v in values.items()
-                        if v and k not in ("sort_name", "created_at", "updated_at")})
-        return oid, True
+        return values
+
+    def create_organisations(self, records: list[dict]) -> None:
+        """Insert every organisation the records name and the database lacks, in bulk (first row wins)."""
+        wanted: dict[str, dict] = {}
+        for record in records:
+            names = [(record["organisation"], record)] + [
+                (org, dict(record, organisation=org, street="", postcode="", city="", country="", fax="",
+                           website="", last_name=record["last_name"] or "-"))
+                for org, _department, _function in record.get("more_affiliations", [])]
+            for name, source in names:
+                key = fold(name)
+                if name and key not in self.orgs and key not in wanted:
+                    wanted[key] = self._new_organisation_values(source)
+        if not wanted:
+            return
+        items = list(wanted.items())
+        ids = bulk_insert(self.conn, Organisation.__table__, [values for _, values in items], return_ids=True)
+        for (key, values), oid in zip(items, ids):
+            info = _OrgInfo(oid, values["name"], values["street"], values["postcode"], values["city"],
+                            values["email"], values["phone"])
+            self.orgs[key] = self.org_by_id[oid] = info
+            self.created_orgs.append(oid)
+            self.created_keys.add(key)
+            self.audit_row("create", "organisation", oid, values["name"],
+                           {k: [None, v] for k, v in values.items()
+                            if v and k not in ("id", "sort_name", "created_at", "updated_at")})
+
+    def organisation_for(self, record: dict) -> tuple[int, bool]:
+        """Id of the organisation named in the record (created beforehand by create_organisations)."""
+        key = fold(record["organisation"])
+        if key not in self.orgs:
+            self.create_organisations([record])
+        return self.orgs[key].id, key in self.created_keys
 
     def affiliation_values(self, record: dict, person_id: int, org_id: int, primary: bool,
                            function: str = "", department: str | None = None) -> dict:
@@ -580,12 +634,7 @@ class _Committer:
                           sort_name=fold(f"{values['last_name']} {values['first_name']}")[:220],
                           created_at=self.now, updated_at=self.now)
             person_rows.append(values)
-        ids: list[int] = []
-        table = Person.__table__
-        for start in range(0, len(person_rows), CHUNK):
-            chunk = person_rows[start : start + CHUNK]
-            result = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
-            ids.extend(result.scalars().all())
+        ids = bulk_insert(self.conn, Person.__table__, person_rows, return_ids=True)
         affiliations, tags, fields, groups, details = [], [], [], [], []
         created = {}
         for row, person_id, values in zip(rows, ids, person_rows):
@@ -593,13 +642,19 @@ class _Committer:
             created[row.id] = person_id
             label = " ".join(x for x in (values["degree"], values["first_name"], values["nobility"],
                                          values["last_name"]) if x)
-            self.audit_row("create", "person", person_id, label,
-                           {k: [None, v] for k, v in values.items()
-                            if v not in ("", None, False) and k not in ("sort_name", "created_at", "updated_at",
-                                                                        "formal", "country")})
+            changes = {k: [None, v] for k, v in values.items()
+                       if v not in ("", None, False) and k not in ("id", "sort_name", "created_at", "updated_at",
+                                                                   "formal", "country")}
             if record["organisation"]:
                 org_id, _ = self.organisation_for(record)
-                affiliations.append(self.affiliation_values(record, person_id, org_id, True))
+                affiliation = self.affiliation_values(record, person_id, org_id, True)
+                affiliations.append(affiliation)
+                # the first function is recorded with the person (one audit row per imported person)
+                changes["organisation_id"] = [None, org_id]
+                for key in ("function_id", "function_label", "department"):
+                    if affiliation[key]:
+                        changes[key] = [None, affiliation[key]]
+            self.audit_row("create", "person", person_id, label, changes)
             for org_name, department, function in record.get("more_affiliations", []):
                 if org_name:
                     org_id, _ = self.organisation_for(dict(record, organisation=org_name, street="", postcode="",
@@ -613,93 +668,126 @@ class _Committer:
                        for n in dict.fromkeys(record["target_groups"]) if fold(n) in self.groups]
             details += [{"person_id": person_id, "kind": kind, "label": (label or "")[:60], "value": value[:500],
                          "import_batch_id": self.batch.id} for kind, label, value in _extras(record)]
-        a = Affiliation.__table__
-        for start in range(0, len(affiliations), CHUNK):
-            chunk = affiliations[start : start + CHUNK]
-            aff_ids = self.conn.execute(insert(a).returning(a.c.id, sort_by_parameter_order=True), chunk).scalars().all()
-            for aff_id, values in zip(aff_ids, chunk):
-                self.audit_row("create", "affiliation", aff_id, values["function_label"] or "",
-                               {k: [None, v] for k, v in values.items()
-                                if v not in ("", None, False) and k not in ("created_at", "updated_at", "person_id")})
-        for table, items in ((person_tag, tags), (person_field, fields), (person_target_group, groups),
-                             (ContactDetail.__table__, details)):
-            for start in range(0, len(items), CHUNK * 2):
-                self.conn.execute(insert(table), items[start : start + CHUNK * 2])
+        for table, items in ((Affiliation.__table__, affiliations), (person_tag, tags), (person_field, fields),
+                             (person_target_group, groups), (ContactDetail.__table__, details)):
+            bulk_insert(self.conn, table, items)
         return created
 
-    def update_person(self, row: ImportRow) -> dict:
-        """Fill the chosen person with the row's values; returns what undo needs."""
-        person = db.session.get(Person, row.target_id)
-        if person is None:
-            raise ImportProblem(N_("Row %(row)s: the contact to update no longer exists."), row=row.position)
-        record = row.data
-        before = {}
-        for column, value in _person_values(record).items():
-            if column in ("gender", "country") and value in ("unknown", "DE") and getattr(person, column):
-                continue
-            current = getattr(person, column)
-            if value and value != current:
-                if column == "notes" and current:
-                    value = f"{current}\n\n{value}" if value not in current else current
-                    if value == current:
+    def update_people(self, rows: list[ImportRow]) -> dict[int, dict]:
+        """Fill the chosen persons with their rows' values; row id -> what undo needs.
+
+        Persons and their functions are loaded in one go and flushed once (a flush per row
+        would reindex and audit each person on its own).
+        """
+        from sqlalchemy.orm import selectinload
+
+        if not rows:
+            return {}
+        ids = list({row.target_id for row in rows})
+        people = {}
+        for start in range(0, len(ids), 1000):
+            for person in db.session.scalars(select(Person).where(Person.id.in_(ids[start : start + 1000]))
+                                             .options(selectinload(Person.affiliations))):
+                people[person.id] = person
+        detail_rows = db.session.execute(select(ContactDetail.person_id, ContactDetail.kind, ContactDetail.value)
+                                         .where(ContactDetail.person_id.in_(ids))).all()
+        existing_details = {(d.person_id, d.kind, d.value.lower()) for d in detail_rows}
+        links = {}
+        for table, column in ((person_tag, "tag_id"), (person_field, "field_of_action_id"),
+                              (person_target_group, "target_group_id")):
+            links[column] = {(r[0], r[1]) for r in self.conn.execute(
+                select(table.c.person_id, table.c[column]).where(table.c.person_id.in_(ids)))}
+        results: dict[int, dict] = {}
+        new_affiliations: list[tuple[dict, Affiliation]] = []
+        new_details: list[tuple[dict, ContactDetail]] = []
+        new_links = {"tag_id": [], "field_of_action_id": [], "target_group_id": []}
+        with db.session.no_autoflush:
+            for row in rows:
+                person = people.get(row.target_id)
+                if person is None:
+                    raise ImportProblem(N_("Row %(row)s: the contact to update no longer exists."), row=row.position)
+                record = row.data
+                result = {"person_id": person.id, "before": {}, "affiliations": {}, "created_affiliations": [],
+                          "tags": [], "fields": [], "groups": [], "details": []}
+                results[row.id] = result
+                before = result["before"]
+                for column, value in _person_values(record).items():
+                    current = getattr(person, column)
+                    if column in ("gender", "country") and value in ("unknown", "DE") and current:
                         continue
-                before[column] = current
-                setattr(person, column, value)
-        result = {"person_id": person.id, "before": before, "affiliations": {}, "created_affiliations": [],
-                  "tags": [], "fields": [], "groups": [], "details": []}
-        if record["organisation"]:
-            org_id, _ = self.organisation_for(record)
-            current = [a for a in person.affiliations if a.organisation_id == org_id and a.is_current]
-            wanted = self.affiliation_values(record, person.id, org_id, not person.current_affiliations)
-            if current:
-                aff = current[0]
-                changes = {}
-                for column in ("function_id", "function_label", "department", "email", "phone", "mobile", "street",
-                               "postcode", "city"):
-                    value = wanted[column]
-                    if value and value != getattr(aff, column):
-                        changes[column] = getattr(aff, column)
-                        setattr(aff, column, value)
-                if changes:
-                    result["affiliations"][str(aff.id)] = changes
-            else:
-                aff = Affiliation(**{k: v for k, v in wanted.items() if k not in ("created_at", "updated_at")})
-                db.session.add(aff)
-                db.session.flush()
-                result["created_affiliations"].append(aff.id)
+                    if not value or value == current:
+                        continue
+                    if column == "notes" and current:
+                        if value in current:
+                            continue
+                        value = f"{current}\n\n{value}"
+                    before.setdefault(column, current)
+                    setattr(person, column, value)
+                if record["organisation"]:
+                    org_id, _ = self.organisation_for(record)
+                    current = [a for a in person.affiliations if a.organisation_id == org_id and a.is_current]
+                    wanted = self.affiliation_values(record, person.id, org_id,
+                                                     not any(a.is_current for a in person.affiliations))
+                    if current:
+                        aff = current[0]
+                        changes = result["affiliations"].setdefault(str(aff.id), {})
+                        for column in ("function_id", "function_label", "department", "email", "phone", "mobile",
+                                       "street", "postcode", "city"):
+                            value = wanted[column]
+                            if value and value != getattr(aff, column):
+                                changes.setdefault(column, getattr(aff, column))
+                                setattr(aff, column, value)
+                    else:
+                        aff = Affiliation(**{k: v for k, v in wanted.items() if k not in ("created_at", "updated_at")})
+                        db.session.add(aff)
+                        person.affiliations.append(aff)
+                        new_affiliations.append((result, aff))
+                for column, key, ids_ in (
+                    ("tag_id", "tags", self.tag_ids(record["tags"])),
+                    ("field_of_action_id", "fields", [self.fields[fold(n)] for n in record["fields_of_action"]
+                                                      if fold(n) in self.fields]),
+                    ("target_group_id", "groups", [self.groups[fold(n)] for n in record["target_groups"]
+                                                   if fold(n) in self.groups]),
+                ):
+                    for link_id in dict.fromkeys(ids_):
+                        if (person.id, link_id) not in links[column]:
+                            links[column].add((person.id, link_id))
+                            new_links[column].append({"person_id": person.id, column: link_id})
+                            result[key].append(link_id)
+                known = {v.lower() for v in (person.email, person.phone, person.mobile) if v}
+                for aff in person.affiliations:
+                    known |= {v.lower() for v in (aff.email, aff.phone, aff.mobile) if v}
+                for kind, label, value in _extras(record):
+                    if (person.id, kind, value.lower()) in existing_details or value.lower() in known:
+                        continue
+                    existing_details.add((person.id, kind, value.lower()))
+                    detail = ContactDetail(person_id=person.id, kind=kind, label=(label or "")[:60],
+                                           value=value[:500], import_batch_id=self.batch.id)
+                    db.session.add(detail)
+                    new_details.append((result, detail))
+        # Links first, then one flush: the flush audits the changed persons and reindexes them
+        # (search hook) with their new tags; persons that only got links are reindexed by the caller.
+        for table, column in ((person_tag, "tag_id"), (person_field, "field_of_action_id"),
+                              (person_target_group, "target_group_id")):
+            bulk_insert(self.conn, table, new_links[column])
+        linked = {item["person_id"] for items in new_links.values() for item in items}
+        changed = {obj.person_id if isinstance(obj, Affiliation) else obj.id
+                   for obj in list(db.session.dirty) + list(db.session.new)
+                   if isinstance(obj, (Person, Affiliation)) and db.session.is_modified(obj)}
+        self.reindex_later |= linked - changed
         db.session.flush()
-        for table, column, ids in (
-            (person_tag, "tag_id", self.tag_ids(record["tags"])),
-            (person_field, "field_of_action_id", [self.fields[fold(n)] for n in record["fields_of_action"]
-                                                   if fold(n) in self.fields]),
-            (person_target_group, "target_group_id", [self.groups[fold(n)] for n in record["target_groups"]
-                                                       if fold(n) in self.groups]),
-        ):
-            have = set(self.conn.scalars(select(table.c[column]).where(table.c.person_id == person.id)))
-            new = [i for i in dict.fromkeys(ids) if i not in have]
-            if new:
-                self.conn.execute(insert(table), [{"person_id": person.id, column: i} for i in new])
-                result[{"tag_id": "tags", "field_of_action_id": "fields", "target_group_id": "groups"}[column]] = new
-        existing_values = {(d.kind, d.value.lower()) for d in db.session.scalars(
-            select(ContactDetail).where(ContactDetail.person_id == person.id))}
-        known = {v.lower() for v in (person.email, person.phone, person.mobile) if v}
-        for aff in person.affiliations:
-            known |= {v.lower() for v in (aff.email, aff.phone, aff.mobile) if v}
-        for kind, label, value in _extras(record):
-            if (kind, value.lower()) in existing_values or value.lower() in known:
-                continue
-            detail = ContactDetail(person_id=person.id, kind=kind, label=(label or "")[:60], value=value[:500],
-                                   import_batch_id=self.batch.id)
-            db.session.add(detail)
-            db.session.flush()
+        for result, aff in new_affiliations:
+            result["created_affiliations"].append(aff.id)
+        for result, detail in new_details:
             result["details"].append(detail.id)
-        return result
+        return results
 
     def create_organisation(self, row: ImportRow) -> dict:
         key = fold(row.data["organisation"])
-        if key in self.orgs:
+        if key in self.orgs and key not in self.created_keys or key in self.claimed_keys:
             return {"organisation_id": self.orgs[key].id, "existed": True}
         org_id, _ = self.organisation_for(row.data)
+        self.claimed_keys.add(key)
         tag_ids = self.tag_ids(row.data["tags"])
         if tag_ids:
             self.conn.execute(insert(organisation_tag), [{"organisation_id": org_id, "tag_id": t} for t in tag_ids])
@@ -726,32 +814,36 @@ def commit_import(batch: ImportBatch) -> dict:
     """Carry out the preview: every chosen row or none (the caller commits or rolls back)."""
     if batch.status != "preview":
         raise ImportProblem(N_("This import has already been carried out or discarded."))
-    rows = db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id, ImportRow.action != "skip")
-                              .order_by(ImportRow.position)).all()
-    if any(row.errors for row in rows):
+    t = ImportRow.__table__
+    if db.session.scalar(select(func.count()).select_from(t).where(
+            t.c.batch_id == batch.id, t.c.action != "skip", cast(t.c.errors, Text) != "[]")):
         raise ImportProblem(N_("Rows with errors can only be skipped."))
+    # plain rows, not ORM objects: 100,000 rows with six JSON columns each would be slow to load
+    rows = [_PlainRow(r.id, r.position, full_record(r.data), r.kind, r.action, r.target_id)
+            for r in db.session.execute(select(t.c.id, t.c.position, t.c.data, t.c.kind, t.c.action, t.c.target_id)
+                                        .where(t.c.batch_id == batch.id, t.c.action != "skip")
+                                        .order_by(t.c.position))]
     committer = _Committer(batch)
+    committer.create_organisations([r.data for r in rows if r.action == "create" or r.kind == "person"])
     results: dict[int, dict] = {}
     creates = [r for r in rows if r.action == "create" and r.kind == "person"]
     created = committer.create_people(creates)
-    for row_id, person_id in created.items():
-        results[row_id] = {"person_id": person_id, "created": True}
-    updated_people = []
+    # which row made which person: one JSON value, not 100,000 row updates
+    batch.created_persons = {str(row.position): created[row.id] for row in creates}
+    updates = [r for r in rows if r.kind == "person" and r.action == "update"]
+    results.update(committer.update_people(updates))
+
     for row in rows:
-        if row.kind == "person" and row.action == "update":
-            results[row.id] = committer.update_person(row)
-            updated_people.append(row.target_id)
-        elif row.kind == "organisation" and row.action == "create":
+        if row.kind == "organisation" and row.action == "create":
             results[row.id] = committer.create_organisation(row)
         elif row.kind == "organisation" and row.action == "update":
             results[row.id] = committer.update_organisation(row)
     conn = committer.conn
-    if committer.audit:
-        for start in range(0, len(committer.audit), CHUNK * 2):
-            conn.execute(insert(AuditLog.__table__), committer.audit[start : start + CHUNK * 2])
+    bulk_insert(conn, AuditLog.__table__, committer.audit)
     if results:
         items = [{"_id": row_id, "_result": result} for row_id, result in results.items()]
-        stmt = update(ImportRow.__table__).where(ImportRow.__table__.c.id == _bind("_id")).values(result=_bind("_result"))
+        stmt = (update(ImportRow.__table__).where(ImportRow.__table__.c.id == bindparam("_id"))
+                .values(result=bindparam("_result")))
         for start in range(0, len(items), CHUNK):
             conn.execute(stmt, items[start : start + CHUNK])
     new_people = sorted(created.values())
@@ -764,15 +856,16 @@ def commit_import(batch: ImportBatch) -> dict:
         conn.execute(delete(tokens).where(tokens.c.kind.in_((ORGANISATION, ORGANISATION_ARCHIVED)),
                                           tokens.c.entity_id >= min(committer.created_orgs)))
         reindex_organisations(conn, committer.created_orgs, fresh=True)
-    if updated_people:
-        reindex_persons(conn, updated_people)
+    if committer.reindex_later:
+        reindex_persons(conn, committer.reindex_later)
     batch.created_organisations = committer.created_orgs
+    batch.source_data = None
     batch.status = "committed"
     batch.committed_at = committer.now
     batch.committed_by_name = committer.user_name
     counts = dict(batch.counts or {})
     counts.update(
-        created=len(created) + sum(1 for r in results.values() if r.get("created") and "organisation_id" in r),
+        created=len(created) + sum(1 for r in results.values() if r.get("created")),
         updated=sum(1 for r in results.values() if "before" in r),
         skipped=batch.row_count - len(rows),
         organisations_created=len(committer.created_orgs),
@@ -780,12 +873,6 @@ def commit_import(batch: ImportBatch) -> dict:
     batch.counts = counts
     db.session.flush()
     return counts
-
-
-def _bind(name):
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
 
 
 # ----------------------------------------------------------------------------- undo
@@ -815,7 +902,7 @@ def undo_import(batch: ImportBatch) -> dict:
     t = ImportRow.__table__
     rows = [r for r in conn.execute(select(t.c.id, t.c.data, t.c.result).where(t.c.batch_id == batch.id)
                                     .order_by(t.c.position.desc())) if r.result]
-    created_people = [r.result["person_id"] for r in rows if r.result.get("created") and "person_id" in r.result]
+    created_people = list((batch.created_persons or {}).values())
     kept = 0
     restored = 0
     # 1. changed persons and organisations: back to the values before the import
@@ -825,7 +912,7 @@ def undo_import(batch: ImportBatch) -> dict:
             person = db.session.get(Person, result["person_id"])
             if person is None:
                 continue
-            imported = _person_values(row.data)
+            imported = _person_values(full_record(row.data))
             for column, old in result["before"].items():
                 now_value = getattr(person, column)
                 if column == "notes" or now_value == imported.get(column):
@@ -878,8 +965,7 @@ def undo_import(batch: ImportBatch) -> dict:
               for oid in removable if oid in org_labels]
     if removable:
         conn.execute(delete(o).where(o.c.id.in_(removable)))
-    for start in range(0, len(audit), CHUNK * 2):
-        conn.execute(insert(AuditLog.__table__), audit[start : start + CHUNK * 2])
+    bulk_insert(conn, AuditLog.__table__, audit)
     reindex_persons(conn, existing + [r.result["person_id"] for r in rows if "before" in (r.result or {})
                                       and "person_id" in r.result])
     if org_ids:

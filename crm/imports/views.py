@@ -1,11 +1,11 @@
 """Import (upload, columns, preview, commit, log, undo), exports, duplicates and merge."""
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, func, select
 
 from crm.contacts.forms import ConfirmForm
-from crm.contacts.models import Organisation, Person
+from crm.contacts.models import Person
 from crm.contacts.services import ContactFilters
 from crm.core.permissions import can_edit
 from crm.core.registry import detail_section, nav_item
@@ -97,7 +97,7 @@ def import_upload():
             if batch.status == "mapping":
                 return redirect(url_for("imports.import_mapping", batch_id=batch.id))
             if batch.problems:
-                flash(_("%(count)s cards could not be read; see the list above the preview.",
+                flash(_("Cards that could not be read: %(count)s. They are listed above the preview.",
                         count=len(batch.problems)), "warning")
             return redirect(url_for("imports.import_preview", batch_id=batch.id))
     recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
@@ -117,9 +117,7 @@ def import_mapping(batch_id: int):
         return redirect(url_for("imports.import_detail", batch_id=batch.id))
     form = MappingForm()
     mapping = services.mapping_for(batch)
-    t = ImportRow.__table__
-    samples = [r.raw for r in db.session.execute(select(t.c.raw).where(t.c.batch_id == batch.id)
-                                                 .order_by(t.c.position).limit(3))]
+    samples = batch.samples or []
     if form.validate_on_submit():
         mapping = {}
         for index in range(len(batch.header)):
@@ -226,8 +224,10 @@ def import_detail(batch_id: int):
     batch = _batch(batch_id)
     stmt = select(ImportRow).where(ImportRow.batch_id == batch.id).order_by(ImportRow.position)
     page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
+    created = batch.created_persons or {}
+    created_on_page = {row.position: created[str(row.position)] for row in page.items if str(row.position) in created}
     return render_template("imports/detail.html", batch=batch, page=page, confirm=ConfirmForm(),
-                           counts=batch.counts or {}, actions=ROW_ACTIONS)
+                           counts=batch.counts or {}, actions=ROW_ACTIONS, created=created_on_page)
 
 
 @bp.post("/import/<int:batch_id>/rueckgaengig")
@@ -242,10 +242,10 @@ def import_undo(batch_id: int):
             _flash_problem(problem)
         else:
             db.session.commit()
-            message = _("The import has been undone: %(deleted)s contacts removed, %(restored)s values restored.",
+            message = _("The import has been undone. Contacts removed: %(deleted)s, values restored: %(restored)s.",
                         deleted=counts["undo_deleted"], restored=counts["undo_restored"])
             if counts.get("undo_kept"):
-                message += " " + _("%(kept)s values were changed again after the import and stay as they are.",
+                message += " " + _("Values changed again after the import stay as they are: %(kept)s.",
                                    kept=counts["undo_kept"])
             flash(message, "success")
     return redirect(url_for("imports.import_detail", batch_id=batch_id))
@@ -367,7 +367,7 @@ def duplicate_scan():
     if ConfirmForm().validate_on_submit():
         count = dup_services.scan_duplicates(kind)
         db.session.commit()
-        flash(_("Search finished: %(count)s possible duplicates.", count=count), "success")
+        flash(_("Search finished. Possible duplicates: %(count)s.", count=count), "success")
     return redirect(url_for("imports.duplicate_list", kind=kind))
 
 

@@ -209,7 +209,10 @@ class PersonRecord:
         for p in self.phones:
             yield "t:" + p
         if self._phon:
-            yield f"n:{self._phon}:{self._first[:1]}"
+            # same sounding last and first name ("Jörg Meier" / "Joerg Maier"); an initial
+            # alone ("J.") blocks with itself
+            first = self._first
+            yield f"n:{self._phon}:{cologne_phonetic(first) if len(first) > 1 else first}"
         for a in self.addresses:
             if self._phon:
                 yield f"a:{a}:{self._phon}"
@@ -278,40 +281,54 @@ def _first_name_similarity(a: str, b: str) -> float:
         return 85.0 if a1[0] == b1[0] else 0.0
     if a1 == b1:  # "hans" vs "hans peter"
         return 90.0
-    return fuzz.ratio(a, b)
+    return _RATIO(a, b)
+
+
+def _shares(x: tuple, y: tuple) -> bool:
+    if not x or not y:
+        return False
+    for value in x:
+        if value in y:
+            return True
+    return False
+
+
+_RATIO = fuzz.ratio
 
 
 def compare_persons(a: PersonRecord, b: PersonRecord) -> tuple[int, list[Reason]]:
     """Score 0-100 and the reasons why a and b may be the same person."""
     reasons: list[Reason] = []
+    phonetic = False
     if a._last and b._last:
-        last = fuzz.ratio(a._last, b._last)
-        if a._phon and a._phon == b._phon:
-            if last < 100:
-                reasons.append(Reason("phonetic"))
+        last = 100.0 if a._last == b._last else _RATIO(a._last, b._last)
+        if a._phon and a._phon == b._phon and last < 100:
+            phonetic = True
             last = max(last, 90.0)
     else:
         last = 0.0
     first = _first_name_similarity(a._first, b._first)
     name = 0.6 * last + 0.4 * first
     # first and last name swapped ("Müller Anna" typed into the wrong columns)
-    if a._first and b._first and a._last and b._last:
-        swapped = 0.6 * fuzz.ratio(a._last, b._first) + 0.4 * fuzz.ratio(a._first, b._last)
+    if name < 90 and a._first and b._first and a._last and b._last:
+        swapped = 0.6 * _RATIO(a._last, b._first) + 0.4 * _RATIO(a._first, b._last)
         if swapped > name and swapped >= 90:
             name = swapped - 5
     if name >= 70:
-        reasons.insert(0, Reason("name", int(round(name))))
+        reasons.append(Reason("name", int(round(name))))
+    if phonetic:
+        reasons.append(Reason("phonetic"))
     evidence = 0
-    if set(a.emails) & set(b.emails):
+    if _shares(a.emails, b.emails):
         evidence += 35
         reasons.append(Reason("email"))
-    if set(a.phones) & set(b.phones):
+    if _shares(a.phones, b.phones):
         evidence += 25
         reasons.append(Reason("phone"))
-    if set(a.addresses) & set(b.addresses):
+    if _shares(a.addresses, b.addresses):
         evidence += 15
         reasons.append(Reason("address"))
-    if set(a.organisations) & set(b.organisations):
+    if _shares(a.organisations, b.organisations):
         evidence += 10
         reasons.append(Reason("organisation"))
     score = min(100, int(round(name * 0.65 + evidence)))
@@ -398,12 +415,19 @@ def find_organisation_duplicates(records: Iterable[OrganisationRecord], threshol
 class DuplicateIndex:
     """Existing records indexed by their block keys, to find matches for new ones (imports, create form)."""
 
-    def __init__(self, records: Iterable, compare, threshold: int, max_block: int = 2000):
+    def __init__(self, records: Iterable, compare, threshold: int, max_block: int = 2000, contact_keys_only=False):
         self.records = [r.prepare() for r in records]
         self.compare = compare
         self.threshold = threshold
         self.max_block = max_block
-        self.blocks = _blocks(self.records)
+        # Only same e-mail / same phone: enough where just strong matches count (a name alone
+        # scores at most 65), and much cheaper.
+        self.contact_keys_only = contact_keys_only
+        self.blocks = _blocks(self.records) if not contact_keys_only else defaultdict(list)
+        if contact_keys_only:
+            for index, record in enumerate(self.records):
+                for key in set(self._keys(record)):
+                    self.blocks[key].append(index)
         self.labels: dict = {}  # id -> text to show, filled by the caller
 
     @classmethod
@@ -415,17 +439,23 @@ class DuplicateIndex:
                           threshold: int = ORGANISATION_THRESHOLD) -> "DuplicateIndex":
         return cls(records, compare_organisations, threshold)
 
+    def _keys(self, record):
+        keys = record.block_keys()
+        if self.contact_keys_only:
+            return [k for k in keys if k[:2] in ("e:", "t:")]
+        return keys
+
     def add(self, record) -> None:
         record.prepare()
         index = len(self.records)
         self.records.append(record)
-        for key in set(record.block_keys()):
+        for key in set(self._keys(record)):
             self.blocks.setdefault(key, []).append(index)
 
     def matches(self, record, limit: int = 3) -> list[Match]:
         record.prepare()
         candidates: set[int] = set()
-        for key in set(record.block_keys()):
+        for key in set(self._keys(record)):
             members = self.blocks.get(key)
             if members and len(members) <= self.max_block:
                 candidates.update(members)

@@ -10,8 +10,6 @@ output back with vobject.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import quopri
 import re
 from dataclasses import dataclass, field

@@ -27,7 +27,7 @@
       link.href = m.url;
       link.target = "_blank";
       link.rel = "noopener";
-      link.textContent = m.name + (m.city ? " (" + m.city + ")" : "");
+      link.textContent = m.name + (m.detail ? " (" + m.detail + ")" : "");
       item.appendChild(link);
       if (m.archived) item.appendChild(document.createTextNode(" · " + data.archived));
       list.appendChild(item);

@@ -251,3 +251,26 @@ def test_rows_repeating_an_earlier_row_get_a_note(session):
     batch = services.start_import("d.csv", b"Vorname;Nachname;E-Mail\r\nUwe;Lang;uwe@lang.de\r\nUwe;Lang;uwe@lang.de\r\n")
     services.apply_mapping(batch, services.mapping_for(batch))
     assert rows_of(batch)[1].warnings[0][1] == "Looks like row %(row)s of this file."
+
+
+def test_imported_and_updated_persons_are_found_by_the_quick_search(run_import, make_person, session):
+    from crm.contacts.search import quick_search
+
+    kim = make_person("Bauer", "Kim", email="kim@bauer.de")
+    session.commit()
+    run_import("suche.csv", "Vorname;Nachname;E-Mail;Organisation;Schlagwort\r\n"
+                            "Kim;Bauer;kim@bauer.de;;Streuobstwiese\r\n"
+                            "Xaver;Quirinius;xq@example.org;Obstbau Quirinius GmbH;\r\n")
+    assert [p.id for p in quick_search("Streuobstwiese").persons] == [kim.id]
+    assert [p.last_name for p in quick_search("Quirinius").persons] == ["Quirinius"]
+    assert [o.name for o in quick_search("Obstbau").organisations] == ["Obstbau Quirinius GmbH"]
+
+
+def test_an_id_column_of_another_list_does_not_pick_a_stranger(make_person, session):
+    stranger = make_person("Zimmermann", "Otto")
+    batch = services.start_import("mitglieder.csv",
+                                  f"ID;Vorname;Nachname\r\n{stranger.id};Rita;Blum\r\n".encode())
+    services.apply_mapping(batch, services.mapping_for(batch))
+    row = rows_of(batch)[0]
+    assert row.matches == [] and row.action == "create"
+    assert "belongs to someone else" in row.warnings[0][1]

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Enum, Integer, Numeric, String, Text, func, insert, select
 
-from crm.contacts.models import Affiliation, Organisation, Person
+from crm.contacts.models import Organisation, Person
 from crm.contacts.services import resolve_tags
 from crm.core.audit import AuditLog
 from crm.extensions import db
