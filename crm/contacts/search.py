@@ -120,13 +120,18 @@ def _replace_tokens(
     # each delete as a sequential scan (quadratic over a large import).
     for start in range(0, 0 if fresh else len(ids), 500):
         conn.execute(delete(table).where(table.c.kind.in_(kinds), table.c.entity_id.in_(ids[start : start + 500])))
-    rows = [
-        {"kind": kind, "entity_id": eid, "token": tok, "rank": rank}
-        for eid, (kind, weighted) in entries.items()
-        for tok, rank in weighted.items()
-    ]
+    rows = [(kind, eid, tok, rank) for eid, (kind, weighted) in entries.items() for tok, rank in weighted.items()]
+    if conn.dialect.name == "postgresql" and len(rows) > 1000:
+        # COPY is several times faster than INSERT for the ~10 tokens per contact of a bulk load;
+        # it runs on the same DBAPI connection, so inside the same transaction.
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy("COPY search_token (kind, entity_id, token, rank) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
     for start in range(0, len(rows), 20000):
-        conn.execute(insert(table), rows[start : start + 20000])
+        chunk = rows[start : start + 20000]
+        conn.execute(insert(table), [{"kind": k, "entity_id": e, "token": t, "rank": r} for k, e, t, r in chunk])
 
 
 def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool = False) -> None:
