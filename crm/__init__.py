@@ -1,5 +1,7 @@
 """RegioNetz: the CRM for regional management in ILE and LEADER regions."""
+import importlib
 import os
+import pkgutil
 
 from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
@@ -30,9 +32,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
-    _register_blueprints(app)
+    registry = _register_parts(app)
     _register_request_hooks(app)
-    _register_template_helpers(app)
+    _register_template_helpers(app, registry)
 
     from crm.core.errors import register_error_handlers
 
@@ -40,8 +42,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from crm.cli import register_cli
 
-    register_cli(app)
+    register_cli(app, registry.commands)
     return app
+
+
+def part_packages() -> list:
+    """The parts of the application: every crm.<part> package whose __init__ has `register(registry)`."""
+    packages = (importlib.import_module(f"crm.{m.name}") for m in pkgutil.iter_modules(__path__) if m.ispkg)
+    return [package for package in packages if hasattr(package, "register")]
 
 
 def _init_extensions(app: Flask) -> None:
@@ -81,15 +89,21 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def _register_blueprints(app: Flask) -> None:
-    from crm.core.registry import import_part_modules
+def _register_parts(app: Flask):
+    """Core's blueprint first (its "/" must win), then what every part declares in its __init__."""
+    from crm.core import labels, views
+    from crm.core.registry import Registry
 
-    # core first: its "/" must win; every other part registers itself by having views.bp.
-    modules = import_part_modules("views")
-    modules.sort(key=lambda m: (m.__name__ != "crm.core.views", m.__name__))
-    for module in modules:
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+    registry = Registry()
+    registry.labels(actions=labels.ACTIONS, fields=labels.FIELDS)
+    app.extensions["crm"] = registry
+    app.register_blueprint(views.bp)
+    for package in part_packages():
+        package.register(registry)
+        registry.parts.append(package.__name__)
+    for blueprint in registry.blueprints:
+        app.register_blueprint(blueprint)
+    return registry
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -114,8 +128,9 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
 
-def _register_template_helpers(app: Flask) -> None:
-    from crm.core import formatting, labels, registry
+def _register_template_helpers(app: Flask, registry) -> None:
+    from crm.core import formatting, labels
+    from crm.core.registry import sections_for
     from crm.core.permissions import ROLES, role_at_least
 
     app.jinja_env.filters["localdatetime"] = formatting.local_datetime
@@ -129,8 +144,8 @@ def _register_template_helpers(app: Flask) -> None:
         field_label=labels.field_label,
         record_url=labels.record_url,
         role_label=labels.role_label,
-        nav_items=registry.NAV_ITEMS,
-        sections_for=registry.sections_for,
+        nav_items=registry.nav_items,
+        sections_for=sections_for,
     )
 
     @app.context_processor

@@ -1,7 +1,6 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from crm.auth.forms import PasswordForm, UserForm
@@ -9,12 +8,10 @@ from crm.auth.forms import LoginForm
 from crm.auth.models import User
 from crm.auth.services import LoginRefused, authenticate, create_user, find_user
 from crm.core.permissions import role_required
-from crm.core.registry import nav_item
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
-nav_item("auth.user_list", _l("Users"), order=90, min_role="admin", prefix="auth.user", menu="more")
 
 
 def _login_limit() -> str:

@@ -379,12 +379,3 @@ class Affiliation(Audited, TimestampMixin, db.Model):
         org = self.organisation.name if self.organisation else "?"
         return f"{person}: {self.function_name or '-'} ({org})"
 
-
-def _register_value_labels() -> None:
-    from crm.core.labels import VALUE_LABELS
-
-    VALUE_LABELS.update({"organisation.kind": ORGANISATION_KINDS, "organisation.sector": SECTORS,
-                         "person.gender": GENDERS, "person.legal_basis": LEGAL_BASES})
-
-
-_register_value_labels()

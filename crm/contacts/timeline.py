@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from crm.core.audit import history_for
 from crm.core.labels import action_label, entity_label, field_label
-from crm.core.timeline import TimelineEntry, timeline_source
+from crm.core.timeline import TimelineEntry
 
 
 def _function_entries(affiliations, title_of, url_of) -> list[TimelineEntry]:
@@ -29,7 +29,6 @@ def _change_entries(rows) -> list[TimelineEntry]:
     return entries
 
 
-@timeline_source("person")
 def person_functions_and_changes(person):
     def title(a):
         return f"{a.function_name or _('(no function)')} · {a.organisation.name}"
@@ -41,7 +40,6 @@ def person_functions_and_changes(person):
     return _function_entries(person.affiliations, title, url) + _change_entries(rows)
 
 
-@timeline_source("organisation")
 def organisation_functions_and_changes(org):
     def title(a):
         return f"{a.person.full_name}: {a.function_name or _('(no function)')}"

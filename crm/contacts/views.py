@@ -1,8 +1,7 @@
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from crm.contacts import services
 from crm.contacts.forms import (
@@ -14,7 +13,6 @@ from crm.contacts.forms import (
     PersonForm,
 )
 from crm.contacts.models import (
-    GENDERS,
     ORGANISATION_KINDS,
     SECTORS,
     Affiliation,
@@ -26,17 +24,14 @@ from crm.contacts.models import (
     TargetGroup,
 )
 from crm.contacts.salutation import address_block, letter_salutation
+from crm.contacts.search import quick_search
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.permissions import can_edit
-from crm.core.registry import nav_item
 from crm.core.timeline import timeline_for
-from crm.contacts import timeline as _timeline_sources  # noqa: F401  (registers the sources)
 from crm.extensions import db
 
 bp = Blueprint("contacts", __name__)
-nav_item("contacts.person_list", _l("Persons"), order=10, prefix="contacts.person")
-nav_item("contacts.organisation_list", _l("Organisations"), order=20, prefix="contacts.organisation")
 
 
 def _filter_options() -> dict:
@@ -343,3 +338,52 @@ def organisation_history(org_id: int):
         "core/history.html", record=org, rows=history_for("organisation", org.id),
         back_url=url_for("contacts.organisation_detail", org_id=org.id),
     )
+
+
+# ------------------------------------------------------------------ quick search (header, pickers)
+
+
+@bp.get("/suche/schnell")
+def quick_search_json():
+    """Results as you type: persons and organisations, grouped."""
+    query = request.args.get("q", "")[:200]
+    result = quick_search(query)
+    persons = []
+    for p in result.persons:
+        aff = p.primary_affiliation
+        persons.append(
+            {
+                "id": p.id,
+                "label": p.full_name,
+                "detail": " · ".join(x for x in (aff.function_name if aff else "", aff.organisation.name if aff else "") if x),
+                "url": url_for("contacts.person_detail", person_id=p.id),
+            }
+        )
+    organisations = [
+        {
+            "id": o.id,
+            "label": o.name,
+            "detail": " · ".join(x for x in (o.kind_label, o.city) if x),
+            "url": url_for("contacts.organisation_detail", org_id=o.id),
+        }
+        for o in result.organisations
+    ]
+    return jsonify(
+        {
+            "query": query,
+            "persons": persons,
+            "organisations": organisations,
+            "more_persons": result.more_persons,
+            "more_organisations": result.more_organisations,
+            "all_persons_url": url_for("contacts.person_list", q=query),
+            "all_organisations_url": url_for("contacts.organisation_list", q=query),
+        }
+    )
+
+
+@bp.get("/suche")
+def search_page():
+    """The search without JavaScript: Enter in the header field lands here."""
+    query = request.args.get("q", "")[:200]
+    result = quick_search(query, limit=25)
+    return render_template("contacts/search.html", query=query, result=result)

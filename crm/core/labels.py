@@ -1,8 +1,13 @@
-"""Human labels for audit rows: actions, record types, field names. Later parts register theirs."""
+"""Human labels for audit rows: actions, record types, field names, stored values, record URLs.
+
+Core knows the generic actions and roles; each part declares its own labels with
+`registry.labels(...)` in crm/<part>/__init__.py.
+"""
 import re
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
+
+from crm.core.registry import current_registry
 
 ACTIONS = {
     "create": _l("created"),
@@ -12,37 +17,8 @@ ACTIONS = {
     "delete": _l("deleted"),
 }
 
-ENTITIES = {
-    "person": _l("Person"),
-    "organisation": _l("Organisation"),
-    "affiliation": _l("Function"),
-    "user": _l("User"),
-    "function_title": _l("Function catalogue"),
-}
-
-FIELDS = {
-    "gender": _l("Gender"), "degree": _l("Academic degree"), "nobility": _l("Nobility particle"),
-    "first_name": _l("First name"), "last_name": _l("Last name"), "name_suffix": _l("Name suffix"),
-    "formal": _l("Formal address"), "salutation_override": _l("Own salutation"), "email": _l("E-mail"),
-    "phone": _l("Phone"), "mobile": _l("Mobile"), "fax": _l("Fax"), "street": _l("Street and number"),
-    "postcode": _l("Postcode"), "city": _l("City"), "country": _l("Country"), "notes": _l("Notes"),
-    "expertise_note": _l("Expert profile"), "legal_basis": _l("Legal basis"), "data_source": _l("Source of the data"),
-    "data_collected_on": _l("Collected on"), "last_reviewed_on": _l("Last reviewed on"),
-    "contact_objection": _l("Objects to being contacted"), "archived_at": _l("Archived"), "tags": _l("Tags"),
-    "fields_of_action": _l("Fields of action"), "target_groups": _l("Target groups"),
-    "expertise_topics": _l("Expertise topics"), "name": _l("Name"), "short_name": _l("Short name"),
-    "kind": _l("Kind"), "sector": _l("Sector"), "ags": _l("AGS"), "parent_id": _l("Part of"),
-    "municipality_id": _l("Municipality"), "po_box": _l("PO box"), "website": _l("Website"),
-    "person_id": _l("Person"), "organisation_id": _l("Organisation"), "function_id": _l("Function"),
-    "function_label": _l("Function (free text)"), "department": _l("Department"), "valid_from": _l("From"),
-    "valid_to": _l("Until"), "is_primary": _l("Primary function"), "username": _l("User name"),
-    "full_name": _l("Full name"), "role": _l("Role"), "active": _l("Active"), "locale": _l("Language"),
-}
-
-RECORD_URLS = {
-    "person": lambda i: url_for("contacts.person_detail", person_id=i),
-    "organisation": lambda i: url_for("contacts.organisation_detail", org_id=i),
-}
+# Fields of core's own mixins; every part adds its labels in its crm/<part>/__init__.py.
+FIELDS = {"archived_at": _l("Archived")}
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -53,20 +29,21 @@ ROLE_LABELS = {
 
 
 def action_label(action: str) -> str:
-    return str(ACTIONS.get(action, action))
+    return str(current_registry().actions.get(action, action))
 
 
 def entity_label(entity: str) -> str:
-    return str(ENTITIES.get(entity, entity))
+    return str(current_registry().entities.get(entity, entity))
 
 
 def field_label(key: str, entity: str = "") -> str:
     """Label of a field; "<entity>.<field>" entries win over plain "<field>" ones."""
-    return str(FIELDS.get(f"{entity}.{key}") or FIELDS.get(key, key))
+    fields = current_registry().fields
+    return str(fields.get(f"{entity}.{key}") or fields.get(key, key))
 
 
 def record_url(entity: str, entity_id: int) -> str | None:
-    maker = RECORD_URLS.get(entity)
+    maker = current_registry().record_urls.get(entity)
     return maker(entity_id) if maker else None
 
 
@@ -74,18 +51,16 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
-# Field -> {stored value: label}, for values stored as keys ("civil_society", "male").
-# Keys are "<table>.<field>" (or a plain "<field>" for every table).
-VALUE_LABELS: dict[str, dict] = {"user.role": ROLE_LABELS}
-
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(\+00:00)?)?$")
 
 
 def audit_value(value, key: str = "", entity: str = "") -> str:
     from flask_babel import gettext as _
 
+    # Values stored as keys ("civil_society", "male") per "<table>.<field>" (or a plain "<field>").
+    value_labels = current_registry().value_labels
     for mapping_key in (f"{entity}.{key}", key):
-        mapping = VALUE_LABELS.get(mapping_key)
+        mapping = value_labels.get(mapping_key)
         if mapping and isinstance(value, str) and value in mapping:
             return str(mapping[value])
     if isinstance(value, str) and (match := _ISO_DATE.match(value)):

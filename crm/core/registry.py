@@ -1,18 +1,15 @@
-"""Extension points, so that each part of the app plugs itself in without editing the others.
+"""The plug-in points of the application, kept on the app (``app.extensions["crm"]``).
 
-- navigation: `nav_item(...)` adds an entry to the main navigation;
-- detail sections: `detail_section("person", ...)` adds a card to the person (or organisation,
-  project ...) page;
-- blueprints and models are discovered in create_app: any `crm.<part>.views` module with a
-  `bp` blueprint is registered, any `crm.<part>.models` module is imported.
+A part declares itself in one place, ``crm/<part>/__init__.py``, with a function
+``register(registry)`` that calls the methods below: its blueprints, navigation entries,
+detail sections on other parts' pages, timeline sources, start-page panels, audit labels,
+CLI commands and demo data. ``create_app`` calls it for every part it finds; nothing
+registers itself as a side effect of an import.
 """
-import importlib
-import importlib.util
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable
 
-import crm
+from flask import current_app
 
 
 @dataclass(order=True)
@@ -25,16 +22,6 @@ class NavItem:
     menu: str = field(default="", compare=False)  # "" = in the bar, "more" = in the "More" dropdown
 
 
-NAV_ITEMS: list[NavItem] = []
-
-
-def nav_item(endpoint: str, label, order: int = 50, min_role: str = "viewer", prefix: str = "", menu: str = "") -> None:
-    if any(item.endpoint == endpoint for item in NAV_ITEMS):
-        return
-    NAV_ITEMS.append(NavItem(order, endpoint, label, min_role, prefix or endpoint.rsplit(".", 1)[0] + ".", menu))
-    NAV_ITEMS.sort()
-
-
 @dataclass(order=True)
 class DetailSection:
     order: int
@@ -43,37 +30,85 @@ class DetailSection:
     column: str = field(default="main", compare=False)  # "main" (wide) or "side"
 
 
-DETAIL_SECTIONS: dict[str, list[DetailSection]] = {}
+@dataclass(order=True)
+class DemoLoader:
+    order: int
+    load: Callable = field(compare=False)  # (seed) -> None; adds demo rows, does not commit
 
 
-def detail_section(record_type: str, template: str, context: Callable, order: int = 50, column: str = "main") -> None:
-    sections = DETAIL_SECTIONS.setdefault(record_type, [])
-    if any(s.template == template for s in sections):
-        return
-    sections.append(DetailSection(order, template, context, column))
-    sections.sort()
+class Registry:
+    """Everything the parts of one app have declared."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.blueprints: list = []
+        self.nav_items: list[NavItem] = []
+        self.detail_sections: dict[str, list[DetailSection]] = {}
+        self.timeline_sources: dict[str, list[Callable]] = {}
+        self.panels: list[Callable] = []
+        self.actions: dict[str, object] = {}
+        self.entities: dict[str, object] = {}
+        self.fields: dict[str, object] = {}
+        self.value_labels: dict[str, dict] = {}
+        self.record_urls: dict[str, Callable[[int], str | None]] = {}
+        self.commands: list = []
+        self.demo_loaders: list[DemoLoader] = []
+
+    def blueprint(self, bp) -> None:
+        self.blueprints.append(bp)
+
+    def nav(self, endpoint: str, label, order: int = 50, min_role: str = "viewer", prefix: str = "",
+            menu: str = "") -> None:
+        """An entry in the main navigation (menu="more": in the "More" dropdown)."""
+        self.nav_items.append(NavItem(order, endpoint, label, min_role, prefix or endpoint.rsplit(".", 1)[0] + ".",
+                                      menu))
+        self.nav_items.sort()
+
+    def detail_section(self, record_type: str, template: str, context: Callable, order: int = 50,
+                       column: str = "main") -> None:
+        """A card on the detail page of `record_type` ("person", "organisation", "project" ...)."""
+        sections = self.detail_sections.setdefault(record_type, [])
+        sections.append(DetailSection(order, template, context, column))
+        sections.sort()
+
+    def timeline_source(self, record_type: str, source: Callable) -> None:
+        """`source(record)` returns TimelineEntry objects for the timeline of `record_type`."""
+        self.timeline_sources.setdefault(record_type, []).append(source)
+
+    def panel(self, provider: Callable) -> None:
+        """`provider()` returns a start-page Panel, or None to show nothing."""
+        self.panels.append(provider)
+
+    def labels(self, *, actions: dict | None = None, entities: dict | None = None, fields: dict | None = None,
+               values: dict | None = None, record_urls: dict | None = None) -> None:
+        """Labels for the history: audit actions, record types (tables), field names ("<field>" or
+        "<table>.<field>"), stored values per "<table>.<field>", and the URL of a record per table."""
+        self.actions.update(actions or {})
+        self.entities.update(entities or {})
+        self.fields.update(fields or {})
+        self.value_labels.update(values or {})
+        self.record_urls.update(record_urls or {})
+
+    def command(self, command) -> None:
+        """A click command under `flask crm ...`."""
+        self.commands.append(command)
+
+    def demo_data(self, load: Callable, order: int = 50) -> None:
+        """`load(seed)` adds this part's rows to the demo region (`flask crm seed-demo`)."""
+        self.demo_loaders.append(DemoLoader(order, load))
+        self.demo_loaders.sort()
+
+
+def current_registry() -> Registry:
+    return current_app.extensions["crm"]
 
 
 def sections_for(record_type: str, record, column: str = "main") -> list[tuple[str, dict]]:
     out = []
-    for section in DETAIL_SECTIONS.get(record_type, []):
+    for section in current_registry().detail_sections.get(record_type, []):
         if section.column != column:
             continue
         context = section.context(record)
         if context is not None:
             out.append((section.template, context))
     return out
-
-
-def _parts() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(crm.__path__) if m.ispkg)
-
-
-def import_part_modules(module: str) -> list:
-    """Import crm.<part>.<module> for every part that has one."""
-    found = []
-    for part in _parts():
-        name = f"crm.{part}.{module}"
-        if importlib.util.find_spec(name) is not None:
-            found.append(importlib.import_module(name))
-    return found

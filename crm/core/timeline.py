@@ -1,17 +1,14 @@
 """One timeline for person, organisation and project pages, newest first.
 
-Each part adds what it knows with one decorated function, e.g. in crm/<part>/timeline.py or
-its views module:
+Each part adds what it knows with a function that returns TimelineEntry objects, declared in
+its crm/<part>/__init__.py:
 
-    @timeline_source("person")
-    def seats_of(person):
-        return [TimelineEntry(when=seat.valid_from, kind="seat", label=_("Seat"), title=...), ...]
+    registry.timeline_source("person", timeline.seats_taken_and_ended)
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from typing import Callable, Iterable
-
 from crm.core.formatting import BERLIN
+from crm.core.registry import current_registry
 
 
 @dataclass
@@ -38,22 +35,9 @@ class TimelineEntry:
         return isinstance(self.when, datetime)
 
 
-SOURCES: dict[str, list[Callable]] = {}
-
-
-def timeline_source(record_type: str):
-    def register(func: Callable[[object], Iterable[TimelineEntry]]):
-        SOURCES.setdefault(record_type, [])
-        if func.__qualname__ not in {f.__qualname__ for f in SOURCES[record_type]}:
-            SOURCES[record_type].append(func)
-        return func
-
-    return register
-
-
 def timeline_for(record_type: str, record, limit: int = 50) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
-    for source in SOURCES.get(record_type, []):
+    for source in current_registry().timeline_sources.get(record_type, []):
         entries.extend(source(record))
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     return entries[:limit]

@@ -1,10 +1,9 @@
-"""flask crm import / export-vcard / find-duplicates: registered on the crm command group when
-the imports part is loaded (crm/imports/views.py imports this module)."""
+"""flask crm import / export-vcard / find-duplicates (declared in crm/imports/__init__.py)."""
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 from crm.extensions import db
 
 
@@ -12,10 +11,11 @@ def _text(msgid: str, params: dict) -> str:
     return msgid % params if params else msgid
 
 
-@crm_cli.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "mapping_name", default="", help="Name of a saved column assignment.")
 @click.option("--dry-run", is_flag=True, help="Check and show what would happen; change nothing.")
+@with_appcontext
 def import_command(file: Path, mapping_name: str, dry_run: bool):
     """Import persons from a CSV, XLSX or vCard file (with the duplicate check).
 
@@ -67,9 +67,10 @@ def import_command(file: Path, mapping_name: str, dry_run: bool):
                f"{result['skipped']} skipped. Undo in the web interface under Import > Import log.")
 
 
-@crm_cli.command("export-vcard")
+@click.command("export-vcard")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--archived", is_flag=True, help="Include archived persons.")
+@with_appcontext
 def export_vcard_command(out: Path, archived: bool):
     """Write every person as vCard 3.0 to OUT (a .vcf file, or a .zip with one card per person)."""
     from crm.contacts.services import ContactFilters
@@ -87,8 +88,9 @@ def export_vcard_command(out: Path, archived: bool):
     click.echo(f"Written {out} ({size // 1024} KB).")
 
 
-@crm_cli.command("find-duplicates")
+@click.command("find-duplicates")
 @click.option("--kind", type=click.Choice(["person", "organisation"]), default="person", show_default=True)
+@with_appcontext
 def find_duplicates_command(kind: str):
     """Search for possible duplicates (the list under Duplicates in the web interface)."""
     from crm.imports.duplicates import scan_duplicates

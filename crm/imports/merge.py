@@ -227,13 +227,3 @@ def merge_records(kind: str, winner_id: int, loser_id: int, choices: dict[str, s
         reindex_persons(conn, list(conn.scalars(select(a.person_id).where(a.organisation_id == winner.id))))
     return log
 
-
-def _register_labels() -> None:
-    from crm.core.labels import ACTIONS, ENTITIES, FIELDS as FIELD_LABELS
-
-    ACTIONS.setdefault("merge", MERGE_ACTION)
-    FIELD_LABELS.setdefault("merged_from", _l("Merged from"))
-    ENTITIES.setdefault("contact_detail", _l("Further contact detail"))
-
-
-_register_labels()

@@ -8,9 +8,7 @@ from crm.contacts.forms import ConfirmForm
 from crm.contacts.models import Person
 from crm.contacts.services import ContactFilters
 from crm.core.permissions import can_edit
-from crm.core.registry import detail_section, nav_item
 from crm.extensions import db
-from crm.imports import cli as _cli  # noqa: F401  (registers flask crm import / export-vcard)
 from crm.imports import duplicates as dup_services
 from crm.imports import exports
 from crm.imports import services
@@ -23,8 +21,6 @@ from crm.interop.tabular import csv_response_rows, xlsx_bytes
 from crm.interop.vcard import vcard_for
 
 bp = Blueprint("imports", __name__)
-nav_item("imports.import_upload", _l("Import"), order=60, min_role="staff", prefix="imports.import_", menu="more")
-nav_item("imports.duplicate_list", _l("Duplicates"), order=65, min_role="staff", prefix="imports.duplicate_", menu="more")
 
 REASON_LABELS = {
     "name": _l("similar name (%(value)s %%)"),
@@ -449,10 +445,8 @@ def duplicate_similar():
 # ----------------------------------------------------------------------------- person page
 
 
-def _person_details(person):
+def person_details_section(person):
     details = db.session.scalars(select(ContactDetail).where(ContactDetail.person_id == person.id)
                                  .order_by(ContactDetail.kind, ContactDetail.id)).all()
     return {"details": details, "person": person}
 
-
-detail_section("person", "imports/_person_details.html", _person_details, order=80, column="side")

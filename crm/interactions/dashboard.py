@@ -5,11 +5,10 @@ from flask_login import current_user
 
 from crm.contacts.models import FieldOfAction
 from crm.contacts.services import catalogue
-from crm.core.dashboard import Panel, panel
+from crm.core.dashboard import Panel
 from crm.interactions import services
 
 
-@panel
 def my_tasks_panel():
     tasks = services.tasks_for(current_user, status="open")
     overdue = sum(1 for t in tasks if t.is_overdue)
@@ -17,7 +16,6 @@ def my_tasks_panel():
                                                                   "overdue": overdue}, order=5)
 
 
-@panel
 def not_contacted_panel():
     months = request.args.get("monate", 6, type=int)
     months = months if months in (3, 6, 9, 12, 24) else 6
@@ -27,7 +25,6 @@ def not_contacted_panel():
                  {"rows": rows, "months": months, "field_id": field_id, "fields": catalogue(FieldOfAction)}, order=60)
 
 
-@panel
 def recent_interactions_panel():
     return Panel(_("Recent interactions"), "interactions/panel_recent.html",
                  {"interactions": services.recent_interactions(8)}, order=55)

@@ -2,7 +2,7 @@
 from flask import url_for
 from flask_babel import gettext as _
 
-from crm.core.timeline import TimelineEntry, timeline_source
+from crm.core.timeline import TimelineEntry
 from crm.interactions.services import interactions_of, tasks_of
 
 
@@ -29,16 +29,13 @@ def _task_entries(kind: str, record_id: int) -> list[TimelineEntry]:
     return entries
 
 
-@timeline_source("person")
 def person_interactions_and_tasks(person):
     return _interaction_entries("person", person.id) + _task_entries("person", person.id)
 
 
-@timeline_source("organisation")
 def organisation_interactions_and_tasks(org):
     return _interaction_entries("organisation", org.id) + _task_entries("organisation", org.id)
 
 
-@timeline_source("project")
 def project_interactions_and_tasks(project):
     return _interaction_entries("project", project.id) + _task_entries("project", project.id)

@@ -1,40 +1,22 @@
 from datetime import date, datetime, timezone
 
-import click
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from crm.cli import crm_cli
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.formatting import BERLIN, to_berlin
-from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit
-from crm.core.registry import nav_item
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
 from crm.interactions import services
-from crm.interactions import timeline as _timeline_sources  # noqa: F401  (registers the sources)
-from crm.interactions import dashboard as _dashboard_panels  # noqa: F401  (registers the panels)
 from crm.interactions.forms import ConfirmForm, DigestForm, InteractionForm, TaskForm
-from crm.interactions.models import INTERACTION_KINDS, TASK_STATUSES, Interaction, Task
+from crm.interactions.models import INTERACTION_KINDS, Interaction, Task
 from crm.projects.models import Project
 
 bp = Blueprint("interactions", __name__)
-nav_item("interactions.interaction_list", _l("Interactions"), order=25, prefix="interactions.interaction")
-nav_item("interactions.task_list", _l("Tasks"), order=26, prefix="interactions.task")
-
-ENTITIES.update({"interaction": _l("Interaction"), "task": _l("Task")})
-FIELDS.update({"occurred_at": _l("When"), "subject": _l("Subject"), "results": _l("Results"), "persons": _l("Persons"),
-               "organisations": _l("Organisations"), "project_id": _l("Project"), "task.title": _l("Task"),
-               "due_on": _l("Due on"), "task.status": _l("Status"), "assignee_id": _l("Assigned to"),
-               "completed_at": _l("Completed"), "interaction_id": _l("Interaction"), "created_by_id": _l("Created by"),
-               "task_digest": _l("Daily task e-mail")})
-VALUE_LABELS.update({"interaction.kind": INTERACTION_KINDS, "task.status": TASK_STATUSES})
-RECORD_URLS.update({"interaction": lambda i: url_for("interactions.interaction_detail", interaction_id=i)})
 
 
 def _next_url(default: str) -> str:
@@ -286,9 +268,3 @@ def task_digest_setting():
             flash(_("Setting saved."), "success")
     return redirect(url_for("interactions.task_list"))
 
-
-@crm_cli.command("send-task-digest")
-def send_task_digest_command():
-    """E-mail every user who asked for it their due and overdue tasks (run daily, e.g. from cron)."""
-    sent = services.send_task_digests()
-    click.echo(f"Task digest sent to {sent} users.")

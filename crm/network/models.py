@@ -224,23 +224,3 @@ class Seat(Audited, TimestampMixin, db.Model):
         body = self.body.name if self.body else "?"
         return f"{person}: {self.role_label} ({body})"
 
-
-def _register_labels() -> None:
-    from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
-
-    ENTITIES.update({"body": _l("Body"), "seat": _l("Seat"), "interest_group": _l("Interest group")})
-    FIELDS.update({
-        "body_id": _l("Body"), "description": _l("Description"), "position": _l("Position in lists"),
-        "quorum_share": _l("Quorum (%)"), "max_group_share": _l("Maximum share of one interest group (%)"),
-        "min_non_public_share": _l("Minimum non-public share (%)"), "voting": _l("Voting right"),
-        "interest_group_id": _l("Interest group"), "deputy_id": _l("Deputy"), "resolution": _l("Resolution"),
-        "end_resolution": _l("Resolution ending the seat"),
-    })
-    VALUE_LABELS.update({"body.kind": BODY_KINDS, "seat.role": SEAT_ROLES})
-
-    from flask import url_for
-
-    RECORD_URLS["body"] = lambda i: url_for("network.body_detail", body_id=i)
-
-
-_register_labels()

@@ -4,10 +4,9 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 
-from crm.core.timeline import TimelineEntry, timeline_source
+from crm.core.timeline import TimelineEntry
 
 
-@timeline_source("person")
 def seats_taken_and_ended(person):
     from crm.network.services import seats_of_person
 

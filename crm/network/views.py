@@ -3,7 +3,6 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from crm.contacts.forms import ConfirmForm
 from crm.core.archiving import archive_toggle
@@ -11,17 +10,14 @@ from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
 from crm.core.permissions import can_edit, role_required
-from crm.core.registry import detail_section, nav_item
 from crm.extensions import db
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
 from crm.interop.vcard import vcards
 from crm.network import exports, services
-from crm.network import timeline as _timeline_sources  # noqa: F401  (registers the sources)
 from crm.network.forms import BodyForm, EndSeatForm, InterestGroupForm, SeatChangeForm, SeatForm
 from crm.network.models import BODY_KINDS, Body, InterestGroup, Seat
 
 bp = Blueprint("network", __name__)
-nav_item("network.body_list", _l("Bodies"), order=30, prefix="network.")
 
 manager_only = role_required("manager")
 
@@ -408,7 +404,7 @@ def interest_group_restore(group_id: int):
 # ------------------------------------------------------------------ person and organisation pages
 
 
-def _person_section(person: Person):
+def person_seats_section(person: Person):
     own, deputy = services.seats_of_person(person)
     if not own and not deputy:
         return None
@@ -420,12 +416,9 @@ def _person_section(person: Person):
     }
 
 
-def _organisation_section(org: Organisation):
+def organisation_seats_section(org: Organisation):
     seats = services.seats_of_organisation(org)
     if not seats:
         return None
     return {"current": [s for s in seats if not s.is_past], "past": [s for s in seats if s.is_past]}
 
-
-detail_section("person", "network/_person_seats.html", _person_section, order=20)
-detail_section("organisation", "network/_organisation_seats.html", _organisation_section, order=20)

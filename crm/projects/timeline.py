@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from crm.core.audit import history_for
 from crm.core.labels import field_label
-from crm.core.timeline import TimelineEntry, timeline_source
+from crm.core.timeline import TimelineEntry
 from crm.projects.models import PROJECT_STATUSES
 
 
@@ -21,7 +21,6 @@ def _by(row) -> str:
     return _("by %(user)s", user=row.user_name)
 
 
-@timeline_source("project")
 def project_status_and_changes(project):
     entries = []
     for row in history_for("project", project.id, 100):

@@ -1,6 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -8,14 +7,11 @@ from crm.core.archiving import archive_toggle
 from crm.contacts.models import Affiliation, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
-from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit, role_required
-from crm.core.registry import detail_section, nav_item
 from crm.core.timeline import timeline_for
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
 from crm.projects import services
-from crm.projects import timeline as _timeline_sources  # noqa: F401  (registers the sources)
 from crm.projects.forms import (
     ConfirmForm,
     FundingDefaultEditForm,
@@ -24,41 +20,9 @@ from crm.projects.forms import (
     ProjectForm,
     StatusForm,
 )
-from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES, FundingDefault, Project, ProjectContact
+from crm.projects.models import PROGRAMMES, PROJECT_STATUSES, FundingDefault, Project, ProjectContact
 
 bp = Blueprint("projects", __name__)
-nav_item("projects.project_list", _l("Projects"), order=40)
-
-# Field names are shared by every record type: keep the project's wording generic ("Title", "Status").
-ENTITIES.update({"project": _l("Project"), "project_contact": _l("Project contact"),
-                 "funding_default": _l("Funding default")})
-FIELDS.update({
-    "title": _l("Title"), "description": _l("Description"), "status": _l("Status"), "programme": _l("Programme"),
-    "project_type": _l("Project type"), "cooperation": _l("Cooperation project"),
-    "sponsor_person_id": _l("Sponsor (person)"), "sponsor_organisation_id": _l("Sponsor (organisation)"),
-    "total_cost": _l("Total cost"), "eligible_cost": _l("Eligible cost"), "funding_rate": _l("Funding rate"),
-    "funding_amount": _l("Funding amount"), "start_date": _l("Start date"), "end_date": _l("End date"),
-    "selected_on": _l("Selected by the LAG on"), "approved_on": _l("Approved on"), "project_id": _l("Project"),
-    "rate": _l("Default rate"), "max_amount": _l("Cap per project"),
-})
-VALUE_LABELS.update({
-    "project.status": PROJECT_STATUSES,
-    "project.programme": PROGRAMMES,
-    "project.cooperation": {k: v for k, v in COOPERATION.items() if k},
-    "funding_default.programme": PROGRAMMES,
-})
-
-
-def _contact_url(contact_id: int) -> str | None:
-    project_id = db.session.scalar(select(ProjectContact.project_id).where(ProjectContact.id == contact_id))
-    return url_for("projects.project_detail", project_id=project_id) if project_id else None
-
-
-RECORD_URLS.update({
-    "project": lambda i: url_for("projects.project_detail", project_id=i),
-    "project_contact": _contact_url,
-    "funding_default": lambda i: url_for("projects.funding_defaults"),
-})
 
 # Bootstrap badge colours per status, from grey ideas to dark finished projects.
 STATUS_BADGES = {
@@ -86,18 +50,14 @@ def _project_helpers():
 # ------------------------------------------------------------------ person and organisation pages
 
 
-def _person_projects(person):
+def person_projects_section(person):
     rows = services.projects_of_person(person)
     return {"rows": rows, "status_badges": STATUS_BADGES} if rows else None
 
 
-def _organisation_projects(org):
+def organisation_projects_section(org):
     projects = services.projects_of_organisation(org)
     return {"projects": projects, "org": org, "status_badges": STATUS_BADGES} if projects else None
-
-
-detail_section("person", "projects/_person_section.html", _person_projects, order=40)
-detail_section("organisation", "projects/_organisation_section.html", _organisation_projects, order=40)
 
 
 # ------------------------------------------------------------------ helpers

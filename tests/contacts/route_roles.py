@@ -1,6 +1,8 @@
 """Who may use the contact routes (see tests/core/test_routes_by_role.py)."""
 
 ROUTES = {
+    "contacts.quick_search_json": ("viewer", "GET"),
+    "contacts.search_page": ("viewer", "GET"),
     "contacts.person_list": ("viewer", "GET"),
     "contacts.person_detail": ("viewer", "GET"),
     "contacts.person_history": ("viewer", "GET"),

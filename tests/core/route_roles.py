@@ -2,8 +2,6 @@
 
 ROUTES = {
     "core.index": ("viewer", "GET"),
-    "core.quick_search_json": ("viewer", "GET"),
-    "core.search_page": ("viewer", "GET"),
     "auth.change_password": ("viewer", "GET"),
     "auth.user_list": ("admin", "GET"),
     "auth.user_create": ("admin", "GET POST"),

@@ -1,0 +1,25 @@
+"""Start-page panels of the contact database: the latest changes and its size."""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from crm.contacts.models import Organisation, Person
+from crm.core.audit import AuditLog
+from crm.core.dashboard import Panel
+from crm.extensions import db
+
+
+def recent_changes_panel() -> Panel:
+    rows = db.session.scalars(
+        select(AuditLog)
+        .where(AuditLog.entity_type.in_(("person", "organisation", "affiliation")))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(10)
+    ).all()
+    return Panel(_("Recent changes"), "contacts/panel_recent_changes.html", {"rows": rows}, order=90, width=8)
+
+
+def contact_counts_panel() -> Panel:
+    persons = db.session.scalar(select(func.count()).select_from(Person).where(Person.archived_at.is_(None)))
+    orgs = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.archived_at.is_(None)))
+    return Panel(_("Contact database"), "contacts/panel_counts.html", {"persons": persons, "organisations": orgs},
+                 order=95, width=4)
