@@ -154,5 +154,3 @@ class PersonCreateForm(PersonForm):
 class EndAffiliationForm(FlaskForm):
     valid_to = DateField(_l("Ended on"), validators=[DataRequired(_l("Please enter the date."))])
 
-
-from crm.core.archiving import ConfirmForm  # noqa: E402,F401  (re-exported for the other parts)

@@ -49,6 +49,14 @@ LEGAL_BASES = {
     "art6_1f": _l("Art. 6(1)(f) GDPR: legitimate interest"),
 }
 
+# A person's own data fields, in the order the merge screen shows them; the services set each of them
+# from form data (relations such as tags and functions are handled apart).
+PERSON_FIELDS = (
+    "gender", "degree", "first_name", "nobility", "last_name", "name_suffix", "formal", "salutation_override",
+    "email", "phone", "mobile", "street", "postcode", "city", "country", "expertise_note", "notes", "legal_basis",
+    "data_source", "data_collected_on", "last_reviewed_on", "contact_objection",
+)
+
 
 def _assoc(name: str, left: str, right: str) -> Table:
     return Table(

@@ -7,6 +7,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import (
+    PERSON_FIELDS,
     Affiliation,
     ExpertiseTopic,
     FieldOfAction,
@@ -25,16 +26,8 @@ from crm.contacts.models import (
 )
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
 from crm.core.archiving import set_archived
+from crm.core.errors import DomainError
 from crm.extensions import db
-
-
-class ContactError(ValueError):
-    """A rule of the contact database was broken; the message is for the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # ------------------------------------------------------------------ catalogues
@@ -122,7 +115,7 @@ def check_ags(ags: str, kind: str, parent: Organisation | None) -> None:
         return
     district = district_of(parent)
     if district is not None and district.ags and kind != "district" and ags[:5] != district.ags[:5]:
-        raise ContactError(
+        raise DomainError(
             _("The AGS %(ags)s does not belong to %(district)s (district key %(key)s).",
               ags=ags, district=district.name, key=district.ags[:5]),
             field="ags",
@@ -140,7 +133,7 @@ def save_organisation(org: Organisation | None, data: dict) -> Organisation:
         cursor, seen = parent, set()
         while cursor is not None and cursor.id not in seen:
             if cursor.id == org.id:
-                raise ContactError(_("An organisation cannot be part of itself."), field="parent_id")
+                raise DomainError(_("An organisation cannot be part of itself."), field="parent_id")
             seen.add(cursor.id)
             cursor = cursor.parent
     check_ags(data.get("ags", ""), data.get("kind", "other"), parent)
@@ -169,17 +162,13 @@ def restore(record) -> None:
 
 # ------------------------------------------------------------------ persons
 
-PERSON_FIELDS = ("gender", "degree", "nobility", "first_name", "last_name", "name_suffix", "salutation_override",
-                 "email", "phone", "mobile", "street", "postcode", "city", "country", "expertise_note", "notes",
-                 "legal_basis", "data_source", "data_collected_on", "last_reviewed_on", "contact_objection")
-
 
 def save_person(person: Person | None, data: dict) -> Person:
     if person is None:
         person = Person()
         db.session.add(person)
     for name in PERSON_FIELDS:
-        if name in data:
+        if name in data and name != "formal":  # the form's "1"/"0", set below
             value = data[name]
             if value is None and name not in ("data_collected_on", "last_reviewed_on"):
                 value = ""
@@ -201,12 +190,12 @@ def save_affiliation(person: Person, affiliation: Affiliation | None, data: dict
     org_id = data.get("organisation_id")
     org = db.session.get(Organisation, int(org_id)) if org_id else None
     if org is None:
-        raise ContactError(_("Please choose an organisation from the list."), field="organisation_label")
+        raise DomainError(_("Please choose an organisation from the list."), field="organisation_label")
     function = db.session.get(FunctionTitle, data["function_id"]) if data.get("function_id") else None
     if function is None and not data.get("function_label"):
-        raise ContactError(_("Please choose a function or enter one as free text."), field="function_id")
+        raise DomainError(_("Please choose a function or enter one as free text."), field="function_id")
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
-        raise ContactError(_("The end date lies before the start date."), field="valid_to")
+        raise DomainError(_("The end date lies before the start date."), field="valid_to")
     if affiliation is None:
         affiliation = Affiliation(person=person)
         db.session.add(affiliation)
@@ -226,7 +215,7 @@ def save_affiliation(person: Person, affiliation: Affiliation | None, data: dict
 
 def end_affiliation(affiliation: Affiliation, valid_to: date) -> None:
     if affiliation.valid_from and valid_to < affiliation.valid_from:
-        raise ContactError(_("The end date lies before the start date."), field="valid_to")
+        raise DomainError(_("The end date lies before the start date."), field="valid_to")
     affiliation.valid_to = valid_to
     if affiliation.is_primary:
         affiliation.is_primary = False

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from crm.contacts import services
 from crm.contacts.forms import (
     AffiliationForm,
-    ConfirmForm,
     EndAffiliationForm,
     OrganisationForm,
     PersonCreateForm,
@@ -27,6 +26,8 @@ from crm.contacts.salutation import address_block, letter_salutation
 from crm.contacts.search import quick_search
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
+from crm.core.errors import DomainError, put_error_on_form, saving
+from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit
 from crm.core.timeline import timeline_for
 from crm.extensions import db
@@ -44,14 +45,6 @@ def _filter_options() -> dict:
         "topics": services.catalogue(ExpertiseTopic),
         "municipalities": services.municipality_choices(),
     }
-
-
-def _apply_error(form, error: services.ContactError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def _with_catalogue_choices(form):
@@ -110,7 +103,7 @@ def person_create():
     if form.validate_on_submit():
         wants_function = bool(form.aff_organisation_id.data or form.aff_organisation_label.data or form.aff_function_id.data
                               or form.aff_function_label.data)
-        try:
+        with saving(form, prefix="aff_") as saved:
             person = services.save_person(None, form.data)
             if wants_function:
                 services.save_affiliation(
@@ -127,12 +120,7 @@ def person_create():
                         "is_primary": True,
                     },
                 )
-        except services.ContactError as error:
-            db.session.rollback()
-            error.field = f"aff_{error.field}" if error.field else None
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("%(name)s has been created.", name=person.full_name), "success")
             return redirect(url_for("contacts.person_detail", person_id=person.id))
     return render_template("contacts/person_form.html", form=form, person=None)
@@ -195,13 +183,9 @@ def affiliation_create(person_id: int):
     if request.method == "GET":
         form.is_primary.data = not person.current_affiliations
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.save_affiliation(person, None, form.data)
-        except services.ContactError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Function added."), "success")
             return redirect(url_for("contacts.person_detail", person_id=person.id))
     return render_template("contacts/affiliation_form.html", form=form, person=person, affiliation=None)
@@ -217,13 +201,9 @@ def affiliation_edit(affiliation_id: int):
         form.organisation_label.data = affiliation.organisation.name
         form.function_id.data = affiliation.function_id or 0
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.save_affiliation(affiliation.person, affiliation, form.data)
-        except services.ContactError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Function saved."), "success")
             return redirect(url_for("contacts.person_detail", person_id=affiliation.person_id))
     return render_template(
@@ -239,7 +219,7 @@ def affiliation_end(affiliation_id: int):
     if form.validate_on_submit():
         try:
             services.end_affiliation(affiliation, form.valid_to.data)
-        except services.ContactError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
         else:
@@ -280,9 +260,9 @@ def _organisation_save(org, form):
     data = dict(form.data)
     try:
         return services.save_organisation(org, data)
-    except services.ContactError as error:
+    except DomainError as error:
         db.session.rollback()
-        _apply_error(form, error)
+        put_error_on_form(form, error)
         return None
 
 

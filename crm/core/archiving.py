@@ -3,14 +3,9 @@ from typing import Callable
 
 from flask import flash, redirect
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
-
+from crm.core.forms import ConfirmForm
 from crm.core.models import utcnow
 from crm.extensions import db
-
-
-class ConfirmForm(FlaskForm):
-    """Empty form: only the CSRF token, for button-only POSTs (archive, restore, done ...)."""
 
 
 def set_archived(record, archived: bool) -> None:

@@ -41,13 +41,17 @@ class AuditLog(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-def _plain(value):
-    if value is None or isinstance(value, (str, int, float, bool)):
+def plain_value(value):
+    """A value as the JSON of an audit row or a merge log keeps it: dates as ISO text, decimals as text,
+    bytes as hex, related records by their audit label."""
+    if value is None or isinstance(value, (str, int, float, bool, dict, list)):
         return value
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
     if isinstance(value, Enum):
         return value.value
     if hasattr(value, "audit_label"):
@@ -85,8 +89,8 @@ def _changes(obj, creating: bool) -> dict:
     def plain(key, value):
         if key in targets and value is not None and session is not None:
             related = session.get(targets[key], value)
-            return _plain(related) if related is not None else value
-        return _plain(value)
+            return plain_value(related) if related is not None else value
+        return plain_value(value)
 
     changes = {}
     for attr in mapper.column_attrs:
@@ -110,13 +114,13 @@ def _changes(obj, creating: bool) -> dict:
             continue  # one-to-many children are audited themselves
         hist = state.attrs[rel.key].history
         if creating:
-            items = sorted(_plain(v) for v in (getattr(obj, rel.key) or []))
+            items = sorted(plain_value(v) for v in (getattr(obj, rel.key) or []))
             if items:
                 changes[rel.key] = [None, items]
         elif hist.added or hist.deleted:
-            current = sorted(_plain(v) for v in getattr(obj, rel.key))
+            current = sorted(plain_value(v) for v in getattr(obj, rel.key))
             previous = sorted(
-                [_plain(v) for v in hist.unchanged] + [_plain(v) for v in hist.deleted]
+                [plain_value(v) for v in hist.unchanged] + [plain_value(v) for v in hist.deleted]
             )
             changes[rel.key] = [previous, current]
     return changes

@@ -1,8 +1,61 @@
+"""Errors that speak to the user: DomainError from the services, error pages for the rest."""
+from contextlib import contextmanager
+
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from crm.extensions import db
+
+
+class DomainError(ValueError):
+    """A rule of the domain was broken: `message` is for the user (translated), `field` names the
+    form field it belongs to (None: it concerns the form as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def put_error_on_form(form, error: DomainError, prefix: str = "", rename: dict | None = None) -> None:
+    """The message next to its field; without a field (or one the form lacks) at the top of the form,
+    where the `form_alert` macro shows it. `prefix`/`rename` map a service's field name to the form's."""
+    name = (rename or {}).get(error.field, error.field) if error.field else None
+    field = getattr(form, prefix + name, None) if name else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+class _Outcome:
+    saved = False
+
+    def __bool__(self) -> bool:
+        return self.saved
+
+
+@contextmanager
+def saving(form, prefix: str = "", rename: dict | None = None):
+    """Runs the service calls of a view in the with-block and commits them; a DomainError rolls back
+    and goes on the form instead (nothing saved):
+
+        with saving(form) as saved:
+            body = services.save_body(None, form.data)
+        if saved:
+            flash(...)
+            return redirect(...)
+    """
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except DomainError as error:
+        db.session.rollback()
+        put_error_on_form(form, error, prefix, rename)
+        return
+    db.session.commit()
+    outcome.saved = True
 
 
 def register_error_handlers(app) -> None:

@@ -3,6 +3,7 @@ import re
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import Email, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -68,3 +69,7 @@ def german_postcode(country_field: str = "country"):
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class ConfirmForm(FlaskForm):
+    """Empty form: only the CSRF token, for button-only POSTs (archive, restore, done ...)."""

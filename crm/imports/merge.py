@@ -16,25 +16,20 @@ log, so nothing is lost. Everything runs in the caller's transaction: all or not
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Table, and_, delete, exists, inspect, select, update
 
-from crm.contacts.models import Organisation, Person
+from crm.contacts.models import PERSON_FIELDS, Organisation, Person
 from crm.contacts.search import reindex_organisations, reindex_persons
-from crm.core.audit import AuditLog, _actor
+from crm.core.audit import AuditLog, _actor, plain_value
 from crm.extensions import db
 from crm.imports.fields import N_
 from crm.imports.models import DuplicatePair, MergeLog
 from crm.imports.services import ImportProblem
 
-PERSON_FIELDS = [
-    "gender", "degree", "first_name", "nobility", "last_name", "name_suffix", "formal", "salutation_override",
-    "email", "phone", "mobile", "street", "postcode", "city", "country", "expertise_note", "notes", "legal_basis",
-    "data_source", "data_collected_on", "last_reviewed_on",
-]
+# An objection to being contacted is never chosen away: it carries over (see merge_records).
+MERGED_PERSON_FIELDS = [name for name in PERSON_FIELDS if name != "contact_objection"]
 ORGANISATION_FIELDS = [
     "name", "short_name", "kind", "sector", "ags", "parent_id", "municipality_id", "street", "po_box", "postcode",
     "city", "country", "email", "phone", "fax", "website", "notes",
@@ -42,7 +37,7 @@ ORGANISATION_FIELDS = [
 # Text fields where both values can be kept, one under the other.
 JOINABLE = {"notes", "expertise_note"}
 MODELS = {"person": Person, "organisation": Organisation}
-FIELDS = {"person": PERSON_FIELDS, "organisation": ORGANISATION_FIELDS}
+FIELDS = {"person": MERGED_PERSON_FIELDS, "organisation": ORGANISATION_FIELDS}
 
 MERGE_ACTION = _l("merged")
 
@@ -80,18 +75,8 @@ def _unique_column_sets(table: Table, column: Column) -> list[list[Column]]:
     return sets
 
 
-def _plain(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
 def _row_dict(row) -> dict:
-    return {k: _plain(v) for k, v in row._mapping.items()}
+    return {k: plain_value(v) for k, v in row._mapping.items()}
 
 
 def move_references(table_name: str, winner_id: int, loser_id: int) -> tuple[dict, list]:
@@ -137,7 +122,7 @@ def move_references(table_name: str, winner_id: int, loser_id: int) -> tuple[dic
 
 def _snapshot(model, record) -> dict:
     mapper = inspect(model)
-    values = {attr.key: _plain(getattr(record, attr.key)) for attr in mapper.column_attrs}
+    values = {attr.key: plain_value(getattr(record, attr.key)) for attr in mapper.column_attrs}
     for rel in mapper.relationships:
         if rel.secondary is not None:
             values[rel.key] = sorted(str(v) for v in getattr(record, rel.key))
@@ -181,7 +166,7 @@ def merge_records(kind: str, winner_id: int, loser_id: int, choices: dict[str, s
         if choice == "b" and other != old:
             if name in ("parent_id", "municipality_id") and other == winner.id:
                 continue  # an organisation cannot lie within itself
-            fields[name] = [_plain(old), _plain(other)]
+            fields[name] = [plain_value(old), plain_value(other)]
             setattr(winner, name, other)
         elif choice == "both" and name in JOINABLE and other and other != old:
             value = f"{old}\n\n{other}" if old else other
@@ -194,7 +179,7 @@ def merge_records(kind: str, winner_id: int, loser_id: int, choices: dict[str, s
             fields["contact_objection"] = [False, True]
     if loser.archived_at is None and winner.archived_at is not None:
         # the active record's data lives on: the survivor is active again
-        fields["archived_at"] = [_plain(winner.archived_at), None]
+        fields["archived_at"] = [plain_value(winner.archived_at), None]
         winner.archived_at = None
     db.session.flush()
     moved, dropped = move_references(model.__tablename__, winner.id, loser.id)

@@ -30,6 +30,7 @@ from crm.contacts.models import (
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, SearchToken
 from crm.contacts.search import reindex_organisations, reindex_persons
 from crm.core.audit import AuditLog, _actor
+from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
 from crm.imports.fields import (
@@ -61,11 +62,11 @@ UPDATE_THRESHOLD = 90  # a match this strong is proposed as "update" in the prev
 CHUNK = 5000
 
 
-class ImportProblem(ValueError):
-    """Something the user has to fix; msgid + params are translated where shown."""
+class ImportProblem(DomainError):
+    """Something the user has to fix; msgid + params are translated where shown (web) or not (CLI)."""
 
     def __init__(self, msgid: str, field: str | None = None, **params):
-        super().__init__(msgid % params if params else msgid)
+        super().__init__(msgid % params if params else msgid, field)
         self.msgid = msgid
         self.params = params
         self.field = field

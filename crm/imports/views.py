@@ -4,9 +4,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, func, select
 
-from crm.contacts.forms import ConfirmForm
 from crm.contacts.models import Person
 from crm.contacts.services import ContactFilters
+from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit
 from crm.extensions import db
 from crm.imports import duplicates as dup_services

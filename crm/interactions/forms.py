@@ -57,6 +57,3 @@ class TaskForm(FlaskForm):
 class DigestForm(FlaskForm):
     task_digest = BooleanField(_l("Send me a daily e-mail with my due and overdue tasks"))
 
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token, for done/reopen buttons."""

@@ -12,6 +12,7 @@ from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
+from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.interactions.models import (
     INTERACTION_KINDS,
@@ -24,20 +25,13 @@ from crm.interactions.models import (
 from crm.projects.models import Project
 
 
-class InteractionError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 def _records(model, ids) -> list:
     ids = sorted({int(i) for i in ids or [] if str(i).isdigit()})
     if not ids:
         return []
     found = list(db.session.scalars(select(model).where(model.id.in_(ids))))
     if len(found) != len(ids):
-        raise InteractionError(_("A chosen contact does not exist (any more)."))
+        raise DomainError(_("A chosen contact does not exist (any more)."))
     return found
 
 
@@ -46,7 +40,7 @@ def save_interaction(interaction: Interaction | None, data: dict, user: User | N
     persons = _records(Person, data.get("person_ids"))
     organisations = _records(Organisation, data.get("organisation_ids"))
     if not persons and not organisations:
-        raise InteractionError(_("Please add at least one person or organisation."), field="person_ids")
+        raise DomainError(_("Please add at least one person or organisation."), field="person_ids")
     project = db.session.get(Project, data["project_id"]) if data.get("project_id") else None
     if interaction is None:
         interaction = Interaction(created_by=user)

@@ -7,12 +7,14 @@ from flask_login import current_user
 
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
+from crm.core.errors import saving
 from crm.core.formatting import BERLIN, to_berlin
+from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
 from crm.interactions import services
-from crm.interactions.forms import ConfirmForm, DigestForm, InteractionForm, TaskForm
+from crm.interactions.forms import DigestForm, InteractionForm, TaskForm
 from crm.interactions.models import INTERACTION_KINDS, Interaction, Task
 from crm.projects.models import Project
 
@@ -71,16 +73,12 @@ def interaction_create():
             form.fields_of_action.data = [f.id for f in person.fields_of_action]
     if form.validate_on_submit():
         data = dict(form.data, occurred_at=_utc_from_local(form.occurred_at.data))
-        try:
+        with saving(form) as saved:
             interaction = services.save_interaction(None, data, current_user)
             if form.followup_title.data:
                 services.save_task(None, {"title": form.followup_title.data, "due_on": form.followup_due.data,
                                           "assignee_id": form.followup_assignee.data}, current_user, interaction)
-        except services.InteractionError as error:
-            db.session.rollback()
-            form.person_ids.errors = list(form.person_ids.errors) + [error.message]
-        else:
-            db.session.commit()
+        if saved:
             flash(_("%(kind)s recorded.", kind=interaction.kind_label), "success")
             if form.followup_due.data and form.followup_due.data < date.today():
                 flash(_("Note: the follow-up is due in the past."), "warning")
@@ -103,16 +101,12 @@ def interaction_edit(interaction_id: int):
         form.project_id.data = interaction.project_id or 0
     if form.validate_on_submit():
         data = dict(form.data, occurred_at=_utc_from_local(form.occurred_at.data))
-        try:
+        with saving(form) as saved:
             services.save_interaction(interaction, data, current_user)
             if form.followup_title.data:
                 services.save_task(None, {"title": form.followup_title.data, "due_on": form.followup_due.data,
                                           "assignee_id": form.followup_assignee.data}, current_user, interaction)
-        except services.InteractionError as error:
-            db.session.rollback()
-            form.person_ids.errors = list(form.person_ids.errors) + [error.message]
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Changes saved."), "success")
             return redirect(url_for("interactions.interaction_detail", interaction_id=interaction.id))
     return _render_interaction_form(form, interaction)

@@ -19,24 +19,9 @@ from typing import Iterable, Iterator
 
 from rapidfuzz import fuzz
 
+from crm.core.text import fold  # the same folding as search (pure, no Flask)
+
 # ----------------------------------------------------------------------------- text
-
-
-_DIGRAPHS = re.compile(r"([aou])e")
-
-
-@lru_cache(maxsize=262144)  # names, streets and places repeat a lot in real lists
-def fold(text: str | None) -> str:
-    """Lower case, ß -> ss, no diacritics, ae/oe/ue -> a/o/u (the same folding as search)."""
-    if not text:
-        return ""
-    text = text.lower()
-    if not text.isascii():
-        text = text.replace("ß", "ss").replace("ẞ", "ss")
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _DIGRAPHS.sub(r"\1", text)
-
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 

@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from crm.contacts.models import SECTORS
+from crm.core.errors import DomainError
 from crm.core.forms import MultiCheckboxField, strip_filter
 from crm.network.models import BODY_KINDS, SEAT_ROLES
 
@@ -30,11 +31,11 @@ class PercentField(StringField):
 
 
 def share_in_range(form, field):
-    from crm.network.services import NetworkError, parse_share
+    from crm.network.services import parse_share
 
     try:
         field.data = parse_share(field.data)
-    except NetworkError as error:
+    except DomainError as error:
         raise ValidationError(error.message) from None
 
 

@@ -13,18 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import SECTORS, Affiliation, FieldOfAction, Organisation, Person
 from crm.core.formatting import local_date
+from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.network.composition import Composition, compose
 from crm.network.models import BODY_KINDS, SEAT_ROLES, Body, InterestGroup, Seat
-
-
-class NetworkError(ValueError):
-    """A rule of bodies and seats was broken; the message is for the user, `field` says where."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # ------------------------------------------------------------------ loading
@@ -130,15 +122,15 @@ def interest_groups(include_archived: bool = False) -> list[InterestGroup]:
 def save_interest_group(group: InterestGroup | None, data: dict) -> InterestGroup:
     name = (data.get("name") or "").strip()
     if not name:
-        raise NetworkError(_("Please enter a name."), field="name")
+        raise DomainError(_("Please enter a name."), field="name")
     clash = db.session.scalar(
         select(InterestGroup).where(func.lower(InterestGroup.name) == name.lower(),
                                     InterestGroup.id != (group.id if group and group.id else -1))
     )
     if clash is not None:
-        raise NetworkError(_("An interest group with this name exists already."), field="name")
+        raise DomainError(_("An interest group with this name exists already."), field="name")
     if data.get("sector") not in SECTORS:
-        raise NetworkError(_("Please choose a sector."), field="sector")
+        raise DomainError(_("Please choose a sector."), field="sector")
     if group is None:
         group = InterestGroup()
         db.session.add(group)
@@ -168,19 +160,19 @@ SHARE_FIELDS = ("quorum_share", "max_group_share", "min_non_public_share")
 
 
 def parse_share(value) -> Decimal:
-    """'49', '49,5', '49.5 %' -> Decimal; NetworkError outside 0-100 or when not a number."""
+    """'49', '49,5', '49.5 %' -> Decimal; DomainError outside 0-100 or when not a number."""
     if isinstance(value, Decimal):
         number = value
     else:
         text = str(value if value is not None else "").strip().rstrip("%").strip().replace(",", ".")
         if not text:
-            raise NetworkError(_("Please enter a percentage between 0 and 100."))
+            raise DomainError(_("Please enter a percentage between 0 and 100."))
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise NetworkError(_("Please enter a percentage between 0 and 100.")) from None
+            raise DomainError(_("Please enter a percentage between 0 and 100.")) from None
     if not number.is_finite() or number < 0 or number > 100:
-        raise NetworkError(_("A share must lie between 0 and 100 %."))
+        raise DomainError(_("A share must lie between 0 and 100 %."))
     return number.quantize(Decimal("0.01"))
 
 
@@ -204,21 +196,21 @@ BODY_FIELDS = ("name", "short_name", "kind", "description")
 def save_body(body: Body | None, data: dict) -> Body:
     """Create (body=None) or update a body from validated form data."""
     if not (data.get("name") or "").strip():
-        raise NetworkError(_("Please enter a name."), field="name")
+        raise DomainError(_("Please enter a name."), field="name")
     if data.get("kind") not in BODY_KINDS:
-        raise NetworkError(_("Please choose a kind."), field="kind")
+        raise DomainError(_("Please choose a kind."), field="kind")
     shares = {}
     for name in SHARE_FIELDS:
         try:
             shares[name] = parse_share(data.get(name))
-        except NetworkError as error:
+        except DomainError as error:
             error.field = name
             raise
     parent = db.session.get(Body, data["parent_id"]) if data.get("parent_id") else None
     if data.get("parent_id") and parent is None:
-        raise NetworkError(_("Please choose a body from the list."), field="parent_id")
+        raise DomainError(_("Please choose a body from the list."), field="parent_id")
     if body is not None and parent is not None and (parent.id == body.id or _descends_from(parent, body)):
-        raise NetworkError(_("A body cannot be part of itself or of one of its sub-bodies."), field="parent_id")
+        raise DomainError(_("A body cannot be part of itself or of one of its sub-bodies."), field="parent_id")
     if body is None:
         body = Body()
         db.session.add(body)
@@ -259,27 +251,27 @@ def _get(model, value):
 def _seat_data(data: dict) -> SeatData:
     person = _get(Person, data.get("person_id"))
     if person is None:
-        raise NetworkError(_("Please choose a person from the list."), field="person_label")
+        raise DomainError(_("Please choose a person from the list."), field="person_label")
     organisation = _get(Organisation, data.get("organisation_id"))
     if data.get("organisation_id") and organisation is None:
-        raise NetworkError(_("Please choose an organisation from the list."), field="organisation_label")
+        raise DomainError(_("Please choose an organisation from the list."), field="organisation_label")
     deputy = _get(Person, data.get("deputy_id"))
     if data.get("deputy_id") and deputy is None:
-        raise NetworkError(_("Please choose a person from the list."), field="deputy_label")
+        raise DomainError(_("Please choose a person from the list."), field="deputy_label")
     if deputy is not None and deputy.id == person.id:
-        raise NetworkError(_("A person cannot be their own deputy."), field="deputy_label")
+        raise DomainError(_("A person cannot be their own deputy."), field="deputy_label")
     group = _get(InterestGroup, data.get("interest_group_id"))
     if data.get("interest_group_id") and group is None:
-        raise NetworkError(_("Please choose an interest group from the list."), field="interest_group_id")
+        raise DomainError(_("Please choose an interest group from the list."), field="interest_group_id")
     role = data.get("role") or "member"
     if role not in SEAT_ROLES:
-        raise NetworkError(_("Please choose a role."), field="role")
+        raise DomainError(_("Please choose a role."), field="role")
     valid_from = data.get("valid_from")
     if valid_from is None:
-        raise NetworkError(_("Please enter the date the seat begins."), field="valid_from")
+        raise DomainError(_("Please enter the date the seat begins."), field="valid_from")
     valid_to = data.get("valid_to")
     if valid_to is not None and valid_to < valid_from:
-        raise NetworkError(_("The end date lies before the start date."), field="valid_to")
+        raise DomainError(_("The end date lies before the start date."), field="valid_to")
     return SeatData(person, organisation, deputy, group, role, bool(data.get("voting")), valid_from, valid_to,
                     (data.get("resolution") or "").strip()[:200])
 
@@ -300,7 +292,7 @@ def _check_overlap(body: Body, person: Person, start: date, end: date | None, ig
         stmt = stmt.where(Seat.id.not_in(ignore))
     clash = db.session.scalars(stmt.order_by(Seat.valid_from)).first()
     if clash is not None:
-        raise NetworkError(
+        raise DomainError(
             _("%(name)s already holds a seat in this body (%(period)s). End that seat first or choose other dates.",
               name=person.full_name, period=_period(clash.valid_from, clash.valid_to)),
             field="valid_from",
@@ -353,18 +345,18 @@ def change_seat(seat: Seat, data: dict) -> Seat:
     any day. Returns the new seat."""
     d = _seat_data(data)
     if d.valid_from <= seat.valid_from:
-        raise NetworkError(
+        raise DomainError(
             _("A change takes effect after the seat began (%(date)s). To fix a mistake, choose \"Correct a mistake\".",
               date=local_date(seat.valid_from)),
             field="valid_from",
         )
     if seat.valid_to is not None and d.valid_from > seat.valid_to:
-        raise NetworkError(
+        raise DomainError(
             _("This seat ended on %(date)s. Add a new seat instead.", date=local_date(seat.valid_to)),
             field="valid_from",
         )
     if _same(seat, d):
-        raise NetworkError(_("Nothing has changed: choose the new role, group, deputy or organisation."))
+        raise DomainError(_("Nothing has changed: choose the new role, group, deputy or organisation."))
     _check_overlap(seat.body, d.person, d.valid_from, d.valid_to, ignore={seat.id})
     seat.valid_to = d.valid_from - timedelta(days=1)
     seat.end_resolution = d.resolution
@@ -378,15 +370,15 @@ def change_seat(seat: Seat, data: dict) -> Seat:
 def end_seat(seat: Seat, valid_to: date | None, resolution: str = "") -> None:
     """End a seat on `valid_to` (the last day it is held). It stays in the history."""
     if valid_to is None:
-        raise NetworkError(_("Please enter the date."), field="valid_to")
+        raise DomainError(_("Please enter the date."), field="valid_to")
     if valid_to < seat.valid_from:
-        raise NetworkError(_("The end date lies before the start date."), field="valid_to")
+        raise DomainError(_("The end date lies before the start date."), field="valid_to")
     later = db.session.scalars(
         select(Seat).where(Seat.body_id == seat.body_id, Seat.person_id == seat.person_id, Seat.id != seat.id,
                            Seat.valid_from > seat.valid_from, Seat.valid_from <= valid_to)
     ).first()
     if later is not None:
-        raise NetworkError(
+        raise DomainError(
             _("%(name)s holds a later seat in this body from %(date)s; end this one before that day.",
               name=seat.person.full_name, date=local_date(later.valid_from)),
             field="valid_to",

@@ -4,11 +4,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from crm.contacts.forms import ConfirmForm
 from crm.core.archiving import archive_toggle
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
+from crm.core.errors import saving
+from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit, role_required
 from crm.extensions import db
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
@@ -28,14 +29,6 @@ def share_filter(value) -> str:
     if value is None:
         return ""
     return f"{format_decimal(round(float(value), 1), format='#,##0.#')}\u00a0%"
-
-
-def _apply_error(form, error: services.NetworkError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _stichtag() -> date:
@@ -97,13 +90,9 @@ def body_create():
         else:
             form.kind.data = request.args.get("kind") if request.args.get("kind") in BODY_KINDS else "lag_decision"
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             body = services.save_body(None, form.data)
-        except services.NetworkError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("%(name)s has been created.", name=body.name), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
     return render_template("network/body_form.html", form=form, body=None)
@@ -118,13 +107,9 @@ def body_edit(body_id: int):
         form.parent_id.data = body.parent_id or 0
         form.fields_of_action.data = [f.id for f in body.fields_of_action]
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.save_body(body, form.data)
-        except services.NetworkError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Changes saved."), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
     return render_template("network/body_form.html", form=form, body=body)
@@ -207,13 +192,9 @@ def seat_create(body_id: int):
             form.person_id.data, form.person_label.data = str(person.id), person.full_name
         form.voting.data = body.kind in ("lag_decision", "lag_assembly", "steering_group")
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             seat = services.add_seat(body, form.seat_data())
-        except services.NetworkError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("%(name)s now holds a seat in %(body)s.", name=seat.person.full_name, body=body.name), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
     return render_template("network/seat_form.html", form=form, body=body, seat=None)
@@ -243,16 +224,12 @@ def seat_edit(seat_id: int):
         _fill_pickers(form, seat)
         _default_mode(form, seat)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             if form.mode.data == "correct":
                 result = services.correct_seat(seat, form.seat_data())
             else:
                 result = services.change_seat(seat, form.seat_data())
-        except services.NetworkError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             if result is seat:
                 flash(_("The seat has been corrected."), "success")
             else:
@@ -268,14 +245,9 @@ def seat_end(seat_id: int):
     seat = db.get_or_404(Seat, seat_id)
     end_form = EndSeatForm()
     if end_form.validate_on_submit():
-        try:
+        with saving(end_form, rename={"valid_to": "end_valid_to"}) as saved:
             services.end_seat(seat, end_form.end_valid_to.data, end_form.end_resolution.data)
-        except services.NetworkError as error:
-            db.session.rollback()
-            error.field = "end_valid_to" if error.field == "valid_to" else error.field
-            _apply_error(end_form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The seat of %(name)s ends on %(date)s. It stays in the history.",
                     name=seat.person.full_name, date=seat.valid_to.strftime("%d.%m.%Y")), "success")
             return redirect(url_for("network.body_detail", body_id=seat.body_id))
@@ -358,13 +330,9 @@ def interest_group_list():
 def interest_group_create():
     form = InterestGroupForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             group = services.save_interest_group(None, form.data)
-        except services.NetworkError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("%(name)s has been created.", name=group.name), "success")
             return redirect(url_for("network.interest_group_list"))
     return render_template("network/interest_group_form.html", form=form, group=None)
@@ -376,13 +344,9 @@ def interest_group_edit(group_id: int):
     group = db.get_or_404(InterestGroup, group_id)
     form = InterestGroupForm(obj=group)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.save_interest_group(group, form.data)
-        except services.NetworkError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Changes saved."), "success")
             return redirect(url_for("network.interest_group_list"))
     return render_template("network/interest_group_form.html", form=form, group=group)

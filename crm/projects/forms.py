@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from crm.contacts.forms import ConfirmForm  # noqa: F401  (archive/restore/remove buttons)
 from crm.core.forms import MultiCheckboxField, strip_filter
 from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES
 from crm.projects.services import format_number_input, parse_decimal

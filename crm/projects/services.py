@@ -16,6 +16,7 @@ from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.search import ORGANISATION, PERSON, matching_id_subquery
 from crm.contacts.services import archive, by_ids, restore  # noqa: F401  (archive/restore: used by the views)
 from crm.core.text import fold
+from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.projects.models import (
     PROGRAMMES,
@@ -32,15 +33,6 @@ HUNDRED = Decimal(100)
 # The pipeline a project moves along on the board; "dropped" stands aside.
 PIPELINE = [status for status in PROJECT_STATUSES if status != "dropped"]
 STATUS_ORDER = {status: position for position, status in enumerate(PROJECT_STATUSES)}
-
-
-class ProjectError(ValueError):
-    """A rule of the project pipeline was broken; the message is for the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # ------------------------------------------------------------------ money (pure)
@@ -164,14 +156,14 @@ def save_funding_default(row: FundingDefault | None, data: dict) -> FundingDefau
     programme = data.get("programme") or (row.programme if row else "")
     project_type = " ".join((data.get("project_type") if "project_type" in data else row.project_type).split())
     if programme not in PROGRAMMES:
-        raise ProjectError(_("Please choose a programme."), field="programme")
+        raise DomainError(_("Please choose a programme."), field="programme")
     clash = db.session.scalar(
         select(FundingDefault).where(
             FundingDefault.programme == programme, func.lower(FundingDefault.project_type) == project_type.lower()
         )
     )
     if clash is not None and clash is not row:
-        raise ProjectError(
+        raise DomainError(
             _("There is a default for this programme and project type already; change its rate instead."),
             field="project_type",
         )
@@ -206,7 +198,7 @@ def _picked(model, id_value, label: str, field: str, message: str):
     """The record chosen in a picker; a name typed but not picked from the list is an error."""
     record = _get_by_posted_id(model, id_value)
     if record is None and (label or "").strip():
-        raise ProjectError(message, field=field)
+        raise DomainError(message, field=field)
     return record
 
 
@@ -216,7 +208,7 @@ def resolve_sponsor(data: dict) -> tuple[Person | None, Organisation | None]:
     org = _picked(Organisation, data.get("sponsor_organisation_id"), data.get("sponsor_organisation_label", ""),
                   "sponsor_organisation_label", _("Please choose the organisation from the list."))
     if person is not None and org is not None:
-        raise ProjectError(
+        raise DomainError(
             _("A project has one sponsor: either a person or an organisation. Please clear one of the two."),
             field="sponsor_organisation_label",
         )
@@ -231,7 +223,7 @@ def save_project(project: Project | None, data: dict) -> Project:
     """
     person, org = resolve_sponsor(data)
     if data.get("status", "idea") not in PROJECT_STATUSES:
-        raise ProjectError(_("Please choose a status."), field="status")
+        raise DomainError(_("Please choose a status."), field="status")
     if project is None:
         project = Project()
         db.session.add(project)
@@ -264,7 +256,7 @@ def save_project(project: Project | None, data: dict) -> Project:
 def change_status(project: Project, status: str) -> bool:
     """Move the project to `status`; False if it is there already. The audit log keeps the step."""
     if status not in PROJECT_STATUSES:
-        raise ProjectError(_("Unknown status."), field="status")
+        raise DomainError(_("Unknown status."), field="status")
     if project.status == status:
         return False
     project.status = status
@@ -275,9 +267,9 @@ def change_status(project: Project, status: str) -> bool:
 def add_contact(project: Project, person_id, role: str) -> ProjectContact:
     person = _get_by_posted_id(Person, person_id)
     if person is None:
-        raise ProjectError(_("Please choose the person from the list."), field="person_label")
+        raise DomainError(_("Please choose the person from the list."), field="person_label")
     if any(c.person_id == person.id for c in project.contacts):
-        raise ProjectError(
+        raise DomainError(
             _("%(name)s is involved in this project already.", name=person.full_name), field="person_label"
         )
     contact = ProjectContact(project=project, person=person, role=" ".join((role or "").split()))

@@ -7,13 +7,14 @@ from crm.core.archiving import archive_toggle
 from crm.contacts.models import Affiliation, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
+from crm.core.errors import DomainError, put_error_on_form, saving
+from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit, role_required
 from crm.core.timeline import timeline_for
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
 from crm.projects import services
 from crm.projects.forms import (
-    ConfirmForm,
     FundingDefaultEditForm,
     FundingDefaultForm,
     ProjectContactForm,
@@ -61,14 +62,6 @@ def organisation_projects_section(org):
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _apply_error(form, error: services.ProjectError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def _next_url(default: str) -> str:
@@ -177,9 +170,9 @@ def _save_from_form(project: Project | None, form: ProjectForm) -> Project | Non
             services.resolve_sponsor(form.data)  # a sponsor problem shows together with the others
             return None
         return services.save_project(project, form.data)
-    except services.ProjectError as error:
+    except DomainError as error:
         db.session.rollback()
-        _apply_error(form, error)
+        put_error_on_form(form, error)
         return None
 
 
@@ -274,13 +267,9 @@ def contact_add(project_id: int):
     project = _load_project(project_id)
     form = ProjectContactForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             contact = services.add_contact(project, form.person_id.data, form.role.data)
-        except services.ProjectError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("%(name)s has been added to the project.", name=contact.person.full_name), "success")
             return redirect(url_for("projects.project_detail", project_id=project.id) + "#contacts")
     return _render_detail(_load_project(project_id), contact_form=form)
@@ -320,13 +309,9 @@ def _render_defaults(add_form: FundingDefaultForm, failed: FundingDefaultEditFor
 def funding_defaults():
     form = FundingDefaultForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             row = services.save_funding_default(None, form.data)
-        except services.ProjectError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Default added: %(what)s, %(rate)s.", what=row.audit_label(),
                     rate=services.format_percent(row.rate)), "success")
             return redirect(url_for("projects.funding_defaults"))

@@ -227,3 +227,13 @@ def test_chairs_of_bodies_are_key_contacts_too(make_person, session):
     session.commit()
     rows = services.not_contacted(months=6)
     assert [(r.person.last_name, r.reason.split(" · ")[1]) for r in rows] == [("Vorsitz", "AK Tourismus")]
+
+
+def test_unknown_organisation_is_reported_for_the_whole_form_not_under_the_person_field(client, login, mayor):
+    login("staff")
+    response = client.post("/interaktionen/neu", data=call_data(mayor, organisation_ids=[999999]))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and count(Interaction) == 0
+    alert = page.split('class="alert alert-danger', 1)[1].split("</div></div>", 1)[0]
+    assert "Es wurde nichts gespeichert" in alert and "Ein ausgewählter Kontakt existiert nicht (mehr)." in alert
+    assert '<div class="invalid-feedback d-block">Ein ausgewählter Kontakt' not in page

@@ -8,7 +8,7 @@ import pytest
 from crm.extensions import db
 from crm.network import services
 from crm.network.models import Body, InterestGroup, Seat
-from crm.network.services import NetworkError
+from crm.core.errors import DomainError
 
 
 def seat_data(person, **overrides):
@@ -45,7 +45,7 @@ def test_overlapping_seats_of_the_same_person_are_refused(make_body, make_person
     services.add_seat(body, seat_data(person, valid_from=existing[0], valid_to=existing[1]))
     before = seat_count()
     if clash:
-        with pytest.raises(NetworkError) as error:
+        with pytest.raises(DomainError) as error:
             services.add_seat(body, seat_data(person, valid_from=new[0], valid_to=new[1]))
         assert error.value.field == "valid_from"
         assert "Anna Huber" in error.value.message and "hat bereits einen Sitz" in error.value.message
@@ -81,7 +81,7 @@ def test_bad_seat_input_names_the_field_and_saves_nothing(make_body, make_person
     person = make_person()
     if overrides.get("deputy_id") == "SELF":
         overrides["deputy_id"] = person.id
-    with pytest.raises(NetworkError) as error:
+    with pytest.raises(DomainError) as error:
         services.add_seat(body, seat_data(person, **overrides))
     assert error.value.field == field
     assert re.search(words, error.value.message.lower())
@@ -138,7 +138,7 @@ def test_change_ends_the_old_seat_and_starts_a_new_one(make_body, make_person, m
 def test_change_on_an_impossible_date_is_refused(make_body, make_person, effective, message):
     body, person = make_body(), make_person()
     seat = services.add_seat(body, seat_data(person, valid_to=date(2025, 12, 31)))
-    with pytest.raises(NetworkError) as error:
+    with pytest.raises(DomainError) as error:
         services.change_seat(seat, seat_data(person, role="chair", valid_from=effective))
     assert message in error.value.message and error.value.field == "valid_from"
     assert seat_count() == 1 and seat.valid_to == date(2025, 12, 31)
@@ -147,7 +147,7 @@ def test_change_on_an_impossible_date_is_refused(make_body, make_person, effecti
 def test_change_without_any_change_is_refused(make_body, make_person):
     body, person = make_body(), make_person()
     seat = services.add_seat(body, seat_data(person))
-    with pytest.raises(NetworkError, match="Nichts wurde geändert"):
+    with pytest.raises(DomainError, match="Nichts wurde geändert"):
         services.change_seat(seat, seat_data(person, valid_from=date(2025, 1, 1)))
 
 
@@ -156,7 +156,7 @@ def test_change_to_another_person_must_not_clash_with_their_seat(make_body, make
     anna, sepp = make_person("Huber", "Anna"), make_person("Maier", "Sepp")
     services.add_seat(body, seat_data(sepp))
     seat = services.add_seat(body, seat_data(anna))
-    with pytest.raises(NetworkError, match="Sepp Maier hat bereits einen Sitz"):
+    with pytest.raises(DomainError, match="Sepp Maier hat bereits einen Sitz"):
         services.change_seat(seat, seat_data(sepp, valid_from=date(2025, 1, 1)))
 
 
@@ -172,7 +172,7 @@ def test_correct_overwrites_in_place(make_body, make_person, make_group):
 def test_end_seat(make_body, make_person):
     body, person = make_body(), make_person()
     seat = services.add_seat(body, seat_data(person))
-    with pytest.raises(NetworkError, match="vor dem Anfangsdatum") as error:
+    with pytest.raises(DomainError, match="vor dem Anfangsdatum") as error:
         services.end_seat(seat, date(2023, 12, 31))
     assert error.value.field == "valid_to" and seat.valid_to is None
     services.end_seat(seat, date(2025, 6, 30), "Rücktritt")
@@ -185,7 +185,7 @@ def test_end_seat_cannot_reach_into_a_later_seat(make_body, make_person):
     body, person = make_body(), make_person()
     first = services.add_seat(body, seat_data(person, valid_to=date(2024, 12, 31)))
     services.add_seat(body, seat_data(person, valid_from=date(2025, 1, 1)))
-    with pytest.raises(NetworkError, match="späteren Sitz"):
+    with pytest.raises(DomainError, match="späteren Sitz"):
         services.end_seat(first, date(2025, 3, 1))
 
 
@@ -262,7 +262,7 @@ def test_share_parsing(value, expected):
 @pytest.mark.parametrize("value, words", [("101", "zwischen 0 und 100"), ("-1", "zwischen 0 und 100"),
                                           ("abc", "Prozentwert"), ("", "Prozentwert"), ("NaN", "zwischen")])
 def test_share_rules_outside_0_to_100_are_refused(field, value, words):
-    with pytest.raises(NetworkError) as error:
+    with pytest.raises(DomainError) as error:
         services.save_body(None, body_data(**{field: value}))
     assert error.value.field == field and words in error.value.message
     assert db.session.scalar(db.select(db.func.count(Body.id))) == 0
@@ -272,10 +272,10 @@ def test_body_cannot_be_part_of_its_own_sub_body(make_body):
     lg = make_body("Lenkungsgruppe", kind="steering_group")
     ak = make_body("AK Tourismus", kind="working_group", parent=lg)
     pg = make_body("PG Radweg", kind="project_group", parent=ak)
-    with pytest.raises(NetworkError, match="zu sich selbst") as error:
+    with pytest.raises(DomainError, match="zu sich selbst") as error:
         services.save_body(lg, body_data(name="Lenkungsgruppe", kind="steering_group", parent_id=pg.id))
     assert error.value.field == "parent_id"
-    with pytest.raises(NetworkError, match="zu sich selbst"):
+    with pytest.raises(DomainError, match="zu sich selbst"):
         services.save_body(lg, body_data(name="Lenkungsgruppe", kind="steering_group", parent_id=lg.id))
     assert [c for _id, c in services.parent_choices(lg)] == []
     assert [c.strip() for _id, c in services.parent_choices(pg)] == ["Lenkungsgruppe", "AK Tourismus"]
@@ -293,7 +293,7 @@ def test_body_tree_orders_parents_before_children(make_body):
 
 def test_interest_group_names_are_unique_regardless_of_case(make_group):
     make_group("Jugend", "civil_society")
-    with pytest.raises(NetworkError, match="gibt es bereits") as error:
+    with pytest.raises(DomainError, match="gibt es bereits") as error:
         services.save_interest_group(None, {"name": "jugend", "sector": "civil_society"})
     assert error.value.field == "name"
     group = services.save_interest_group(None, {"name": "Kultur", "sector": "civil_society"})
