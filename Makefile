@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install translations run test test-postgres bench extract-messages clean
+.PHONY: install translations lint run test test-postgres bench extract-messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,13 @@ run: install translations
 	$(FLASK) crm demo-login
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install translations
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install translations lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: install translations
+test-postgres: install translations lint
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install

@@ -340,12 +340,12 @@ def verdict(name: str, value: float) -> str:
 def print_table(backend: str, figures: dict, scale: int) -> None:
     print(f"\n{backend} (scale {scale:,})")
     print(f"  {'figure':<26} {'value':>10}  {'target':<10} ok?")
-    for name, (target, direction, unit) in TARGETS.items():
+    for name, (target, direction, _unit) in TARGETS.items():
         if name not in figures:
             continue
         value = figures[name]
         sign = "<=" if direction == "max" else ">="
-        note = "" if name != "seed_100k_s" or scale == 100_000 else f"  (target is for 100,000)"
+        note = "" if name != "seed_100k_s" or scale == 100_000 else "  (target is for 100,000)"
         print(f"  {name:<26} {value:>10.2f}  {sign} {target:<7g} {verdict(name, value)}{note}")
     for name in INFO_FIGURES + ("vacuum_analyze_s",):
         if name in figures:

@@ -130,8 +130,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask, registry) -> None:
     from crm.core import formatting, labels
-    from crm.core.registry import sections_for
     from crm.core.permissions import ROLES, role_at_least
+    from crm.core.registry import sections_for
 
     app.jinja_env.filters["localdatetime"] = formatting.local_datetime
     app.jinja_env.filters["localdate"] = formatting.local_date

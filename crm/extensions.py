@@ -7,7 +7,7 @@ from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -19,8 +19,19 @@ NAMING_CONVENTION = {
 }
 
 
+# Columns that name a record, first match wins, for __repr__.
+_REPR_COLUMNS = ("name", "title", "last_name", "username", "subject", "value")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __repr__(self) -> str:
+        """<Person 12 'Huber'>: class, primary key and a naming column, from what is loaded (never a query)."""
+        state = inspect(self)
+        key = ",".join(str(part) for part in state.identity) if state.identity else "new"
+        label = next((state.dict[name] for name in _REPR_COLUMNS if state.dict.get(name)), None)
+        return f"<{type(self).__name__} {key}{f' {label!r}' if label else ''}>"
 
 
 db = SQLAlchemy(model_class=Base)

@@ -7,7 +7,6 @@ from crm.core.labels import ROLE_LABELS
 from crm.core.permissions import ROLES
 
 
-
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])

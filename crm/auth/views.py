@@ -3,8 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from crm.auth.forms import PasswordForm, UserForm
-from crm.auth.forms import LoginForm
+from crm.auth.forms import LoginForm, PasswordForm, UserForm
 from crm.auth.models import User
 from crm.auth.services import LoginRefused, authenticate, create_user, find_user
 from crm.core.permissions import role_required
@@ -32,7 +31,8 @@ def login():
             db.session.commit()  # keep the failure count
             if refused.reason == "locked":
                 minutes = max(1, (refused.wait_seconds + 59) // 60)
-                flash(_("Too many failed attempts. Please try again in %(minutes)d minutes.", minutes=minutes), "danger")
+                flash(_("Too many failed attempts. Please try again in %(minutes)d minutes.", minutes=minutes),
+                      "danger")
             elif refused.reason == "inactive":
                 flash(_("This account is deactivated."), "danger")
             else:

@@ -39,7 +39,6 @@ from crm.core.models import utcnow
 from crm.core.text import fold
 from crm.extensions import db
 
-REGION = "Spessart-Mainland"
 DISTRICT_AGS = "09676"
 
 FIELDS_OF_ACTION = [
@@ -275,7 +274,7 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
     domains = {o["id"]: o["email"].split("@")[1] for o in orgs}
     person_row(rng.choice(("female", "male")), district, fn["Landrat"], domain=domains[district])
     person_row(None, vg, fn["Gemeinschaftsvorsitzender"], domain=domains[vg])
-    for oid, name, _pc in municipality_ids:
+    for oid, _name, _pc in municipality_ids:
         person_row(rng.choice(("female", "male", "male")), oid, fn["Erster Bürgermeister"], domain=domains[oid])
         # A former second mayor whose term ended, and the current one.
         person_row(rng.choice(("female", "male")), oid, fn["Zweiter Bürgermeister"], domain=domains[oid],

@@ -2,11 +2,26 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crm.contacts.models import GENDERS, LEGAL_BASES, ORGANISATION_KINDS, SECTORS
-from crm.core.forms import CommaListField, MultiCheckboxField, email_address, german_postcode, phone_number, strip_filter
+from crm.core.forms import (
+    CommaListField,
+    MultiCheckboxField,
+    email_address,
+    german_postcode,
+    phone_number,
+    strip_filter,
+)
 
 F = [strip_filter]
 
@@ -129,13 +144,6 @@ class AffiliationForm(FlaskForm):
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             raise ValidationError(_l("The end date lies before the start date."))
-
-    def organisation_required(self) -> bool:
-        """True when the user filled in anything that needs an organisation."""
-        return bool(
-            self.organisation_id.data or self.organisation_label.data or self.function_id.data
-            or self.function_label.data or self.department.data
-        )
 
 
 class PersonCreateForm(PersonForm):

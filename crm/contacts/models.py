@@ -111,7 +111,7 @@ class FunctionTitle(Audited, db.Model):
     name_neutral: Mapped[str] = mapped_column(String(120), default="")
     salutation_male: Mapped[str] = mapped_column(String(120), default="")
     salutation_female: Mapped[str] = mapped_column(String(120), default="")
-    # Key contacts (mayors, chairs) are watched on the start page by later parts.
+    # Key contacts (mayors, chairs) are watched on the start page ("not contacted", crm/interactions/dashboard.py).
     is_key_function: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -211,7 +211,8 @@ class Organisation(Audited, TimestampMixin, ArchivableMixin, db.Model):
 
     @property
     def past_affiliations(self) -> list["Affiliation"]:
-        return sorted((a for a in self.affiliations if not a.is_current), key=lambda a: a.valid_to or date.min, reverse=True)
+        former = (a for a in self.affiliations if not a.is_current)
+        return sorted(former, key=lambda a: a.valid_to or date.min, reverse=True)
 
     def __str__(self) -> str:
         return self.name
@@ -273,10 +274,6 @@ class Person(Audited, TimestampMixin, ArchivableMixin, db.Model):
         return display_name(self.addressee())
 
     @property
-    def name_without_degree(self) -> str:
-        return " ".join(p for p in (self.first_name, self.nobility, self.last_name) if p)
-
-    @property
     def current_affiliations(self) -> list["Affiliation"]:
         current = [a for a in self.affiliations if a.is_current]
         return sorted(current, key=lambda a: (not a.is_primary, a.organisation.sort_name))
@@ -291,10 +288,6 @@ class Person(Audited, TimestampMixin, ArchivableMixin, db.Model):
     def primary_affiliation(self) -> "Affiliation | None":
         current = self.current_affiliations
         return current[0] if current else None
-
-    @property
-    def gender_label(self) -> str:
-        return str(GENDERS.get(self.gender, self.gender))
 
     @property
     def legal_basis_label(self) -> str:

@@ -12,9 +12,9 @@ from datetime import date
 from typing import Iterable
 
 from sqlalchemy import Connection, Index, Integer, SmallInteger, String, and_, delete, event, func, insert, or_, select
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from crm.core.text import fold, tokens
+from crm.core.text import tokens
 from crm.extensions import db
 
 # Lower ranks come first: a name match beats an office holder of a matching organisation,
@@ -149,9 +149,9 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
         archived: dict[int, bool] = {}
         p = Person.__table__.c
         for row in conn.execute(
-            select(p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender, p.archived_at).where(
-                p.id.in_(chunk)
-            )
+            select(
+                p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender, p.archived_at
+            ).where(p.id.in_(chunk))
         ):
             texts[row.id] = PersonText(
                 row.first_name, row.nobility, row.last_name, row.email, row.phone, row.mobile, row.city, row.gender
@@ -173,7 +173,8 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
                 continue
             function = row.function_label
             if row.name_male:
-                function = {"female": row.name_female, "male": row.name_male}.get(t.gender) or f"{row.name_male} {row.name_female}"
+                function = ({"female": row.name_female, "male": row.name_male}.get(t.gender)
+                            or f"{row.name_male} {row.name_female}")
             t.affiliations.append(
                 {
                     "organisation": row.name, "short_name": row.short_name, "function": function,
@@ -183,7 +184,9 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
                 }
             )
         pt, tg = person_tag.c, Tag.__table__.c
-        for row in conn.execute(select(pt.person_id, tg.name).join(Tag.__table__, tg.id == pt.tag_id).where(pt.person_id.in_(chunk))):
+        for row in conn.execute(
+            select(pt.person_id, tg.name).join(Tag.__table__, tg.id == pt.tag_id).where(pt.person_id.in_(chunk))
+        ):
             texts[row.person_id].tags.append(row.name)
         entries = {
             pid: (PERSON_ARCHIVED if archived[pid] else PERSON, t.weighted()) for pid, t in texts.items()
@@ -210,7 +213,9 @@ def reindex_organisations(conn: Connection, org_ids: Iterable[int], *, fresh: bo
             archived[row.id] = row.archived_at is not None
         ot, tg = organisation_tag.c, Tag.__table__.c
         for row in conn.execute(
-            select(ot.organisation_id, tg.name).join(Tag.__table__, tg.id == ot.tag_id).where(ot.organisation_id.in_(chunk))
+            select(ot.organisation_id, tg.name)
+            .join(Tag.__table__, tg.id == ot.tag_id)
+            .where(ot.organisation_id.in_(chunk))
         ):
             texts[row.organisation_id].tags.append(row.name)
         entries = {
@@ -378,7 +383,7 @@ class QuickResult:
 
 
 def quick_search(query: str, limit: int = 8) -> QuickResult:
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import selectinload
 
     from crm.contacts.models import Affiliation, Organisation, Person
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import (
@@ -28,7 +28,6 @@ from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PER
 from crm.core.archiving import set_archived
 from crm.core.errors import DomainError
 from crm.extensions import db
-
 
 # ------------------------------------------------------------------ catalogues
 
@@ -183,7 +182,9 @@ def save_person(person: Person | None, data: dict) -> Person:
     return person
 
 
-AFFILIATION_FIELDS = ("function_label", "department", "email", "phone", "mobile", "valid_from", "valid_to", "is_primary")
+AFFILIATION_FIELDS = (
+    "function_label", "department", "email", "phone", "mobile", "valid_from", "valid_to", "is_primary",
+)
 
 
 def save_affiliation(person: Person, affiliation: Affiliation | None, data: dict) -> Affiliation:

@@ -81,7 +81,8 @@ def person_detail(person_id: int):
 
 
 def _person_history(person: Person, limit: int = 200):
-    rows = history_for("person", person.id, limit) + history_for("affiliation", [a.id for a in person.affiliations], limit)
+    rows = history_for("person", person.id, limit)
+    rows += history_for("affiliation", [a.id for a in person.affiliations], limit)
     return sorted(rows, key=lambda r: (r.at, r.id), reverse=True)[:limit]
 
 
@@ -101,8 +102,8 @@ def person_create():
         form.aff_organisation_id.data = str(preset_org.id)
         form.aff_organisation_label.data = preset_org.name
     if form.validate_on_submit():
-        wants_function = bool(form.aff_organisation_id.data or form.aff_organisation_label.data or form.aff_function_id.data
-                              or form.aff_function_label.data)
+        wants_function = bool(form.aff_organisation_id.data or form.aff_organisation_label.data
+                              or form.aff_function_id.data or form.aff_function_label.data)
         with saving(form, prefix="aff_") as saved:
             person = services.save_person(None, form.data)
             if wants_function:
@@ -335,7 +336,7 @@ def quick_search_json():
             {
                 "id": p.id,
                 "label": p.full_name,
-                "detail": " · ".join(x for x in (aff.function_name if aff else "", aff.organisation.name if aff else "") if x),
+                "detail": " · ".join(x for x in (aff.function_name, aff.organisation.name) if x) if aff else "",
                 "url": url_for("contacts.person_detail", person_id=p.id),
             }
         )

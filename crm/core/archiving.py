@@ -3,6 +3,7 @@ from typing import Callable
 
 from flask import flash, redirect
 from flask_babel import gettext as _
+
 from crm.core.forms import ConfirmForm
 from crm.core.models import utcnow
 from crm.extensions import db

@@ -7,6 +7,7 @@ its crm/<part>/__init__.py:
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
+
 from crm.core.formatting import BERLIN
 from crm.core.registry import current_registry
 

@@ -154,8 +154,8 @@ def vcard_zip_stream(stmt: Select, session: Session) -> Iterator[bytes]:
 
 
 def person_header() -> list[str]:
-    return [_("ID"), _("Salutation (Herr/Frau)"), _("Academic degree"), _("First name"), _("Nobility particle"), _("Last name"),
-            _("Name suffix"), _("Function"), _("Organisation"), _("Department"), _("Street and number"),
+    return [_("ID"), _("Salutation (Herr/Frau)"), _("Academic degree"), _("First name"), _("Nobility particle"),
+            _("Last name"), _("Name suffix"), _("Function"), _("Organisation"), _("Department"), _("Street and number"),
             _("Postcode"), _("City"), _("E-mail"), _("Phone"), _("Mobile"), _("E-mail (private)"),
             _("Phone (private)"), _("Mobile (private)"), _("Street (private)"), _("Postcode (private)"),
             _("City (private)"), _("Letter salutation"), _("Fields of action"), _("Target groups"), _("Tags"),

@@ -16,7 +16,6 @@ log, so nothing is lost. Everything runs in the caller's transaction: all or not
 """
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Table, and_, delete, exists, inspect, select, update
 

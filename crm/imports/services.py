@@ -27,12 +27,20 @@ from crm.contacts.models import (
     person_tag,
     person_target_group,
 )
-from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, SearchToken
-from crm.contacts.search import reindex_organisations, reindex_persons
+from crm.contacts.search import (
+    ORGANISATION,
+    ORGANISATION_ARCHIVED,
+    PERSON,
+    PERSON_ARCHIVED,
+    SearchToken,
+    reindex_organisations,
+    reindex_persons,
+)
 from crm.core.audit import AuditLog, _actor
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
+from crm.imports.bulk import bulk_insert
 from crm.imports.fields import (
     N_,
     compact_record,
@@ -43,14 +51,13 @@ from crm.imports.fields import (
     suggest_mapping,
     validate_record,
 )
-from crm.imports.bulk import bulk_insert
 from crm.imports.models import ContactDetail, ImportBatch, ImportRow, SavedMapping
 from crm.interop.dedupe import (
     DuplicateIndex,
-    compare_persons,
     OrganisationRecord,
     PersonRecord,
     address_key,
+    compare_persons,
     fold,
     organisation_name_key,
 )
@@ -207,7 +214,8 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
     for position, raw, record in records:
         errors, warnings = validate_record(record, lenient=lenient, region=region)
         for key, catalogue, message in (
-            ("fields_of_action", fields_of_action, N_("Field of action “%(value)s” is not in the catalogue; left out.")),
+            ("fields_of_action", fields_of_action,
+             N_("Field of action “%(value)s” is not in the catalogue; left out.")),
             ("target_groups", target_groups, N_("Target group “%(value)s” is not in the catalogue; left out.")),
         ):
             known = []
@@ -335,7 +343,8 @@ def load_person_records(active_only: bool = False, org_keys: str = "name") -> tu
         person["phones"] += [row.phone, row.mobile]
         if row.street:
             person["addresses"].append(address_key(row.postcode, row.street))
-        person["orgs"].append(name_keys.get(row.organisation_id, "") if org_keys == "name" else str(row.organisation_id))
+        key = name_keys.get(row.organisation_id, "") if org_keys == "name" else str(row.organisation_id)
+        person["orgs"].append(key)
         if len(person["orgs"]) == 1 and row.person_id in labels:
             labels[row.person_id] += f" ({org_names.get(row.organisation_id, '')})"
     records = [
@@ -885,7 +894,7 @@ def references_count(table_name: str, ids: list[int]) -> dict[int, int]:
 
     counts: dict[int, int] = defaultdict(int)
     conn = db.session.connection()
-    for table, column in references_to(table_name):
+    for _table, column in references_to(table_name):
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
             for value, n in conn.execute(select(column, func.count()).where(column.in_(chunk)).group_by(column)):

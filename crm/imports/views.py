@@ -10,8 +10,7 @@ from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit
 from crm.extensions import db
 from crm.imports import duplicates as dup_services
-from crm.imports import exports
-from crm.imports import services
+from crm.imports import exports, services
 from crm.imports.fields import TARGETS
 from crm.imports.forms import ActionForm, MappingForm, UploadForm
 from crm.imports.merge import FIELDS as MERGE_FIELDS

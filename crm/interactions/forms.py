@@ -1,8 +1,15 @@
-from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crm.core.forms import MultiCheckboxField, strip_filter
@@ -22,9 +29,11 @@ class IdListField(SelectMultipleField):
 
 
 class InteractionForm(FlaskForm):
-    occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("Please enter date and time."))])
+    occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
+                                     validators=[DataRequired(_l("Please enter date and time."))])
     kind = SelectField(_l("Kind"), choices=list(INTERACTION_KINDS.items()), default="phone")
-    subject = StringField(_l("Subject"), validators=[DataRequired(_l("Please enter a subject.")), Length(max=200)], filters=F)
+    subject = StringField(_l("Subject"), validators=[DataRequired(_l("Please enter a subject.")), Length(max=200)],
+                          filters=F)
     results = TextAreaField(_l("Results"), filters=F, description=_l("What was agreed, learned or decided"))
     person_ids = IdListField(_l("Persons"), coerce=int)
     organisation_ids = IdListField(_l("Organisations"), coerce=int)

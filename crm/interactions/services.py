@@ -5,14 +5,14 @@ from datetime import date, datetime, time, timedelta
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
+from crm.core.errors import DomainError
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
-from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.interactions.models import (
     INTERACTION_KINDS,
@@ -90,12 +90,16 @@ def reopen_task(task: Task) -> None:
 
 
 def assignable_users() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.active.is_(True), User.role != "viewer").order_by(User.full_name, User.username)))
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role != "viewer").order_by(User.full_name, User.username)
+    ))
 
 
 def open_projects() -> list[Project]:
     return list(db.session.scalars(
-        select(Project).where(Project.archived_at.is_(None), Project.status.not_in(("done", "dropped"))).order_by(Project.title)
+        select(Project)
+        .where(Project.archived_at.is_(None), Project.status.not_in(("done", "dropped")))
+        .order_by(Project.title)
     ))
 
 
@@ -104,7 +108,8 @@ def open_projects() -> list[Project]:
 
 def tasks_for(user: User, status: str = "open", everyone: bool = False) -> list[Task]:
     stmt = select(Task).options(
-        selectinload(Task.person), selectinload(Task.organisation), selectinload(Task.project), selectinload(Task.assignee)
+        selectinload(Task.person), selectinload(Task.organisation), selectinload(Task.project),
+        selectinload(Task.assignee),
     )
     if not everyone:
         stmt = stmt.where(Task.assignee_id == user.id)
@@ -143,7 +148,8 @@ def _key_contacts() -> dict[int, str]:
     affiliations = db.session.scalars(
         select(Affiliation)
         .join(FunctionTitle, FunctionTitle.id == Affiliation.function_id)
-        .where(FunctionTitle.is_key_function.is_(True), or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today))
+        .where(FunctionTitle.is_key_function.is_(True),
+               or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today))
         .options(selectinload(Affiliation.person), selectinload(Affiliation.organisation),
                  selectinload(Affiliation.function))
     )
@@ -186,7 +192,8 @@ def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15)
         .limit(limit)
     )
     if field_id:
-        stmt = stmt.where(exists().where(person_field.c.person_id == Person.id, person_field.c.field_of_action_id == field_id))
+        stmt = stmt.where(exists().where(person_field.c.person_id == Person.id,
+                                         person_field.c.field_of_action_id == field_id))
     return [NotContacted(person, reasons[person.id], last) for person, last in db.session.execute(stmt)]
 
 
@@ -255,7 +262,8 @@ def interaction_query(f: InteractionFilters) -> Select:
         stmt = stmt.where(Interaction.project_id == f.project)
     for word in f.text.split():
         pattern = f"%{word.lower()}%"
-        stmt = stmt.where(or_(func.lower(Interaction.subject).like(pattern), func.lower(Interaction.results).like(pattern)))
+        stmt = stmt.where(or_(func.lower(Interaction.subject).like(pattern),
+                              func.lower(Interaction.results).like(pattern)))
     return stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
 
 

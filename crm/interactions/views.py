@@ -1,6 +1,5 @@
 from datetime import date, datetime, timezone
 
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -257,7 +256,8 @@ def task_digest_setting():
         current_user.task_digest = form.task_digest.data
         db.session.commit()
         if current_user.task_digest and not current_user.email:
-            flash(_("Please ask an administrator to enter your e-mail address, otherwise no e-mail can be sent."), "warning")
+            flash(_("Please ask an administrator to enter your e-mail address, otherwise no e-mail can be sent."),
+                  "warning")
         else:
             flash(_("Setting saved."), "success")
     return redirect(url_for("interactions.task_list"))

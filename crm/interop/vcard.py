@@ -100,10 +100,6 @@ def person_uid(person_id: int) -> str:
     return f"regionetz-person-{person_id}"
 
 
-def organisation_uid(org_id: int) -> str:
-    return f"regionetz-organisation-{org_id}"
-
-
 def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = ()) -> str:
     """One vCard 3.0 for a person (with its current functions), as text with CRLF line ends.
 
@@ -207,7 +203,6 @@ KEPT_PROPERTIES = {
     "NICKNAME", "GENDER", "X-ABLABEL", "X-GENDER",
 }
 ENCODING_VALUES = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
-BINARY_PROPERTIES = {"PHOTO", "LOGO", "SOUND", "KEY"}
 
 # Localised and vendor TYPE values -> vCard 3.0 types.
 TYPE_ALIASES = {
@@ -259,7 +254,8 @@ class PostalAddress:
     def one_line(self) -> str:
         street = ", ".join(p for p in (self.extended, self.street) if p)
         if self.po_box:
-            street = ", ".join(p for p in (street, f"Postfach {self.po_box}" if self.po_box[0].isdigit() else self.po_box) if p)
+            po_box = f"Postfach {self.po_box}" if self.po_box[0].isdigit() else self.po_box
+            street = ", ".join(p for p in (street, po_box) if p)
         city = " ".join(p for p in (self.postcode, self.city) if p)
         return ", ".join(p for p in (street, city, self.region, self.country) if p)
 

@@ -12,12 +12,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import SECTORS, Affiliation, FieldOfAction, Organisation, Person
-from crm.core.formatting import local_date
 from crm.core.errors import DomainError
+from crm.core.formatting import local_date
 from crm.extensions import db
 from crm.network.composition import Composition, compose
 from crm.network.models import BODY_KINDS, SEAT_ROLES, Body, InterestGroup, Seat
-
 
 # ------------------------------------------------------------------ loading
 
@@ -221,7 +220,9 @@ def save_body(body: Body | None, data: dict) -> Body:
         setattr(body, name, value)
     body.parent = parent
     ids = [int(i) for i in data.get("fields_of_action") or []]
-    body.fields_of_action = list(db.session.scalars(select(FieldOfAction).where(FieldOfAction.id.in_(ids)))) if ids else []
+    body.fields_of_action = (
+        list(db.session.scalars(select(FieldOfAction).where(FieldOfAction.id.in_(ids)))) if ids else []
+    )
     db.session.flush()
     return body
 

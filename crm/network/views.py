@@ -4,9 +4,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from crm.core.archiving import archive_toggle
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
+from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.errors import saving
 from crm.core.forms import ConfirmForm

@@ -120,7 +120,7 @@ def generate_projects(seed: int = 1) -> dict:
     # Written with its own, back-dated audit rows below, so that the demo timeline shows the steps.
     db.session.info["audit_disabled"] = True
     try:
-        for index, (title, sponsor_name, status, programme, project_type, cooperation, total, eligible, field_names,
+        for _index, (title, sponsor_name, status, programme, project_type, cooperation, total, eligible, field_names,
                     description) in enumerate(PROJECTS):
             if title in existing:
                 continue

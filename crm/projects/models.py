@@ -81,7 +81,9 @@ class Project(Audited, TimestampMixin, ArchivableMixin, db.Model):
 
     sponsor_person: Mapped[Person | None] = relationship(foreign_keys=[sponsor_person_id])
     sponsor_organisation: Mapped[Organisation | None] = relationship(foreign_keys=[sponsor_organisation_id])
-    fields_of_action: Mapped[list[FieldOfAction]] = relationship(secondary=project_field, order_by=FieldOfAction.position)
+    fields_of_action: Mapped[list[FieldOfAction]] = relationship(
+        secondary=project_field, order_by=FieldOfAction.position
+    )
     contacts: Mapped[list["ProjectContact"]] = relationship(back_populates="project", cascade="all, delete-orphan")
 
     @property

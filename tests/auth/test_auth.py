@@ -5,7 +5,7 @@ from tests.conftest import PASSWORD
 
 
 def test_login_and_logout(client, make_user):
-    user = make_user("staff", username="sabine")
+    make_user("staff", username="sabine")
     assert client.get("/personen").status_code == 302  # not logged in
     response = client.post("/anmelden", data={"username": "Sabine", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"

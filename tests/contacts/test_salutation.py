@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.contacts.salutation import Addressee, letter_salutation, address_block, display_name
+from crm.contacts.salutation import Addressee, address_block, display_name, letter_salutation
 
 A = Addressee
 DAMEN_HERREN = "Sehr geehrte Damen und Herren,"

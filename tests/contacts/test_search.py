@@ -2,10 +2,9 @@ from datetime import date
 
 import pytest
 
-from crm.contacts.models import Organisation, Tag
+from crm.contacts.models import Tag
 from crm.contacts.search import query_words, quick_search
 from crm.contacts.services import archive
-from crm.extensions import db
 
 
 @pytest.fixture

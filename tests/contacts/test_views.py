@@ -199,7 +199,7 @@ def test_person_list_filters(client, login, make_person, make_org, session):
     town = make_org("Markt Eschau", kind="municipality", sector="public", ags="09676120")
     firm = make_org("Weingut Höfling GmbH", kind="company", sector="economy", municipality=town)
     tourism = FieldOfAction(name="Tourismus")
-    a = make_person("Amann", organisation=town)
+    make_person("Amann", organisation=town)
     b = make_person("Bergmann", organisation=firm)
     c = make_person("Christ")
     b.fields_of_action.append(tourism)

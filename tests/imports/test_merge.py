@@ -4,7 +4,21 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Enum, Integer, Numeric, String, Text, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    insert,
+    select,
+)
 
 from crm.contacts.models import Organisation, Person
 from crm.contacts.services import resolve_tags

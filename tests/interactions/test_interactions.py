@@ -2,8 +2,6 @@ import csv
 import io
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
-
 from crm.contacts.models import FieldOfAction
 from crm.core.timeline import timeline_for
 from crm.extensions import db
@@ -111,7 +109,7 @@ def test_not_contacted_lists_key_contacts_without_recent_interaction(make_org, m
     tourism = FieldOfAction(name="Tourismus")
     town = make_org("Markt Eschau", kind="municipality", sector="public", ags="09676120")
     other = make_org("Markt Mömlingen", kind="municipality", sector="public", ags="09676141")
-    never = make_person("Nie", organisation=town, function=mayor_fn)
+    make_person("Nie", organisation=town, function=mayor_fn)
     old = make_person("Lange", organisation=other, function=mayor_fn)
     recent = make_person("Neulich", organisation=make_org("Markt Eschau 2"), function=mayor_fn)
     clerk = make_person("Amt", organisation=town, function=clerk_fn)

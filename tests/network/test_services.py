@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.network import services
 from crm.network.models import Body, InterestGroup, Seat
-from crm.core.errors import DomainError
 
 
 def seat_data(person, **overrides):
