@@ -63,3 +63,16 @@ def test_each_app_has_its_own_registry(app):
 def test_seed_demo_runs_the_demo_data_of_every_part(app):
     registry = app.extensions["crm"]
     assert [loader.load.__module__ for loader in registry.demo_loaders] == ["crm.network.demo", "crm.projects.demo"]
+
+
+def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):
+    from sqlalchemy import func, select
+
+    from crm.extensions import db
+    from crm.network.models import Body
+    from crm.projects.models import Project
+
+    result = app.test_cli_runner().invoke(args=["crm", "seed-demo", "--persons", "120", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Body)) > 0
+    assert db.session.scalar(select(func.count()).select_from(Project)) > 0
