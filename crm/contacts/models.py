@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.salutation import Addressee, display_name
+from crm.core import time as clock
 from crm.core.audit import Audited
 from crm.core.models import ArchivableMixin, TimestampMixin
 from crm.core.text import fold
@@ -358,7 +359,7 @@ class Affiliation(Audited, TimestampMixin, db.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.valid_to is None or self.valid_to >= date.today()
+        return self.valid_to is None or self.valid_to >= clock.today()
 
     @property
     def function_name(self) -> str:

@@ -24,6 +24,7 @@ from crm.contacts.models import (
     person_target_group,
 )
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
+from crm.core import time as clock
 from crm.core.archiving import set_archived
 from crm.extensions import db
 
@@ -279,7 +280,7 @@ class ContactFilters:
 
 
 def _current_affiliation():
-    today = date.today()
+    today = clock.today()
     return or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today)
 
 

@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,6 +24,7 @@ from crm.contacts.models import (
     TargetGroup,
 )
 from crm.contacts.salutation import address_block, letter_salutation
+from crm.core import time as clock
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.permissions import can_edit
@@ -88,7 +87,7 @@ def person_detail(person_id: int):
     return render_template(
         "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
         confirm=ConfirmForm(),
-        end_form=EndAffiliationForm(formdata=None, valid_to=date.today()),
+        end_form=EndAffiliationForm(formdata=None, valid_to=clock.today()),
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
 from crm.contacts.models import FieldOfAction, Organisation, Person
+from crm.core import time as clock
 from crm.core.audit import Audited
 from crm.core.models import TimestampMixin, utcnow
 from crm.extensions import db
@@ -107,11 +108,11 @@ class Task(Audited, TimestampMixin, db.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.due_on is not None and self.due_on < date.today()
+        return self.is_open and self.due_on is not None and self.due_on < clock.today()
 
     @property
     def is_due_today(self) -> bool:
-        return self.is_open and self.due_on == date.today()
+        return self.is_open and self.due_on == clock.today()
 
     @property
     def subject_record(self):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
+from crm.core import time as clock
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
 from crm.extensions import db
@@ -144,7 +145,7 @@ def _key_contacts() -> dict[int, str]:
     """Person id -> reason, for holders of key functions (mayors, chairs ...) and chairs of bodies."""
     from crm.network.models import Body, Seat
 
-    today = date.today()
+    today = clock.today()
     reasons: dict[int, str] = {}
     affiliations = db.session.scalars(
         select(Affiliation)
@@ -288,7 +289,7 @@ def send_task_digests(today: date | None = None) -> int:
     """One e-mail per user who asked for it and has tasks due today or overdue. Returns mails sent."""
     from flask_mailman import EmailMessage
 
-    today = today or date.today()
+    today = today or clock.today()
     users = db.session.scalars(
         select(User).where(User.task_digest.is_(True), User.active.is_(True), User.email != "")
     ).all()

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import click
 
@@ -10,6 +10,7 @@ from flask_login import current_user
 from crm.cli import crm_cli
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
+from crm.core import time as clock
 from crm.core.formatting import BERLIN, to_berlin
 from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit
@@ -100,7 +101,7 @@ def interaction_create():
         else:
             db.session.commit()
             flash(_("%(kind)s recorded.", kind=interaction.kind_label), "success")
-            if form.followup_due.data and form.followup_due.data < date.today():
+            if form.followup_due.data and form.followup_due.data < clock.today():
                 flash(_("Note: the follow-up is due in the past."), "warning")
             default = (url_for("contacts.person_detail", person_id=interaction.persons[0].id) if interaction.persons
                        else url_for("contacts.organisation_detail", org_id=interaction.organisations[0].id))
@@ -172,7 +173,7 @@ def _export_interactions(filters, fmt: str):
                    ", ".join(f.name for f in i.fields_of_action), i.project.title if i.project else "",
                    i.created_by.display_name if i.created_by else ""]
 
-    stamp = date.today().isoformat()
+    stamp = clock.today().isoformat()
     if fmt == "csv":
         # The rows are read while the response streams: keep the app and request context for it.
         response = Response(stream_with_context(tabular.csv_response_rows(header, rows())),
@@ -204,7 +205,7 @@ def task_list():
     tasks = services.tasks_for(current_user, status=status, everyone=everyone)
     return render_template(
         "interactions/task_list.html", tasks=tasks, everyone=everyone, status=status, confirm=ConfirmForm(),
-        digest_form=DigestForm(obj=current_user), today=date.today(),
+        digest_form=DigestForm(obj=current_user), today=clock.today(),
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
+from crm.core import time as clock
 from crm.core.audit import Audited
 from crm.core.models import ArchivableMixin, TimestampMixin
 from crm.extensions import db
@@ -110,7 +111,7 @@ class Body(Audited, TimestampMixin, ArchivableMixin, db.Model):
 
     def seats_on(self, on: date | None = None) -> list["Seat"]:
         """Seats held on that day (today by default), chair first, then by role and name."""
-        on = on or date.today()
+        on = on or clock.today()
         return sorted((s for s in self.seats if s.active_on(on)), key=Seat.sort_key)
 
     @staticmethod
@@ -175,11 +176,11 @@ class Seat(Audited, TimestampMixin, db.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.active_on(date.today())
+        return self.active_on(clock.today())
 
     @property
     def is_past(self) -> bool:
-        return self.valid_to is not None and self.valid_to < date.today()
+        return self.valid_to is not None and self.valid_to < clock.today()
 
     @property
     def role_label(self) -> str:

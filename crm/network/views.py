@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from crm.contacts.forms import ConfirmForm
+from crm.core import time as clock
 from crm.core.archiving import archive_toggle
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
@@ -46,12 +47,12 @@ def _stichtag() -> date:
     """?stichtag=YYYY-MM-DD; today when missing or not a date."""
     raw = request.args.get("stichtag", "").strip()
     if not raw:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(raw)
     except ValueError:
         flash(_("%(value)s is not a date; showing today.", value=raw[:20]), "warning")
-        return date.today()
+        return clock.today()
 
 
 # ------------------------------------------------------------------ bodies
@@ -61,7 +62,7 @@ def _stichtag() -> date:
 def body_list():
     show = request.args.get("archived", "")
     bodies = services.all_bodies(include_archived=show == "all")
-    today = date.today()
+    today = clock.today()
     rows = []
     for node in services.body_tree(bodies):
         seats = node.body.seats_on(today)
@@ -79,7 +80,7 @@ def structure():
     on = _stichtag()
     bodies = services.all_bodies(with_details=True)
     nodes = [(node, node.body.seats_on(on)) for node in services.body_tree(bodies)]
-    return render_template("network/structure.html", nodes=nodes, on=on, today=date.today())
+    return render_template("network/structure.html", nodes=nodes, on=on, today=clock.today())
 
 
 def _body_form(body: Body | None = None, formdata=None):
@@ -150,7 +151,7 @@ def body_detail(body_id: int):
     upcoming = sorted((s for s in body.seats if s.valid_from > on), key=lambda s: (s.valid_from, s.id))
     children = sorted((c for c in body.children if not c.is_archived), key=Body.sort_key)
     return render_template(
-        "network/body_detail.html", body=body, seats=seats, on=on, today=date.today(), composition=composition,
+        "network/body_detail.html", body=body, seats=seats, on=on, today=clock.today(), composition=composition,
         groups=groups, sectors=SECTORS, former=former, upcoming=upcoming, children=children, confirm=ConfirmForm(),
     )
 
@@ -205,7 +206,7 @@ def seat_create(body_id: int):
     body = db.get_or_404(Body, body_id)
     form = _seat_form_setup(SeatForm())
     if request.method == "GET":
-        form.valid_from.data = date.today()
+        form.valid_from.data = clock.today()
         person = db.session.get(Person, request.args.get("person", type=int) or 0)
         if person is not None:
             form.person_id.data, form.person_label.data = str(person.id), person.full_name
@@ -225,9 +226,9 @@ def seat_create(body_id: int):
 
 def _default_mode(form, seat: Seat) -> None:
     """A running seat is changed from today on; a past or future one is usually corrected."""
-    if seat.is_current and seat.valid_from < date.today():
+    if seat.is_current and seat.valid_from < clock.today():
         form.mode.data = "change"
-        form.valid_from.data = date.today()
+        form.valid_from.data = clock.today()
         form.resolution.data = ""
     else:
         form.mode.data = "correct"
@@ -242,7 +243,7 @@ def _seat_page(seat: Seat, form, end_form, status=200):
 def seat_edit(seat_id: int):
     seat = db.get_or_404(Seat, seat_id)
     form = _seat_form_setup(SeatChangeForm(obj=seat), seat.interest_group)
-    end_form = EndSeatForm(formdata=None, end_valid_to=seat.valid_to or date.today())
+    end_form = EndSeatForm(formdata=None, end_valid_to=seat.valid_to or clock.today())
     if request.method == "GET":
         _fill_pickers(form, seat)
         _default_mode(form, seat)
@@ -416,7 +417,7 @@ def _person_section(person: Person):
         "current": [s for s in own if not s.is_past],
         "past": [s for s in own if s.is_past],
         "deputy_for": [s for s in deputy if not s.is_past],
-        "today": date.today(),
+        "today": clock.today(),
     }
 
 

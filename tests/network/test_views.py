@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from crm.core import time as clock
 from crm.core.audit import AuditLog
 from crm.extensions import db
 from crm.network.models import Body, InterestGroup, Seat
@@ -548,7 +549,7 @@ def test_seat_form_suggests_change_for_running_and_correction_for_past_seats(cli
     past = make_seat(body, person=make_person("Maier", "Sepp"), valid_to=date(2024, 12, 31), resolution="Alt")
     html = html_of(client.get(f"/sitze/{running.id}/aendern"))
     assert re.search(r'checked[^>]*value="change"|value="change"[^>]*checked', html)
-    assert f'value="{date.today().isoformat()}"' in html
+    assert f'value="{clock.today().isoformat()}"' in html
     html = html_of(client.get(f"/sitze/{past.id}/aendern"))
     assert re.search(r'checked[^>]*value="correct"|value="correct"[^>]*checked', html)
     assert 'value="2023-01-01"' in html and 'value="Alt"' in html
