@@ -27,6 +27,7 @@ from crm.contacts.salutation import address_block, letter_salutation
 from crm.core import time as clock
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
+from crm.core.concurrency import StaleEdit, versioned_edit
 from crm.core.permissions import can_edit
 from crm.core.registry import nav_item
 from crm.core.timeline import timeline_for
@@ -154,10 +155,17 @@ def person_edit(person_id: int):
         form.fields_of_action.data = [f.id for f in person.fields_of_action]
         form.target_groups.data = [t.id for t in person.target_groups]
     if form.validate_on_submit():
-        services.save_person(person, form.data)
-        db.session.commit()
-        flash(_("Changes saved."), "success")
-        return redirect(url_for("contacts.person_detail", person_id=person.id))
+        try:
+            with versioned_edit(person, form.version.data):
+                services.save_person(person, form.data)
+        except StaleEdit as error:
+            db.session.rollback()
+            error.keep_input(form)
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("contacts.person_detail", person_id=person.id))
     return render_template("contacts/person_form.html", form=form, person=person)
 
 
@@ -283,9 +291,12 @@ def _organisation_form(obj=None):
 def _organisation_save(org, form):
     data = dict(form.data)
     try:
-        return services.save_organisation(org, data)
-    except services.ContactError as error:
+        with versioned_edit(org, form.version.data):
+            return services.save_organisation(org, data)
+    except (services.ContactError, StaleEdit) as error:
         db.session.rollback()
+        if isinstance(error, StaleEdit):
+            error.keep_input(form)
         _apply_error(form, error)
         return None
 

@@ -11,6 +11,7 @@ from crm.cli import crm_cli
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core import time as clock
+from crm.core.concurrency import StaleEdit, versioned_edit
 from crm.core.formatting import BERLIN, to_berlin
 from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit
@@ -123,10 +124,15 @@ def interaction_edit(interaction_id: int):
     if form.validate_on_submit():
         data = dict(form.data, occurred_at=_utc_from_local(form.occurred_at.data))
         try:
-            services.save_interaction(interaction, data, current_user)
+            with versioned_edit(interaction, form.version.data):
+                services.save_interaction(interaction, data, current_user)
             if form.followup_title.data:
                 services.save_task(None, {"title": form.followup_title.data, "due_on": form.followup_due.data,
                                           "assignee_id": form.followup_assignee.data}, current_user, interaction)
+        except StaleEdit as error:
+            db.session.rollback()
+            error.keep_input(form)
+            flash(error.message, "danger")
         except services.InteractionError as error:
             db.session.rollback()
             form.person_ids.errors = list(form.person_ids.errors) + [error.message]

@@ -11,6 +11,7 @@ from crm.core.archiving import archive_toggle
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
+from crm.core.concurrency import StaleEdit, versioned_edit
 from crm.core.permissions import can_edit, role_required
 from crm.core.registry import detail_section, nav_item
 from crm.extensions import db
@@ -124,9 +125,12 @@ def body_edit(body_id: int):
         form.fields_of_action.data = [f.id for f in body.fields_of_action]
     if form.validate_on_submit():
         try:
-            services.save_body(body, form.data)
-        except services.NetworkError as error:
+            with versioned_edit(body, form.version.data):
+                services.save_body(body, form.data)
+        except (services.NetworkError, StaleEdit) as error:
             db.session.rollback()
+            if isinstance(error, StaleEdit):
+                error.keep_input(form)
             _apply_error(form, error)
         else:
             db.session.commit()
@@ -249,12 +253,15 @@ def seat_edit(seat_id: int):
         _default_mode(form, seat)
     if form.validate_on_submit():
         try:
-            if form.mode.data == "correct":
-                result = services.correct_seat(seat, form.seat_data())
-            else:
-                result = services.change_seat(seat, form.seat_data())
-        except services.NetworkError as error:
+            with versioned_edit(seat, form.version.data):
+                if form.mode.data == "correct":
+                    result = services.correct_seat(seat, form.seat_data())
+                else:
+                    result = services.change_seat(seat, form.seat_data())
+        except (services.NetworkError, StaleEdit) as error:
             db.session.rollback()
+            if isinstance(error, StaleEdit):
+                error.keep_input(form)
             _apply_error(form, error)
         else:
             db.session.commit()

@@ -8,6 +8,7 @@ from crm.core.archiving import archive_toggle
 from crm.contacts.models import Affiliation, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
+from crm.core.concurrency import StaleEdit, versioned_edit
 from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit, role_required
 from crm.core.registry import detail_section, nav_item
@@ -216,9 +217,12 @@ def _save_from_form(project: Project | None, form: ProjectForm) -> Project | Non
         if not valid:
             services.resolve_sponsor(form.data)  # a sponsor problem shows together with the others
             return None
-        return services.save_project(project, form.data)
-    except services.ProjectError as error:
+        with versioned_edit(project, form.version.data):
+            return services.save_project(project, form.data)
+    except (services.ProjectError, StaleEdit) as error:
         db.session.rollback()
+        if isinstance(error, StaleEdit):
+            error.keep_input(form)
         _apply_error(form, error)
         return None
 
