@@ -224,6 +224,7 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     # The person list sorted by city reads its first page from here instead of sorting every row.
     __table_args__ = (
         Index("ix_person_city_sort", "city", "sort_name", "id"),
+        Index("ix_person_archived_at", "archived_at"),  # the start page counts the active persons
         one_of("gender", GENDERS),
         one_of("legal_basis", LEGAL_BASES),
     )

@@ -28,8 +28,11 @@ class Audited:
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
-    # ix_audit_log_at: the start page's "recent changes" reads the newest rows from the index.
-    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id", "at"), Index("ix_audit_log_at", "at", "id"))
+    # ix_audit_log_type_at: the start page's "recent changes" reads the newest rows per type from the index.
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity_type", "entity_id", "at"),
+        Index("ix_audit_log_type_at", "entity_type", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,7 +7,7 @@ Create Date: 2026-12-02 05:40:00
 - `version` (optimistic locking) on person, organisation, body, seat, project, interaction.
 - `person.last_contacted_at`, backfilled from the interactions, so "not contacted" on the
   start page reads one column instead of grouping every interaction.
-- `ix_audit_log_at` for "recent changes" on the start page.
+- `ix_audit_log_type_at` for "recent changes" and `ix_person_archived_at` for the counts on the start page.
 - CHECK constraints for the enum-like columns. On SQLite these need the table to be rebuilt
   (batch mode); migrations/env.py switches SQLite's foreign keys off meanwhile, or dropping
   the old table would cascade into the rows that point at it.
@@ -68,7 +68,9 @@ def upgrade():
     )
 
     with op.batch_alter_table("audit_log") as batch_op:
-        batch_op.create_index("ix_audit_log_at", ["at", "id"], unique=False)
+        batch_op.create_index("ix_audit_log_type_at", ["entity_type", "at", "id"], unique=False)
+    with op.batch_alter_table("person") as batch_op:
+        batch_op.create_index("ix_person_archived_at", ["archived_at"], unique=False)
 
     for table, columns in CHECKS.items():
         with op.batch_alter_table(table) as batch_op:
@@ -81,8 +83,10 @@ def downgrade():
         with op.batch_alter_table(table) as batch_op:
             for column in columns:
                 batch_op.drop_constraint(op.f(f"ck_{table}_{column}_valid"), type_="check")
+    with op.batch_alter_table("person") as batch_op:
+        batch_op.drop_index("ix_person_archived_at")
     with op.batch_alter_table("audit_log") as batch_op:
-        batch_op.drop_index("ix_audit_log_at")
+        batch_op.drop_index("ix_audit_log_type_at")
     with op.batch_alter_table("person") as batch_op:
         batch_op.drop_column("last_contacted_at")
     for table in VERSIONED:
