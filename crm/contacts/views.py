@@ -1,6 +1,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from crm.contacts import services
 from crm.contacts.forms import (
@@ -75,9 +77,16 @@ def person_list():
     return render_template("contacts/person_list.html", page=page, filters=filters, **_filter_options())
 
 
+# Detail pages load the functions with their organisation / person and title in three queries, however many.
+_PERSON_PAGE = (selectinload(Person.affiliations).selectinload(Affiliation.organisation),
+                selectinload(Person.affiliations).selectinload(Affiliation.function))
+_ORGANISATION_PAGE = (selectinload(Organisation.affiliations).selectinload(Affiliation.person),
+                      selectinload(Organisation.affiliations).selectinload(Affiliation.function))
+
+
 @bp.get("/personen/<int:person_id>")
 def person_detail(person_id: int):
-    person = db.get_or_404(Person, person_id)
+    person = db.one_or_404(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE))
     primary = person.primary_affiliation
     addressee = person.addressee(primary)
     letter = {
@@ -274,7 +283,7 @@ def organisation_list():
 
 @bp.get("/organisationen/<int:org_id>")
 def organisation_detail(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
+    org = db.one_or_404(select(Organisation).where(Organisation.id == org_id).options(*_ORGANISATION_PAGE))
     return render_template(
         "contacts/organisation_detail.html", org=org, timeline=timeline_for("organisation", org), confirm=ConfirmForm()
     )
