@@ -7,6 +7,8 @@ persons each, a third with an organisation, spread over three years), 3 audit ro
 (the "recent changes" panel sorts them) and a user with 40 open tasks, all with bulk inserts.
 Then it renders the start page ("/") for that user through the test client: a warm-up round,
 then `rounds` rounds of three variants (default, 12 months, one field of action).
+`start_page_cpu_p95_ms` (info) is the same in CPU time of this process: on a busy machine the
+wall-clock figure includes the wait for a CPU.
 """
 from __future__ import annotations
 
@@ -118,16 +120,21 @@ def bench_start_page(app, rounds: int = 20) -> dict:
 
     for url in variants:
         render(url)
-    samples, worst = [], {}
+    samples, cpu, worst = [], [], {}
     for _ in range(rounds):
         for url in variants:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             render(url)
             ms = (time.perf_counter() - start) * 1000
+            cpu.append((time.process_time() - start_cpu) * 1000)
             samples.append(ms)
             worst[url] = max(worst.get(url, 0.0), ms)
     with app.app_context():
         db.session.remove()
-    log(f"  start page: {len(samples)} samples, p50 {statistics.median(samples):.2f} ms, p95 {p95(samples):.2f} ms")
+    log(f"  start page: {len(samples)} samples, p50 {statistics.median(samples):.2f} ms, p95 {p95(samples):.2f} ms"
+        f" (CPU of this process p95 {p95(cpu):.2f} ms)")
+    # The CPU time of this process (Python, templates and, on SQLite, the queries) does not count time
+    # spent waiting for a CPU on a busy machine; on PostgreSQL the server's share is not in it.
     return {"start_page_p95_ms": round(p95(samples), 2), "start_page_p50_ms": round(statistics.median(samples), 2),
+            "start_page_cpu_p95_ms": round(p95(cpu), 2),
             "start_page_worst_ms": {k: round(v, 2) for k, v in worst.items()}}
