@@ -32,7 +32,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits
     BABEL_DEFAULT_LOCALE = "de"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    # The region's time zone: what "today" means (crm.core.time.today) and how times are shown.
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/Berlin")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = {"de": "Deutsch", "en": "English"}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True

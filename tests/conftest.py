@@ -4,6 +4,7 @@ SQLite (a temporary file) by default; PostgreSQL when TEST_DATABASE_URL is set.
 """
 import os
 import tempfile
+from contextlib import contextmanager
 from datetime import date
 from itertools import count
 
@@ -95,6 +96,43 @@ def session(app, _transaction):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+class QueryCounter:
+    """Counts the SQL statements a request runs (the one counter for all N+1 tests).
+
+    count_queries("/personen/1") -> number of statements of that GET (which must answer 200);
+    `with count_queries.recording() as statements:` for anything else.
+    """
+
+    def __init__(self, client):
+        self.client = client
+
+    @contextmanager
+    def recording(self):
+        statements: list[str] = []
+        engine = db.engines[None]
+        engine = getattr(engine, "engine", engine)  # tests swap the engine for a connection
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+
+    def __call__(self, url: str, client=None) -> int:
+        with self.recording() as statements:
+            response = (client or self.client).get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        return len(statements)
+
+
+@pytest.fixture
+def count_queries(app, client):
+    return QueryCounter(client)
 
 
 # ------------------------------------------------------------------ builders

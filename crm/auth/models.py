@@ -6,12 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.core.audit import Audited
-from crm.core.models import TimestampMixin
+from crm.core.models import TimestampMixin, one_of
+from crm.core.permissions import ROLES
 from crm.extensions import db
 
 
 class User(UserMixin, Audited, TimestampMixin, db.Model):
     __tablename__ = "user"
+    __table_args__ = (one_of("role", ROLES),)
     __audit_exclude__ = frozenset(
         {"created_at", "updated_at", "password_hash", "failed_logins", "last_failed_login_at", "last_login_at"}
     )

@@ -4,7 +4,7 @@ Rows go in with bulk inserts in one transaction (100,000 persons within the benc
 the search index is then rebuilt from the database, exactly as after a normal edit.
 """
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from faker import Faker
 from sqlalchemy import delete, func, insert, select, text
@@ -34,6 +34,7 @@ from crm.contacts.search import (
     reindex_organisations,
     reindex_persons,
 )
+from crm.core import time as clock
 from crm.core.formatting import normalise_phone
 from crm.core.models import utcnow
 from crm.core.text import fold
@@ -190,7 +191,7 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
     aff_ids = _Ids(Affiliation)
     orgs, org_tags, org_fields = [], [], []
     people, affs, p_tags, p_fields, p_tgs, p_topics = [], [], [], [], [], []
-    today = date.today()
+    today = clock.today()
 
     def org_row(name, kind, sector, short="", ags="", parent=None, municipality=None, postcode="", city="",
                 street=None, area="6022"):

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crm.contacts.models import GENDERS, LEGAL_BASES, ORGANISATION_KINDS, SECTORS
+from crm.core.concurrency import VersionField
 from crm.core.forms import (
     CommaListField,
     MultiCheckboxField,
@@ -46,6 +47,7 @@ def website_url(form, field):
 
 
 class OrganisationForm(FlaskForm):
+    version = VersionField()  # optimistic locking: the version the form was loaded with
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)], filters=F)
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], filters=F)
     kind = SelectField(_l("Kind"), choices=_choices(ORGANISATION_KINDS))
@@ -83,6 +85,7 @@ class OrganisationForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
+    version = VersionField()  # optimistic locking: the version the form was loaded with
     gender = SelectField(_l("Gender (for the salutation)"), choices=_choices(GENDERS), default="unknown")
     degree = StringField(_l("Academic degree"), validators=[Optional(), Length(max=60)], filters=F)
     first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)], filters=F)

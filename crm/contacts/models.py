@@ -1,13 +1,15 @@
 """Contact database: organisations, persons, their functions, and the catalogues."""
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.salutation import Addressee, display_name
+from crm.core import time as clock
 from crm.core.audit import Audited
-from crm.core.models import ArchivableMixin, TimestampMixin
+from crm.core.concurrency import Versioned
+from crm.core.models import ArchivableMixin, TimestampMixin, one_of
 from crm.core.text import fold
 from crm.extensions import db
 
@@ -145,10 +147,14 @@ person_target_group = _assoc("person_target_group", "person", "target_group")
 person_expertise = _assoc("person_expertise", "person", "expertise_topic")
 
 
-class Organisation(Audited, TimestampMixin, ArchivableMixin, db.Model):
+class Organisation(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     __tablename__ = "organisation"
     __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
-    __table_args__ = (Index("ix_organisation_kind_sort", "kind", "sort_name"),)
+    __table_args__ = (
+        Index("ix_organisation_kind_sort", "kind", "sort_name"),
+        one_of("kind", ORGANISATION_KINDS),
+        one_of("sector", SECTORS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -221,11 +227,16 @@ class Organisation(Audited, TimestampMixin, ArchivableMixin, db.Model):
         return self.name
 
 
-class Person(Audited, TimestampMixin, ArchivableMixin, db.Model):
+class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     __tablename__ = "person"
-    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
+    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name", "last_contacted_at"})
     # The person list sorted by city reads its first page from here instead of sorting every row.
-    __table_args__ = (Index("ix_person_city_sort", "city", "sort_name", "id"),)
+    __table_args__ = (
+        Index("ix_person_city_sort", "city", "sort_name", "id"),
+        Index("ix_person_archived_at", "archived_at"),  # the start page counts the active persons
+        one_of("gender", GENDERS),
+        one_of("legal_basis", LEGAL_BASES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gender: Mapped[str] = mapped_column(String(10), default="unknown")
@@ -253,6 +264,9 @@ class Person(Audited, TimestampMixin, ArchivableMixin, db.Model):
     last_reviewed_on: Mapped[date | None] = mapped_column(Date)
     contact_objection: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_name: Mapped[str] = mapped_column(String(220), default="", index=True)
+    # Newest interaction with the person, kept by the interaction services (crm.interactions.services
+    # .refresh_last_contacted), so that the start page's "not contacted" needs no scan of all interactions.
+    last_contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tags: Mapped[list[Tag]] = relationship(secondary=person_tag, order_by=Tag.name)
     fields_of_action: Mapped[list[FieldOfAction]] = relationship(
@@ -359,7 +373,7 @@ class Affiliation(Audited, TimestampMixin, db.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.valid_to is None or self.valid_to >= date.today()
+        return self.valid_to is None or self.valid_to >= clock.today()
 
     @property
     def function_name(self) -> str:

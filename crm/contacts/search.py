@@ -8,12 +8,12 @@ after each flush that touches a contact, so no view has to remember it.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Iterable
 
 from sqlalchemy import Connection, Index, Integer, SmallInteger, String, and_, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from crm.core import time as clock
 from crm.core.text import tokens
 from crm.extensions import db
 
@@ -142,7 +142,7 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
     from crm.contacts.models import Affiliation, FunctionTitle, Organisation, Person, Tag, person_tag
 
     ids = sorted(set(person_ids))
-    today = date.today()
+    today = clock.today()
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         texts: dict[int, PersonText] = {}

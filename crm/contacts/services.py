@@ -4,6 +4,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import (
@@ -25,6 +26,7 @@ from crm.contacts.models import (
     person_target_group,
 )
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
+from crm.core import time as clock
 from crm.core.archiving import set_archived
 from crm.core.errors import DomainError
 from crm.extensions import db
@@ -32,22 +34,35 @@ from crm.extensions import db
 # ------------------------------------------------------------------ catalogues
 
 
+def _existing_named(model, folded: list[str]) -> dict:
+    return {
+        obj.name.lower(): obj
+        for obj in db.session.scalars(select(model).where(func.lower(model.name).in_(folded)))
+    }
+
+
+def _insert_or_get_named(model, name: str):
+    """Insert a catalogue entry; if another user inserted the same name meanwhile, use theirs.
+
+    The insert runs in a SAVEPOINT, so the unique violation (a 500 before) only undoes it.
+    """
+    obj = model(name=name)
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+    except IntegrityError:
+        obj = db.session.scalar(select(model).where(model.name == name))
+        if obj is None:
+            raise
+    return obj
+
+
 def _get_or_create_named(model, names: list[str]):
     if not names:
         return []
     wanted = {n.lower(): n for n in names}
-    existing = {
-        obj.name.lower(): obj
-        for obj in db.session.scalars(select(model).where(func.lower(model.name).in_(list(wanted))))
-    }
-    result = []
-    for key, name in wanted.items():
-        obj = existing.get(key)
-        if obj is None:
-            obj = model(name=name)
-            db.session.add(obj)
-        result.append(obj)
-    return result
+    existing = _existing_named(model, list(wanted))
+    return [existing.get(key) or _insert_or_get_named(model, name) for key, name in wanted.items()]
 
 
 def resolve_tags(names: list[str]) -> list[Tag]:
@@ -269,7 +284,7 @@ class ContactFilters:
 
 
 def _current_affiliation():
-    today = date.today()
+    today = clock.today()
     return or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today)
 
 

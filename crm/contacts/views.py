@@ -1,7 +1,8 @@
-from datetime import date
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from crm.contacts import services
 from crm.contacts.forms import (
@@ -24,8 +25,10 @@ from crm.contacts.models import (
 )
 from crm.contacts.salutation import address_block, letter_salutation
 from crm.contacts.search import quick_search
+from crm.core import time as clock
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
+from crm.core.concurrency import versioned_edit
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit
@@ -63,9 +66,16 @@ def person_list():
     return render_template("contacts/person_list.html", page=page, filters=filters, **_filter_options())
 
 
+# Detail pages load the functions with their organisation / person and title in three queries, however many.
+_PERSON_PAGE = (selectinload(Person.affiliations).selectinload(Affiliation.organisation),
+                selectinload(Person.affiliations).selectinload(Affiliation.function))
+_ORGANISATION_PAGE = (selectinload(Organisation.affiliations).selectinload(Affiliation.person),
+                      selectinload(Organisation.affiliations).selectinload(Affiliation.function))
+
+
 @bp.get("/personen/<int:person_id>")
 def person_detail(person_id: int):
-    person = db.get_or_404(Person, person_id)
+    person = db.one_or_404(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE))
     primary = person.primary_affiliation
     addressee = person.addressee(primary)
     letter = {
@@ -76,7 +86,7 @@ def person_detail(person_id: int):
     return render_template(
         "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
         confirm=ConfirmForm(),
-        end_form=EndAffiliationForm(formdata=None, valid_to=date.today()),
+        end_form=EndAffiliationForm(formdata=None, valid_to=clock.today()),
     )
 
 
@@ -139,10 +149,12 @@ def person_edit(person_id: int):
         form.fields_of_action.data = [f.id for f in person.fields_of_action]
         form.target_groups.data = [t.id for t in person.target_groups]
     if form.validate_on_submit():
-        services.save_person(person, form.data)
-        db.session.commit()
-        flash(_("Changes saved."), "success")
-        return redirect(url_for("contacts.person_detail", person_id=person.id))
+        with saving(form) as saved:
+            with versioned_edit(person, form.version.data):
+                services.save_person(person, form.data)
+        if saved:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("contacts.person_detail", person_id=person.id))
     return render_template("contacts/person_form.html", form=form, person=person)
 
 
@@ -243,7 +255,7 @@ def organisation_list():
 
 @bp.get("/organisationen/<int:org_id>")
 def organisation_detail(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
+    org = db.one_or_404(select(Organisation).where(Organisation.id == org_id).options(*_ORGANISATION_PAGE))
     return render_template(
         "contacts/organisation_detail.html", org=org, timeline=timeline_for("organisation", org), confirm=ConfirmForm()
     )
@@ -260,9 +272,11 @@ def _organisation_form(obj=None):
 def _organisation_save(org, form):
     data = dict(form.data)
     try:
-        return services.save_organisation(org, data)
+        with versioned_edit(org, form.version.data):
+            return services.save_organisation(org, data)
     except DomainError as error:
         db.session.rollback()
+        error.after_rollback(form)
         put_error_on_form(form, error)
         return None
 

@@ -28,7 +28,11 @@ class Audited:
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id", "at"),)
+    # ix_audit_log_type_at: the start page's "recent changes" reads the newest rows per type from the index.
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity_type", "entity_id", "at"),
+        Index("ix_audit_log_type_at", "entity_type", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -95,7 +99,7 @@ def _changes(obj, creating: bool) -> dict:
     changes = {}
     for attr in mapper.column_attrs:
         key = attr.key
-        if key in exclude or key == "id":
+        if key in exclude or key in ("id", "version"):
             continue
         hist = state.attrs[key].history
         if creating:

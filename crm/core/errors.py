@@ -17,6 +17,9 @@ class DomainError(ValueError):
         self.message = message
         self.field = field
 
+    def after_rollback(self, form) -> None:
+        """Adjust the form once the session is rolled back (e.g. a stale edit moves the version on)."""
+
 
 def put_error_on_form(form, error: DomainError, prefix: str = "", rename: dict | None = None) -> None:
     """The message next to its field; without a field (or one the form lacks) at the top of the form,
@@ -52,6 +55,7 @@ def saving(form, prefix: str = "", rename: dict | None = None):
         yield outcome
     except DomainError as error:
         db.session.rollback()
+        error.after_rollback(form)
         put_error_on_form(form, error, prefix, rename)
         return
     db.session.commit()

@@ -1,7 +1,7 @@
 """Mixins shared by the domain models."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -20,3 +20,12 @@ class ArchivableMixin:
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+
+def one_of(column: str, values) -> CheckConstraint:
+    """CHECK that an enum-like string column holds one of its keys (the keys of its label dict).
+
+    The database refuses anything else, whichever path wrote it (forms, imports, SQL).
+    """
+    allowed = ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")

@@ -203,6 +203,9 @@ def merge_records(kind: str, winner_id: int, loser_id: int, choices: dict[str, s
     db.session.flush()
     if kind == "person":
         reindex_persons(conn, [winner.id, loser_id])
+        from crm.interactions.services import refresh_last_contacted
+
+        refresh_last_contacted([winner.id])  # the loser's interactions are the survivor's now
     else:
         reindex_organisations(conn, [winner.id, loser_id])
         from crm.contacts.models import Affiliation

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from flask import current_app
 from sqlalchemy import Text, bindparam, cast, delete, func, insert, select, update
@@ -36,6 +35,7 @@ from crm.contacts.search import (
     reindex_organisations,
     reindex_persons,
 )
+from crm.core import time as clock
 from crm.core.audit import AuditLog, _actor
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
@@ -329,7 +329,7 @@ def load_person_records(active_only: bool = False, org_keys: str = "name") -> tu
         }
         labels[row.id] = " ".join(x for x in (row.degree, row.first_name, row.nobility, row.last_name) if x)
     a, o = Affiliation.__table__.c, Organisation.__table__.c
-    today = date.today()
+    today = clock.today()
     org_names = {row.id: row.name for row in conn.execute(select(o.id, o.name))}
     name_keys = {oid: organisation_name_key(name) for oid, name in org_names.items()}
     for row in conn.execute(
@@ -505,7 +505,7 @@ class _Committer:
         self.batch = batch
         self.conn = db.session.connection()
         self.now = utcnow()
-        self.today = date.today()
+        self.today = clock.today()
         self.user_id, self.user_name = _actor()
         o = Organisation.__table__.c
         self.orgs = {}

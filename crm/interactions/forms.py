@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from crm.core.concurrency import VersionField
 from crm.core.forms import MultiCheckboxField, strip_filter
 from crm.interactions.models import INTERACTION_KINDS
 
@@ -29,6 +30,7 @@ class IdListField(SelectMultipleField):
 
 
 class InteractionForm(FlaskForm):
+    version = VersionField()  # optimistic locking: the version the form was loaded with
     occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
                                      validators=[DataRequired(_l("Please enter date and time."))])
     kind = SelectField(_l("Kind"), choices=list(INTERACTION_KINDS.items()), default="phone")

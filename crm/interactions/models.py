@@ -7,8 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
 from crm.contacts.models import FieldOfAction, Organisation, Person
+from crm.core import time as clock
 from crm.core.audit import Audited
-from crm.core.models import TimestampMixin, utcnow
+from crm.core.concurrency import Versioned
+from crm.core.models import TimestampMixin, one_of, utcnow
 from crm.extensions import db
 from crm.projects.models import Project
 
@@ -45,8 +47,9 @@ interaction_field = Table(
 )
 
 
-class Interaction(Audited, TimestampMixin, db.Model):
+class Interaction(Audited, Versioned, TimestampMixin, db.Model):
     __tablename__ = "interaction"
+    __table_args__ = (one_of("kind", INTERACTION_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -79,7 +82,10 @@ class Task(Audited, TimestampMixin, db.Model):
     """A follow-up: due date, assignee, status; linked to an interaction, contact or project."""
 
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_assignee_status_due", "assignee_id", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_task_assignee_status_due", "assignee_id", "status", "due_on"),
+        one_of("status", TASK_STATUSES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -107,11 +113,11 @@ class Task(Audited, TimestampMixin, db.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.due_on is not None and self.due_on < date.today()
+        return self.is_open and self.due_on is not None and self.due_on < clock.today()
 
     @property
     def is_due_today(self) -> bool:
-        return self.is_open and self.due_on == date.today()
+        return self.is_open and self.due_on == clock.today()
 
     @property
     def subject_record(self):

@@ -5,11 +5,12 @@ from datetime import date, datetime, time, timedelta
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, event, exists, func, inspect, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
+from crm.core import time as clock
 from crm.core.errors import DomainError
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
@@ -55,6 +56,59 @@ def save_interaction(interaction: Interaction | None, data: dict, user: User | N
     interaction.fields_of_action = _records(FieldOfAction, data.get("fields_of_action"))
     db.session.flush()
     return interaction
+
+
+def refresh_last_contacted(person_ids=None, connection=None) -> None:
+    """Recompute `person.last_contacted_at` (newest interaction) for these persons (None: all).
+
+    Kept after every flush that adds, changes or removes interactions (the hook below); bulk
+    paths that bypass the ORM (moving links in a merge, seeding) call it themselves. A plain
+    UPDATE: no audit row, no new version of the person.
+    """
+    conn = connection if connection is not None else db.session.connection()
+    person = Person.__table__
+    newest = (
+        select(func.max(Interaction.occurred_at))
+        .join(interaction_person, interaction_person.c.interaction_id == Interaction.id)
+        .where(interaction_person.c.person_id == person.c.id)
+        .scalar_subquery()
+    )
+    if person_ids is None:
+        conn.execute(update(person).values(last_contacted_at=newest))
+        return
+    ids = sorted({int(i) for i in person_ids})
+    for start in range(0, len(ids), 1000):
+        conn.execute(update(person).where(person.c.id.in_(ids[start:start + 1000])).values(last_contacted_at=newest))
+    if connection is None:
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Person) and obj.id in ids:
+                db.session.expire(obj, ["last_contacted_at"])
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_contacted_persons(session, flush_context):
+    """Persons whose interactions were added, changed or removed in this flush get their last contact again."""
+    ids = session.info.setdefault("last_contact_stale", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Interaction):
+            state = inspect(obj)
+            if "persons" in state.unloaded:
+                link = interaction_person.c
+                ids.update(session.connection().scalars(select(link.person_id).where(link.interaction_id == obj.id)))
+            else:
+                history = state.attrs.persons.history
+                ids.update(p.id for p in (*history.added, *history.unchanged, *history.deleted) if p.id is not None)
+    if ids:
+        refresh_last_contacted(ids, connection=session.connection())
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_last_contact(session, flush_context):
+    ids = session.info.pop("last_contact_stale", None)
+    if ids:
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Person) and obj.id in ids:
+                session.expire(obj, ["last_contacted_at"])
 
 
 def save_task(task: Task | None, data: dict, user: User | None, interaction: Interaction | None = None) -> Task:
@@ -139,17 +193,35 @@ class NotContacted:
     last_contact: datetime | None
 
 
-def _key_contacts() -> dict[int, str]:
-    """Person id -> reason, for holders of key functions (mayors, chairs ...) and chairs of bodies."""
+def _key_person_ids(today: date):
+    """Select of the ids of key contacts: holders of key functions (mayors ...) and chairs of bodies."""
     from crm.network.models import Body, Seat
 
-    today = date.today()
+    # From the few key functions to their holders (index on affiliation.function_id), not through every affiliation.
+    key_functions = select(FunctionTitle.id).where(FunctionTitle.is_key_function.is_(True))
+    holders = select(Affiliation.person_id).where(
+        Affiliation.function_id.in_(key_functions), or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today)
+    )
+    chairs = (
+        select(Seat.person_id)
+        .join(Body, Body.id == Seat.body_id)
+        .where(Seat.role.in_(("chair", "vice_chair")), Seat.valid_from <= today,
+               or_(Seat.valid_to.is_(None), Seat.valid_to >= today), Body.archived_at.is_(None))
+    )
+    return holders.union(chairs)
+
+
+def _key_contacts(person_ids, today: date) -> dict[int, str]:
+    """Person id -> why the person is a key contact: "Erster Bürgermeister · Markt Eschau", "Vorsitz · LAG"."""
+    from crm.network.models import Body, Seat
+
     reasons: dict[int, str] = {}
     affiliations = db.session.scalars(
         select(Affiliation)
         .join(FunctionTitle, FunctionTitle.id == Affiliation.function_id)
-        .where(FunctionTitle.is_key_function.is_(True),
+        .where(Affiliation.person_id.in_(person_ids), FunctionTitle.is_key_function.is_(True),
                or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today))
+        .order_by(Affiliation.id)
         .options(selectinload(Affiliation.person), selectinload(Affiliation.organisation),
                  selectinload(Affiliation.function))
     )
@@ -158,8 +230,9 @@ def _key_contacts() -> dict[int, str]:
     seats = db.session.scalars(
         select(Seat)
         .join(Body, Body.id == Seat.body_id)
-        .where(Seat.role.in_(("chair", "vice_chair")), Seat.valid_from <= today,
+        .where(Seat.person_id.in_(person_ids), Seat.role.in_(("chair", "vice_chair")), Seat.valid_from <= today,
                or_(Seat.valid_to.is_(None), Seat.valid_to >= today), Body.archived_at.is_(None))
+        .order_by(Seat.id)
         .options(selectinload(Seat.body))
     )
     for seat in seats:
@@ -168,33 +241,30 @@ def _key_contacts() -> dict[int, str]:
 
 
 def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15) -> list[NotContacted]:
-    """Key contacts without an interaction for `months` months, never-contacted first."""
+    """Key contacts without an interaction for `months` months, never-contacted first.
+
+    Reads `person.last_contacted_at` (kept by refresh_last_contacted) instead of grouping
+    every interaction; reasons are looked up for the shown persons only.
+    """
     cutoff = utcnow() - timedelta(days=round(months * 30.44))
-    reasons = _key_contacts()
-    if not reasons:
-        return []
-    last_contact = (
-        select(interaction_person.c.person_id, func.max(Interaction.occurred_at).label("last"))
-        .join(Interaction, Interaction.id == interaction_person.c.interaction_id)
-        .group_by(interaction_person.c.person_id)
-        .subquery()
-    )
+    today = clock.today()
     stmt = (
-        select(Person, last_contact.c.last)
-        .outerjoin(last_contact, last_contact.c.person_id == Person.id)
+        select(Person)
         .where(
-            Person.id.in_(list(reasons)),
+            Person.id.in_(_key_person_ids(today)),
             Person.archived_at.is_(None),
             Person.contact_objection.is_(False),
-            or_(last_contact.c.last.is_(None), last_contact.c.last < cutoff),
+            or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff),
         )
-        .order_by(last_contact.c.last.is_not(None), last_contact.c.last, Person.sort_name)
+        .order_by(Person.last_contacted_at.is_not(None), Person.last_contacted_at, Person.sort_name)
         .limit(limit)
     )
     if field_id:
         stmt = stmt.where(exists().where(person_field.c.person_id == Person.id,
                                          person_field.c.field_of_action_id == field_id))
-    return [NotContacted(person, reasons[person.id], last) for person, last in db.session.execute(stmt)]
+    persons = list(db.session.scalars(stmt))
+    reasons = _key_contacts([p.id for p in persons], today) if persons else {}
+    return [NotContacted(p, reasons.get(p.id, ""), p.last_contacted_at) for p in persons]
 
 
 @dataclass
@@ -290,7 +360,7 @@ def send_task_digests(today: date | None = None) -> int:
     """One e-mail per user who asked for it and has tasks due today or overdue. Returns mails sent."""
     from flask_mailman import EmailMessage
 
-    today = today or date.today()
+    today = today or clock.today()
     users = db.session.scalars(
         select(User).where(User.task_digest.is_(True), User.active.is_(True), User.email != "")
     ).all()

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
+from crm.core import time as clock
+from crm.core.concurrency import versioned_edit
 from crm.core.errors import saving
 from crm.core.formatting import BERLIN, to_berlin
 from crm.core.forms import ConfirmForm
@@ -79,7 +81,7 @@ def interaction_create():
                                           "assignee_id": form.followup_assignee.data}, current_user, interaction)
         if saved:
             flash(_("%(kind)s recorded.", kind=interaction.kind_label), "success")
-            if form.followup_due.data and form.followup_due.data < date.today():
+            if form.followup_due.data and form.followup_due.data < clock.today():
                 flash(_("Note: the follow-up is due in the past."), "warning")
             default = (url_for("contacts.person_detail", person_id=interaction.persons[0].id) if interaction.persons
                        else url_for("contacts.organisation_detail", org_id=interaction.organisations[0].id))
@@ -101,7 +103,8 @@ def interaction_edit(interaction_id: int):
     if form.validate_on_submit():
         data = dict(form.data, occurred_at=_utc_from_local(form.occurred_at.data))
         with saving(form) as saved:
-            services.save_interaction(interaction, data, current_user)
+            with versioned_edit(interaction, form.version.data):
+                services.save_interaction(interaction, data, current_user)
             if form.followup_title.data:
                 services.save_task(None, {"title": form.followup_title.data, "due_on": form.followup_due.data,
                                           "assignee_id": form.followup_assignee.data}, current_user, interaction)
@@ -147,7 +150,7 @@ def _export_interactions(filters, fmt: str):
                    ", ".join(f.name for f in i.fields_of_action), i.project.title if i.project else "",
                    i.created_by.display_name if i.created_by else ""]
 
-    stamp = date.today().isoformat()
+    stamp = clock.today().isoformat()
     if fmt == "csv":
         # The rows are read while the response streams: keep the app and request context for it.
         response = Response(stream_with_context(tabular.csv_response_rows(header, rows())),
@@ -179,7 +182,7 @@ def task_list():
     tasks = services.tasks_for(current_user, status=status, everyone=everyone)
     return render_template(
         "interactions/task_list.html", tasks=tasks, everyone=everyone, status=status, confirm=ConfirmForm(),
-        digest_form=DigestForm(obj=current_user), today=date.today(),
+        digest_form=DigestForm(obj=current_user), today=clock.today(),
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import Affiliation, FunctionTitle, Organisation, Person
+from crm.core import time as clock
 from crm.extensions import db
 from crm.network import services
 from crm.network.models import Body, InterestGroup
@@ -40,7 +41,7 @@ class _Pool:
         self.used: set[int] = set()
         stmt = (
             select(Affiliation)
-            .where(Affiliation.valid_to.is_(None) | (Affiliation.valid_to >= date.today()))
+            .where(Affiliation.valid_to.is_(None) | (Affiliation.valid_to >= clock.today()))
             .options(selectinload(Affiliation.person), selectinload(Affiliation.organisation),
                      selectinload(Affiliation.function))
             .order_by(Affiliation.id)
@@ -189,7 +190,7 @@ def generate_bodies(seed: int = 1) -> dict:
     # The assembly: every LAG member, plus the association members around them.
     assembly = _body("LAG Spessart-Mainland e.V.: Mitgliederversammlung", "lag_assembly", short="LAG-MV",
                      description="Alle Mitglieder des Vereins; wählt das Entscheidungsgremium.")
-    for seat in sorted(lag.seats_on(date.today()), key=lambda s: s.id):
+    for seat in sorted(lag.seats_on(clock.today()), key=lambda s: s.id):
         if seat.voting:
             services.add_seat(assembly, {
                 "person_id": seat.person_id, "organisation_id": seat.organisation_id,
@@ -209,7 +210,7 @@ def generate_bodies(seed: int = 1) -> dict:
     mayors = db.session.scalars(
         select(Affiliation).join(FunctionTitle).join(Organisation, Affiliation.organisation_id == Organisation.id)
         .where(FunctionTitle.name_male == "Erster Bürgermeister", Organisation.kind == "municipality",
-               Affiliation.valid_to.is_(None) | (Affiliation.valid_to >= date.today()))
+               Affiliation.valid_to.is_(None) | (Affiliation.valid_to >= clock.today()))
         .order_by(Organisation.sort_name)
     ).all()
     for i, a in enumerate(mayors):

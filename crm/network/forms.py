@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from crm.contacts.models import SECTORS
+from crm.core.concurrency import VersionField
 from crm.core.errors import DomainError
 from crm.core.forms import MultiCheckboxField, strip_filter
 from crm.network.models import BODY_KINDS, SEAT_ROLES
@@ -49,6 +50,7 @@ def share_in_range(form, field):
 
 
 class BodyForm(FlaskForm):
+    version = VersionField()  # optimistic locking: the version the form was loaded with
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)], filters=F)
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], filters=F)
     kind = SelectField(_l("Kind"), choices=_choices(BODY_KINDS))
@@ -128,6 +130,7 @@ class SeatForm(FlaskForm):
 
 
 class SeatChangeForm(SeatForm):
+    version = VersionField()  # optimistic locking: the version the form was loaded with
     mode = RadioField(
         _l("What do you want to do?"),
         choices=[("change", _l("Change from a date on (the old seat stays in the history)")),

@@ -7,8 +7,10 @@ from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
+from crm.core import time as clock
 from crm.core.audit import Audited
-from crm.core.models import ArchivableMixin, TimestampMixin
+from crm.core.concurrency import Versioned
+from crm.core.models import ArchivableMixin, TimestampMixin, one_of
 from crm.extensions import db
 from crm.network.composition import (
     DEFAULT_MAX_GROUP_SHARE,
@@ -56,6 +58,7 @@ class InterestGroup(Audited, TimestampMixin, ArchivableMixin, db.Model):
     """An interest group of the region (e.g. Kommunen, Wirtschaft, Jugend), each in one sector."""
 
     __tablename__ = "interest_group"
+    __table_args__ = (one_of("sector", SECTORS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -73,7 +76,7 @@ class InterestGroup(Audited, TimestampMixin, ArchivableMixin, db.Model):
         return self.name
 
 
-class Body(Audited, TimestampMixin, ArchivableMixin, db.Model):
+class Body(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     """A body of the process structure; shares are percentages (0-100)."""
 
     __tablename__ = "body"
@@ -81,6 +84,7 @@ class Body(Audited, TimestampMixin, ArchivableMixin, db.Model):
         _share_range("quorum_share"),
         _share_range("max_group_share"),
         _share_range("min_non_public_share"),
+        one_of("kind", BODY_KINDS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,7 +114,7 @@ class Body(Audited, TimestampMixin, ArchivableMixin, db.Model):
 
     def seats_on(self, on: date | None = None) -> list["Seat"]:
         """Seats held on that day (today by default), chair first, then by role and name."""
-        on = on or date.today()
+        on = on or clock.today()
         return sorted((s for s in self.seats if s.active_on(on)), key=Seat.sort_key)
 
     @staticmethod
@@ -133,7 +137,7 @@ class Body(Audited, TimestampMixin, ArchivableMixin, db.Model):
         return self.name
 
 
-class Seat(Audited, TimestampMixin, db.Model):
+class Seat(Audited, Versioned, TimestampMixin, db.Model):
     """A person's seat in a body for a period (both days included).
 
     A change (another role, group or deputy) ends the seat and starts a new one, so the
@@ -145,6 +149,7 @@ class Seat(Audited, TimestampMixin, db.Model):
         Index("ix_seat_body_period", "body_id", "valid_from", "valid_to"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period"),
         CheckConstraint("deputy_id IS NULL OR deputy_id <> person_id", name="not_own_deputy"),
+        one_of("role", SEAT_ROLES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,11 +180,11 @@ class Seat(Audited, TimestampMixin, db.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.active_on(date.today())
+        return self.active_on(clock.today())
 
     @property
     def is_past(self) -> bool:
-        return self.valid_to is not None and self.valid_to < date.today()
+        return self.valid_to is not None and self.valid_to < clock.today()
 
     @property
     def role_label(self) -> str:

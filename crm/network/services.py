@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import SECTORS, Affiliation, FieldOfAction, Organisation, Person
+from crm.core import time as clock
 from crm.core.errors import DomainError
 from crm.core.formatting import local_date
 from crm.extensions import db
@@ -142,7 +143,7 @@ def save_interest_group(group: InterestGroup | None, data: dict) -> InterestGrou
 
 def interest_group_usage() -> dict[int, int]:
     """Current seats per interest group id."""
-    today = date.today()
+    today = clock.today()
     rows = db.session.execute(
         select(Seat.interest_group_id, func.count())
         .where(Seat.interest_group_id.is_not(None), Seat.valid_from <= today,
@@ -398,7 +399,7 @@ def body_members(body: Body, on: date | None = None, voting_only: bool = False) 
     With `voting_only`, only seats with a voting right. Each seat carries the person, the
     organisation represented, the interest group and the deputy (loaded in one go).
     """
-    on = on or date.today()
+    on = on or clock.today()
     stmt = (
         select(Seat)
         .where(Seat.body_id == body.id, Seat.valid_from <= on, or_(Seat.valid_to.is_(None), Seat.valid_to >= on))
@@ -451,7 +452,7 @@ def composition_of(body: Body, on: date | None = None, present=None) -> Composit
     `present` (person ids) counts only those in the room, deputies standing in for absent
     members with the member's interest group (see crm.network.composition.voters).
     """
-    return compose([s.facts() for s in body.seats], body.rules, on=on or date.today(), present=present)
+    return compose([s.facts() for s in body.seats], body.rules, on=on or clock.today(), present=present)
 
 
 def seats_of_person(person: Person) -> tuple[list[Seat], list[Seat]]:

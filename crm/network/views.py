@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
+from crm.core import time as clock
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
+from crm.core.concurrency import versioned_edit
 from crm.core.errors import saving
 from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit, role_required
@@ -35,12 +37,12 @@ def _stichtag() -> date:
     """?stichtag=YYYY-MM-DD; today when missing or not a date."""
     raw = request.args.get("stichtag", "").strip()
     if not raw:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(raw)
     except ValueError:
         flash(_("%(value)s is not a date; showing today.", value=raw[:20]), "warning")
-        return date.today()
+        return clock.today()
 
 
 # ------------------------------------------------------------------ bodies
@@ -50,7 +52,7 @@ def _stichtag() -> date:
 def body_list():
     show = request.args.get("archived", "")
     bodies = services.all_bodies(include_archived=show == "all")
-    today = date.today()
+    today = clock.today()
     rows = []
     for node in services.body_tree(bodies):
         seats = node.body.seats_on(today)
@@ -68,7 +70,7 @@ def structure():
     on = _stichtag()
     bodies = services.all_bodies(with_details=True)
     nodes = [(node, node.body.seats_on(on)) for node in services.body_tree(bodies)]
-    return render_template("network/structure.html", nodes=nodes, on=on, today=date.today())
+    return render_template("network/structure.html", nodes=nodes, on=on, today=clock.today())
 
 
 def _body_form(body: Body | None = None, formdata=None):
@@ -108,7 +110,8 @@ def body_edit(body_id: int):
         form.fields_of_action.data = [f.id for f in body.fields_of_action]
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.save_body(body, form.data)
+            with versioned_edit(body, form.version.data):
+                services.save_body(body, form.data)
         if saved:
             flash(_("Changes saved."), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
@@ -131,7 +134,7 @@ def body_detail(body_id: int):
     upcoming = sorted((s for s in body.seats if s.valid_from > on), key=lambda s: (s.valid_from, s.id))
     children = sorted((c for c in body.children if not c.is_archived), key=Body.sort_key)
     return render_template(
-        "network/body_detail.html", body=body, seats=seats, on=on, today=date.today(), composition=composition,
+        "network/body_detail.html", body=body, seats=seats, on=on, today=clock.today(), composition=composition,
         groups=groups, sectors=SECTORS, former=former, upcoming=upcoming, children=children, confirm=ConfirmForm(),
     )
 
@@ -186,7 +189,7 @@ def seat_create(body_id: int):
     body = db.get_or_404(Body, body_id)
     form = _seat_form_setup(SeatForm())
     if request.method == "GET":
-        form.valid_from.data = date.today()
+        form.valid_from.data = clock.today()
         person = db.session.get(Person, request.args.get("person", type=int) or 0)
         if person is not None:
             form.person_id.data, form.person_label.data = str(person.id), person.full_name
@@ -202,9 +205,9 @@ def seat_create(body_id: int):
 
 def _default_mode(form, seat: Seat) -> None:
     """A running seat is changed from today on; a past or future one is usually corrected."""
-    if seat.is_current and seat.valid_from < date.today():
+    if seat.is_current and seat.valid_from < clock.today():
         form.mode.data = "change"
-        form.valid_from.data = date.today()
+        form.valid_from.data = clock.today()
         form.resolution.data = ""
     else:
         form.mode.data = "correct"
@@ -219,16 +222,17 @@ def _seat_page(seat: Seat, form, end_form, status=200):
 def seat_edit(seat_id: int):
     seat = db.get_or_404(Seat, seat_id)
     form = _seat_form_setup(SeatChangeForm(obj=seat), seat.interest_group)
-    end_form = EndSeatForm(formdata=None, end_valid_to=seat.valid_to or date.today())
+    end_form = EndSeatForm(formdata=None, end_valid_to=seat.valid_to or clock.today())
     if request.method == "GET":
         _fill_pickers(form, seat)
         _default_mode(form, seat)
     if form.validate_on_submit():
         with saving(form) as saved:
-            if form.mode.data == "correct":
-                result = services.correct_seat(seat, form.seat_data())
-            else:
-                result = services.change_seat(seat, form.seat_data())
+            with versioned_edit(seat, form.version.data):
+                if form.mode.data == "correct":
+                    result = services.correct_seat(seat, form.seat_data())
+                else:
+                    result = services.change_seat(seat, form.seat_data())
         if saved:
             if result is seat:
                 flash(_("The seat has been corrected."), "success")
@@ -376,7 +380,7 @@ def person_seats_section(person: Person):
         "current": [s for s in own if not s.is_past],
         "past": [s for s in own if s.is_past],
         "deputy_for": [s for s in deputy if not s.is_past],
-        "today": date.today(),
+        "today": clock.today(),
     }
 
 

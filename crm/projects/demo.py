@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person
+from crm.core import time as clock
 from crm.core.audit import AuditLog
 from crm.extensions import db
 from crm.projects.models import FundingDefault, Project, ProjectContact
@@ -108,7 +109,7 @@ def generate_projects(seed: int = 1) -> dict:
     """Add the demo projects (and the funding defaults they use); returns counts."""
     rng = random.Random(seed)
     ensure_funding_defaults()
-    today = date.today()
+    today = clock.today()
     fields = {f.name: f for f in db.session.scalars(select(FieldOfAction))}
     existing = set(db.session.scalars(select(Project.title)))
     private_candidates = db.session.scalars(

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from crm.core.concurrency import VersionField
 from crm.core.forms import MultiCheckboxField, strip_filter
 from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES
 from crm.projects.services import format_number_input, parse_decimal
@@ -76,6 +77,7 @@ RATE = [percent_range]
 
 
 class ProjectForm(FlaskForm):
+    version = VersionField()  # optimistic locking: the version the form was loaded with
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200)], filters=F)
     status = SelectField(_l("Status"), choices=_choices(PROJECT_STATUSES), default="idea")
     programme = SelectField(_l("Programme"), choices=_choices(PROGRAMMES), default="leader")

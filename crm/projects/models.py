@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.core.audit import Audited
-from crm.core.models import ArchivableMixin, TimestampMixin
+from crm.core.concurrency import Versioned
+from crm.core.models import ArchivableMixin, TimestampMixin, one_of
 from crm.core.text import fold
 from crm.extensions import db
 
@@ -43,7 +44,7 @@ project_field = Table(
 )
 
 
-class Project(Audited, TimestampMixin, ArchivableMixin, db.Model):
+class Project(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     __tablename__ = "project"
     __audit_exclude__ = frozenset({"created_at", "updated_at", "search_text", "sort_title"})
     __table_args__ = (
@@ -53,6 +54,9 @@ class Project(Audited, TimestampMixin, ArchivableMixin, db.Model):
             name="money_not_negative",
         ),
         CheckConstraint("funding_rate IS NULL OR (funding_rate >= 0 AND funding_rate <= 100)", name="rate_range"),
+        one_of("status", PROJECT_STATUSES),
+        one_of("programme", PROGRAMMES),
+        one_of("cooperation", COOPERATION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

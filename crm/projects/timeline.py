@@ -3,10 +3,9 @@
 Status changes come from the audit log (every change of `status` is recorded there by
 `Audited`), so nothing extra has to be stored when a card moves on the board.
 """
-from datetime import date
-
 from flask_babel import gettext as _
 
+from crm.core import time as clock
 from crm.core.audit import history_for
 from crm.core.labels import field_label
 from crm.core.timeline import TimelineEntry
@@ -47,5 +46,5 @@ def project_status_and_changes(project):
     for when, label in ((project.selected_on, _("Selected by the LAG")), (project.approved_on, _("Funding approved")),
                         (project.start_date, _("Project start")), (project.end_date, _("Project end"))):
         if when:
-            entries.append(TimelineEntry(when, "milestone", _("Milestone"), label, open=when > date.today()))
+            entries.append(TimelineEntry(when, "milestone", _("Milestone"), label, open=when > clock.today()))
     return entries

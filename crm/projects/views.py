@@ -7,6 +7,7 @@ from crm.contacts.models import Affiliation, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
+from crm.core.concurrency import versioned_edit
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit, role_required
@@ -169,9 +170,11 @@ def _save_from_form(project: Project | None, form: ProjectForm) -> Project | Non
         if not valid:
             services.resolve_sponsor(form.data)  # a sponsor problem shows together with the others
             return None
-        return services.save_project(project, form.data)
+        with versioned_edit(project, form.version.data):
+            return services.save_project(project, form.data)
     except DomainError as error:
         db.session.rollback()
+        error.after_rollback(form)
         put_error_on_form(form, error)
         return None
 

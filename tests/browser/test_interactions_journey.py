@@ -1,10 +1,12 @@
 """Monday 8:25 in journeys.md: from a person's page log a phone call with a follow-up,
 see the follow-up on the start page, close it."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+
+from crm.core import time as clock
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +33,7 @@ def test_log_a_call_with_follow_up_and_close_it(page, live_server, log_in, shot)
     page.select_option("#kind", "phone")
     page.fill("#subject", "Dorfladen Kleinwallstadt")
     page.fill("#results", "Kostenschätzung kommt bis Donnerstag.")
-    due = date.today() + timedelta(days=3)
+    due = clock.today() + timedelta(days=3)
     page.fill("#followup_title", "Kostenschätzung nachfragen")
     page.fill("#followup_due", due.isoformat())
     shot("interaction-form")

@@ -249,23 +249,13 @@ def test_output_is_escaped(client, login, make_person):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
-def test_detail_pages_do_not_query_per_row(client, login, make_org, make_person, app):
+def test_detail_pages_do_not_query_per_row(client, count_queries, login, make_org, make_person, app):
     """No N+1: the person list costs the same number of queries for 5 and for 40 persons."""
-    from sqlalchemy import event
-
     login("viewer")
     org = make_org("Verein")
 
     def queries_for_list():
-        statements = []
-        engine = db.engines[None].engine if hasattr(db.engines[None], "engine") else db.engines[None]
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/personen").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries("/personen")
 
     for i in range(5):
         make_person(f"A{i}", organisation=org)

@@ -1,6 +1,6 @@
 """Merging persons and organisations keeps every relation, also those of tables added later."""
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from crm.contacts.models import Organisation, Person
 from crm.contacts.services import resolve_tags
+from crm.core import time as clock
 from crm.core.audit import AuditLog
 from crm.extensions import db
 from crm.imports.merge import merge_records
@@ -84,7 +85,7 @@ def fabricate(table, values: dict, people: dict) -> dict:
         elif isinstance(t, DateTime):
             row[column.name] = datetime.now(timezone.utc)
         elif isinstance(t, Date):
-            row[column.name] = date.today()
+            row[column.name] = clock.today()
         elif isinstance(t, JSON):
             row[column.name] = {}
         elif isinstance(t, (String, Text)):

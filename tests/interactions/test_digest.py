@@ -8,6 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask_mailman import Mail
 
+from crm.core import time as clock
 from crm.interactions.models import Task
 from crm.interactions.services import send_task_digests
 
@@ -72,7 +73,7 @@ def test_digest_mails_due_and_overdue_tasks(make_user, make_person, session, smt
 
 def test_digest_cli(app, make_user, session, smtp):
     user = make_user(username="cli", email="cli@example.de", task_digest=True)
-    session.add(Task(title="Heute fällig", assignee=user, due_on=date.today()))
+    session.add(Task(title="Heute fällig", assignee=user, due_on=clock.today()))
     session.commit()
     result = app.test_cli_runner().invoke(args=["crm", "send-task-digest"])
     assert result.exit_code == 0, result.output

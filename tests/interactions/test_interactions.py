@@ -3,6 +3,7 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 from crm.contacts.models import FieldOfAction
+from crm.core import time as clock
 from crm.core.timeline import timeline_for
 from crm.extensions import db
 from crm.interactions import services
@@ -28,7 +29,7 @@ def test_log_a_call_with_follow_up_from_the_person_page(client, login, mayor):
     form = client.get(f"/interaktionen/neu?person={mayor.id}").get_data(as_text=True)
     assert 'value="' + str(mayor.id) + '"' in form and "Markt Kleinwallstadt" in form  # person and org preselected
 
-    thursday = date.today() + timedelta(days=3)
+    thursday = clock.today() + timedelta(days=3)
     response = client.post("/interaktionen/neu", data=call_data(
         mayor, organisation_ids=[mayor.primary_affiliation.organisation_id], followup_title="Kostenschätzung nachfragen",
         followup_due=thursday.isoformat(), next=f"/personen/{mayor.id}"))
@@ -63,7 +64,7 @@ def test_unknown_contact_ids_are_refused(client, login, mayor):
 
 def test_follow_up_in_the_past_is_allowed_but_flagged(client, login, mayor):
     login("staff")
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     response = client.post("/interaktionen/neu", data=call_data(mayor, followup_title="Zu spät", followup_due=yesterday),
                            follow_redirects=True)
     assert count(Task) == 1
@@ -75,7 +76,7 @@ def test_follow_up_in_the_past_is_allowed_but_flagged(client, login, mayor):
 
 def test_close_and_reopen_a_task(client, login, mayor):
     user = login("staff")
-    task = Task(title="Anrufen", assignee=user, person=mayor, due_on=date.today())
+    task = Task(title="Anrufen", assignee=user, person=mayor, due_on=clock.today())
     db.session.add(task)
     db.session.commit()
     client.post(f"/aufgaben/{task.id}/erledigt")
@@ -89,7 +90,7 @@ def test_close_and_reopen_a_task(client, login, mayor):
 
 def test_my_tasks_lists_overdue_first_and_only_mine(make_user, mayor, session):
     me, colleague = make_user(), make_user()
-    today = date.today()
+    today = clock.today()
     session.add_all([
         Task(title="später", assignee=me, due_on=today + timedelta(days=5)),
         Task(title="ohne Datum", assignee=me),
@@ -199,7 +200,7 @@ def test_export_interactions_as_csv_for_german_excel(client, login, mayor, sessi
 def test_task_form_in_the_past_is_flagged(client, login, mayor):
     login("staff")
     response = client.post(f"/aufgaben/neu?person={mayor.id}", data={
-        "title": "Rückruf", "due_on": (date.today() - timedelta(days=3)).isoformat(), "assignee_id": 0,
+        "title": "Rückruf", "due_on": (clock.today() - timedelta(days=3)).isoformat(), "assignee_id": 0,
         "person_id": mayor.id, "organisation_id": 0, "project_id": 0}, follow_redirects=True)
     assert "alert-warning" in response.get_data(as_text=True)
     task = db.session.scalar(db.select(Task))

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from crm.core import time as clock
 from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.network import services
@@ -199,7 +200,7 @@ def test_body_members_are_ordered_and_filtered(make_body, make_person, make_seat
     make_seat(body, person=make_person("Vogel"), role="chair")
     make_seat(body, person=make_person("Berg"), role="advisory", voting=False)
     make_seat(body, person=make_person("Alt"), valid_from=date(2020, 1, 1), valid_to=date(2022, 12, 31))
-    make_seat(body, person=make_person("Neu"), valid_from=date.today() + timedelta(days=10))
+    make_seat(body, person=make_person("Neu"), valid_from=clock.today() + timedelta(days=10))
     names = [s.person.last_name for s in services.body_members(body)]
     assert names == ["Vogel", "Adam", "Zimmer", "Berg"]
     assert [s.person.last_name for s in services.body_members(body, voting_only=True)] == ["Vogel", "Adam", "Zimmer"]

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from crm.core import time as clock
 from crm.core.audit import AuditLog
 from crm.extensions import db
 from crm.network.models import Body, InterestGroup, Seat
@@ -475,21 +476,7 @@ def test_staff_cannot_manage_interest_groups(client, login):
 # ------------------------------------------------------------------ performance
 
 
-def _queries(client, url) -> int:
-    from sqlalchemy import event
-
-    statements = []
-    engine = db.engines[None].engine if hasattr(db.engines[None], "engine") else db.engines[None]
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
-def test_body_pages_do_not_query_per_seat(client, login, make_body, make_seat, make_person, make_org, make_group):
+def test_body_pages_do_not_query_per_seat(client, count_queries, login, make_body, make_seat, make_person, make_org, make_group):
     login("staff")
     body = make_body()
     ak = make_body("AK", kind="working_group", parent=body)
@@ -505,9 +492,9 @@ def test_body_pages_do_not_query_per_seat(client, login, make_body, make_seat, m
     urls = [f"/gremien/{body.id}", "/gremien", "/gremien/struktur", f"/gremien/{body.id}/mitglieder.docx",
             f"/gremien/{body.id}/mitglieder.vcf"]
     add(3)
-    few = [_queries(client, url) for url in urls]
+    few = [count_queries(url) for url in urls]
     add(20)
-    assert [_queries(client, url) for url in urls] == few
+    assert [count_queries(url) for url in urls] == few
 
 
 # ------------------------------------------------------------------ demo
@@ -548,7 +535,7 @@ def test_seat_form_suggests_change_for_running_and_correction_for_past_seats(cli
     past = make_seat(body, person=make_person("Maier", "Sepp"), valid_to=date(2024, 12, 31), resolution="Alt")
     html = html_of(client.get(f"/sitze/{running.id}/aendern"))
     assert re.search(r'checked[^>]*value="change"|value="change"[^>]*checked', html)
-    assert f'value="{date.today().isoformat()}"' in html
+    assert f'value="{clock.today().isoformat()}"' in html
     html = html_of(client.get(f"/sitze/{past.id}/aendern"))
     assert re.search(r'checked[^>]*value="correct"|value="correct"[^>]*checked', html)
     assert 'value="2023-01-01"' in html and 'value="Alt"' in html

@@ -3,7 +3,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from crm.extensions import db
 from crm.projects.models import Project
@@ -154,20 +153,8 @@ def test_moving_a_card_on_the_board_returns_to_the_board(client, login, region):
     assert "Dorfladen Kleinwallstadt" not in column(html, "advice")
 
 
-def _queries(client, url) -> int:
-    statements = []
-    engine = db.engines[None].engine if hasattr(db.engines[None], "engine") else db.engines[None]
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
 @pytest.mark.parametrize("url", ["/projekte", "/projekte/board"])
-def test_list_and_board_do_not_query_per_project(client, login, make_org, make_person, make_field, make_project,
+def test_list_and_board_do_not_query_per_project(client, count_queries, login, make_org, make_person, make_field, make_project,
                                                  url):
     login("viewer")
     field = make_field("Daseinsvorsorge")
@@ -179,9 +166,9 @@ def test_list_and_board_do_not_query_per_project(client, login, make_org, make_p
             make_project(f"P{i}", fields_of_action=[field], funding_amount=Decimal(i), **sponsor)
 
     add(3, 0)
-    few = _queries(client, url)
+    few = count_queries(url)
     add(20, 3)
-    assert _queries(client, url) == few
+    assert count_queries(url) == few
 
 
 def test_person_and_organisation_sections_do_not_break_on_many_projects(client, login, make_org, make_person,

@@ -426,24 +426,15 @@ def test_a_project_type_nobody_defined_is_refused(client, login):
     assert count(Project) == 0
 
 
-def test_project_page_does_not_query_per_contact(client, login, make_org, make_person, make_function, make_project):
-    from sqlalchemy import event
-
+def test_project_page_does_not_query_per_contact(client, count_queries, login, make_org, make_person, make_function,
+                                                 make_project):
     login("viewer")
     org = make_org("Markt Kleinwallstadt", kind="municipality", sector="public", ags="09676139")
     function = make_function("Gemeinderat", "Gemeinderätin")
     project = make_project(sponsor_organisation=org)
 
     def queries() -> int:
-        statements = []
-        engine = db.engines[None].engine if hasattr(db.engines[None], "engine") else db.engines[None]
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(f"/projekte/{project.id}").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries(f"/projekte/{project.id}")
 
     def add(n, start):
         for i in range(start, start + n):
