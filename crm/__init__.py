@@ -4,6 +4,7 @@ import os
 from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import event
+from werkzeug.datastructures import ImmutableMultiDict
 from sqlalchemy.engine import Engine
 
 from crm.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -29,6 +30,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from crm.core.converters import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # before any blueprint declares <id:...>
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -93,6 +97,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def drop_reserved_query_args():
+        # Templates rebuild links with url_for(endpoint, **request.args); url_for treats
+        # _method, _external, _anchor and _scheme as its own options (?_method=POST was a 500).
+        if any(key.startswith("_") for key in request.args):
+            request.args = ImmutableMultiDict(
+                [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("_")]
+            )
+
     @app.before_request
     def require_login():
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:

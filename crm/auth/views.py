@@ -95,7 +95,7 @@ def user_create():
     return render_template("auth/user_form.html", form=form, user=None)
 
 
-@bp.route("/benutzer/<int:user_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/benutzer/<id:user_id>/bearbeiten", methods=["GET", "POST"])
 @role_required("admin")
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from crm.core.converters import arg_id
 from crm.contacts import services
 from crm.contacts.forms import (
     AffiliationForm,
@@ -75,7 +76,7 @@ def person_list():
     return render_template("contacts/person_list.html", page=page, filters=filters, **_filter_options())
 
 
-@bp.get("/personen/<int:person_id>")
+@bp.get("/personen/<id:person_id>")
 def person_detail(person_id: int):
     person = db.get_or_404(Person, person_id)
     primary = person.primary_affiliation
@@ -108,7 +109,7 @@ def _person_form_setup(form):
 @can_edit
 def person_create():
     form = _person_form_setup(PersonCreateForm())
-    preset_org = db.session.get(Organisation, request.args.get("organisation", type=int) or 0)
+    preset_org = db.session.get(Organisation, arg_id("organisation") or 0)
     if request.method == "GET" and preset_org is not None:
         form.aff_organisation_id.data = str(preset_org.id)
         form.aff_organisation_label.data = preset_org.name
@@ -143,7 +144,7 @@ def person_create():
     return render_template("contacts/person_form.html", form=form, person=None)
 
 
-@bp.route("/personen/<int:person_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/personen/<id:person_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def person_edit(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -162,19 +163,19 @@ def person_edit(person_id: int):
     return render_template("contacts/person_form.html", form=form, person=person)
 
 
-@bp.post("/personen/<int:person_id>/archivieren")
+@bp.post("/personen/<id:person_id>/archivieren")
 @can_edit
 def person_archive(person_id: int):
     return archive_toggle(Person, person_id, True, lambda p: url_for("contacts.person_detail", person_id=p.id))
 
 
-@bp.post("/personen/<int:person_id>/wiederherstellen")
+@bp.post("/personen/<id:person_id>/wiederherstellen")
 @can_edit
 def person_restore(person_id: int):
     return archive_toggle(Person, person_id, False, lambda p: url_for("contacts.person_detail", person_id=p.id))
 
 
-@bp.get("/personen/<int:person_id>/verlauf")
+@bp.get("/personen/<id:person_id>/verlauf")
 def person_history(person_id: int):
     person = db.get_or_404(Person, person_id)
     return render_template(
@@ -192,7 +193,7 @@ def _affiliation_form(obj=None):
     return form
 
 
-@bp.route("/personen/<int:person_id>/funktionen/neu", methods=["GET", "POST"])
+@bp.route("/personen/<id:person_id>/funktionen/neu", methods=["GET", "POST"])
 @can_edit
 def affiliation_create(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -212,7 +213,7 @@ def affiliation_create(person_id: int):
     return render_template("contacts/affiliation_form.html", form=form, person=person, affiliation=None)
 
 
-@bp.route("/funktionen/<int:affiliation_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/funktionen/<id:affiliation_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def affiliation_edit(affiliation_id: int):
     affiliation = db.get_or_404(Affiliation, affiliation_id)
@@ -236,7 +237,7 @@ def affiliation_edit(affiliation_id: int):
     )
 
 
-@bp.post("/funktionen/<int:affiliation_id>/beenden")
+@bp.post("/funktionen/<id:affiliation_id>/beenden")
 @can_edit
 def affiliation_end(affiliation_id: int):
     affiliation = db.get_or_404(Affiliation, affiliation_id)
@@ -265,7 +266,7 @@ def organisation_list():
     return render_template("contacts/organisation_list.html", page=page, filters=filters, **_filter_options())
 
 
-@bp.get("/organisationen/<int:org_id>")
+@bp.get("/organisationen/<id:org_id>")
 def organisation_detail(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     return render_template(
@@ -304,7 +305,7 @@ def organisation_create():
     return render_template("contacts/organisation_form.html", form=form, org=None)
 
 
-@bp.route("/organisationen/<int:org_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/organisationen/<id:org_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def organisation_edit(org_id: int):
     org = db.get_or_404(Organisation, org_id)
@@ -324,19 +325,19 @@ def organisation_edit(org_id: int):
     return render_template("contacts/organisation_form.html", form=form, org=org)
 
 
-@bp.post("/organisationen/<int:org_id>/archivieren")
+@bp.post("/organisationen/<id:org_id>/archivieren")
 @can_edit
 def organisation_archive(org_id: int):
     return archive_toggle(Organisation, org_id, True, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 
-@bp.post("/organisationen/<int:org_id>/wiederherstellen")
+@bp.post("/organisationen/<id:org_id>/wiederherstellen")
 @can_edit
 def organisation_restore(org_id: int):
     return archive_toggle(Organisation, org_id, False, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 
-@bp.get("/organisationen/<int:org_id>/verlauf")
+@bp.get("/organisationen/<id:org_id>/verlauf")
 def organisation_history(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     return render_template(

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from crm.core.converters import parse_id, parse_ids
 from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
 from crm.core.formatting import BERLIN
@@ -32,7 +33,7 @@ class InteractionError(ValueError):
 
 
 def _records(model, ids) -> list:
-    ids = sorted({int(i) for i in ids or [] if str(i).isdigit()})
+    ids = sorted(set(parse_ids(ids)))
     if not ids:
         return []
     found = list(db.session.scalars(select(model).where(model.id.in_(ids))))
@@ -210,8 +211,7 @@ class InteractionFilters:
     @classmethod
     def from_args(cls, args) -> "InteractionFilters":
         def as_int(key):
-            value = args.get(key, "")
-            return int(value) if value.isdigit() else None
+            return parse_id(args.get(key))
 
         def as_date(key):
             try:
