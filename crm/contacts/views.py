@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from crm.core.converters import arg_id
 from crm.contacts import services
 from crm.contacts.forms import (
     AffiliationForm,
@@ -29,6 +28,7 @@ from crm.contacts.models import (
 from crm.contacts.salutation import address_block, letter_salutation
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
+from crm.core.converters import arg_id
 from crm.core.permissions import can_edit
 from crm.core.registry import nav_item
 from crm.core.timeline import timeline_for

@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, func, select
 
-from crm.core.converters import arg_id, arg_page, parse_id, parse_ids
 from crm.contacts.forms import ConfirmForm
 from crm.contacts.models import Person
 from crm.contacts.services import ContactFilters
-from crm.core.permissions import can_edit
+from crm.core.converters import arg_id, arg_page, parse_id, parse_ids
+from crm.core.permissions import can_edit, export_required
 from crm.core.registry import detail_section, nav_item
 from crm.extensions import db
 from crm.imports import cli as _cli  # noqa: F401  (registers flask crm import / export-vcard)
@@ -297,7 +297,7 @@ def vcard_person(person_id: int):
 
 
 @bp.get("/export/personen.<fmt>")
-@can_edit
+@export_required
 def export_persons(fmt: str):
     if fmt not in ("vcf", "zip", "csv", "xlsx"):
         abort(404)
@@ -323,7 +323,7 @@ def export_persons(fmt: str):
 
 
 @bp.get("/export/organisationen.<fmt>")
-@can_edit
+@export_required
 def export_organisations(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)

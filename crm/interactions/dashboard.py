@@ -3,9 +3,9 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.core.converters import arg_id, parse_int
 from crm.contacts.models import FieldOfAction
 from crm.contacts.services import catalogue
+from crm.core.converters import arg_id, parse_int
 from crm.core.dashboard import Panel, panel
 from crm.interactions import services
 

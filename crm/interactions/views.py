@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from crm.core.converters import arg_id
 from crm.cli import crm_cli
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
+from crm.core.converters import arg_id
 from crm.core.formatting import BERLIN, to_berlin
 from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
-from crm.core.permissions import can_edit
+from crm.core.permissions import can_edit, require_export
 from crm.core.registry import nav_item
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
@@ -148,6 +148,7 @@ def interaction_list():
     filters = services.InteractionFilters.from_args(request.args)
     export = request.args.get("export")
     if export in ("csv", "xlsx"):
+        require_export()
         return _export_interactions(filters, export)
     page = db.paginate(services.interaction_query(filters), per_page=50, max_per_page=200)
     person = db.session.get(Person, filters.person) if filters.person else None

@@ -5,13 +5,13 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from crm.core.converters import arg_id
 from crm.contacts.forms import ConfirmForm
 from crm.core.archiving import archive_toggle
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
-from crm.core.permissions import can_edit, role_required
+from crm.core.converters import arg_id
+from crm.core.permissions import can_edit, export_required, role_required
 from crm.core.registry import detail_section, nav_item
 from crm.extensions import db
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
@@ -311,7 +311,7 @@ def _download(data, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/gremien/<id:body_id>/mitglieder.docx")
-@can_edit
+@export_required
 def members_docx(body_id: int):
     body, on, seats = _members_for_export(body_id)
     return _download(exports.member_list_docx(body, seats, on),
@@ -320,7 +320,7 @@ def members_docx(body_id: int):
 
 
 @bp.get("/gremien/<id:body_id>/mitglieder.csv")
-@can_edit
+@export_required
 def members_csv(body_id: int):
     body, on, seats = _members_for_export(body_id)
     header, rows = exports.member_rows(seats)
@@ -330,7 +330,7 @@ def members_csv(body_id: int):
 
 
 @bp.get("/gremien/<id:body_id>/mitglieder.xlsx")
-@can_edit
+@export_required
 def members_xlsx(body_id: int):
     body, on, seats = _members_for_export(body_id)
     header, rows = exports.member_rows(seats)
@@ -340,7 +340,7 @@ def members_xlsx(body_id: int):
 
 
 @bp.get("/gremien/<id:body_id>/mitglieder.vcf")
-@can_edit
+@export_required
 def members_vcard(body_id: int):
     body, on, seats = _members_for_export(body_id)
     persons = services.with_vcard_details(exports.vcard_persons(seats))

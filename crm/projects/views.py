@@ -4,11 +4,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from crm.core.converters import arg_id
 from crm.core.archiving import archive_toggle
 from crm.contacts.models import Affiliation, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
+from crm.core.converters import arg_id
 from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit, role_required
 from crm.core.registry import detail_section, nav_item
