@@ -115,3 +115,22 @@ def test_a_giant_page_number_is_a_404(client, login):
     login("viewer")
     assert client.get("/personen?page=9223372036854775807").status_code == 404
     assert client.get("/personen?page=²").status_code == 200
+
+
+def test_a_preview_action_for_row_superscript_two_is_ignored(client, login):
+    import io
+
+    from sqlalchemy import select
+
+    from crm.extensions import db
+    from crm.imports.models import ImportBatch
+
+    login("staff")
+    data = "Vorname;Nachname\r\nÄnne;Bäcker\r\n".encode("utf-8")
+    client.post("/import", data={"file": (io.BytesIO(data), "liste.csv")}, content_type="multipart/form-data")
+    batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    client.post(f"/import/{batch.id}/spalten", data={"col-0": "first_name", "col-1": "last_name"})
+    assert db.session.get(ImportBatch, batch.id).status == "preview"
+    for key in ("action-²", f"action-{10**20}", "action-"):
+        response = client.post(f"/import/{batch.id}/vorschau", data={key: "skip"})
+        assert response.status_code == 302, key
