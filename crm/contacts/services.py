@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from crm.core.converters import parse_id, parse_ids
 from crm.contacts.models import (
     Affiliation,
     ExpertiseTopic,
@@ -26,6 +25,7 @@ from crm.contacts.models import (
 )
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
 from crm.core.archiving import set_archived
+from crm.core.converters import parse_id, parse_ids
 from crm.extensions import db
 
 

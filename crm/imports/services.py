@@ -30,6 +30,7 @@ from crm.contacts.models import (
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, SearchToken
 from crm.contacts.search import reindex_organisations, reindex_persons
 from crm.core.audit import AuditLog, _actor
+from crm.core.converters import parse_id
 from crm.core.models import utcnow
 from crm.extensions import db
 from crm.imports.fields import (
@@ -389,7 +390,7 @@ def set_row_actions(batch: ImportBatch, choices: dict[int, str]) -> int:
             continue
         if row.errors and action != "skip":
             continue  # a row with errors can only be skipped
-        target_id = int(target) if action == "update" and target.isdigit() else None
+        target_id = parse_id(target) if action == "update" else None
         if action == "update" and target_id not in {m["id"] for m in row.matches}:
             continue
         if (row.action, row.target_id) != (action, target_id):

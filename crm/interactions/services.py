@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from crm.core.converters import parse_id, parse_ids
 from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
+from crm.core.converters import parse_id, parse_ids
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
 from crm.extensions import db

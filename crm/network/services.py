@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from crm.core.converters import parse_id, parse_ids
 from crm.contacts.models import SECTORS, Affiliation, FieldOfAction, Organisation, Person
+from crm.core.converters import parse_id, parse_ids
 from crm.core.formatting import local_date
 from crm.extensions import db
 from crm.network.composition import Composition, compose

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, selectinload
 
-from crm.core.converters import parse_id
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.search import ORGANISATION, PERSON, matching_id_subquery
 from crm.contacts.services import archive, by_ids, restore  # noqa: F401  (archive/restore: used by the views)
+from crm.core.converters import parse_id
 from crm.core.text import fold
 from crm.extensions import db
 from crm.projects.models import (

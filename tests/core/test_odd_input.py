@@ -134,3 +134,7 @@ def test_a_preview_action_for_row_superscript_two_is_ignored(client, login):
     for key in ("action-²", f"action-{10**20}", "action-"):
         response = client.post(f"/import/{batch.id}/vorschau", data={key: "skip"})
         assert response.status_code == 302, key
+    row = batch.rows[0]
+    for choice in ("update:²", f"update:{10**20}", "update:", "²"):
+        response = client.post(f"/import/{batch.id}/vorschau", data={f"action-{row.id}": choice})
+        assert response.status_code == 302, choice
