@@ -4,8 +4,8 @@ import os
 from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import event
-from werkzeug.datastructures import ImmutableMultiDict
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import ImmutableMultiDict
 
 from crm.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
