@@ -22,8 +22,14 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+# The value older versions used when SECRET_KEY was missing; known to anyone, never accepted.
+WEAK_SECRET_KEYS = frozenset({"dev-only-not-secret", "testing", "changeme", "secret"})
+MIN_SECRET_KEY_LENGTH = 32
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Unset in development: create_app generates one into the instance folder (instance/secret_key).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL", _sqlite_default()))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
@@ -39,9 +45,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
-    # After this many failed logins in a row an account waits before the next try.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_SECONDS = 300
+    # Failed logins per typed name and client address: the wait grows with the failures.
+    LOGIN_FAILURE_LIMITS = os.environ.get("LOGIN_FAILURE_LIMITS", "5 per 5 minutes; 20 per hour; 50 per day")
+    # Wrong current passwords in the password change, per user.
+    PASSWORD_FAILURE_LIMITS = "5 per 15 minutes; 20 per day"
+    # Reverse proxies in front of the app whose X-Forwarded-For (and -Proto) to trust; 0 = none.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0") or 0)
     REDIS_URL = os.environ.get("REDIS_URL", "")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -59,7 +69,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing"
+    SECRET_KEY = "testing"  # fixed on purpose: tests only, never served
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("TEST_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'test.sqlite'}")
     )
@@ -74,8 +84,14 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        if not os.environ.get("SECRET_KEY"):
+        key = os.environ.get("SECRET_KEY", "")
+        if not key:
             raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+        if len(key) < MIN_SECRET_KEY_LENGTH or key in WEAK_SECRET_KEYS:
+            raise RuntimeError(
+                f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random characters, "
+                "e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'."
+            )
 
 
 CONFIGS = {

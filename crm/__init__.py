@@ -7,6 +7,7 @@ from flask import Flask, has_request_context, redirect, request, session, url_fo
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import ImmutableMultiDict
 
 from crm.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -30,7 +31,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config["CONFIG_NAME"] = config_name
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY") and config_name == "development":
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+    _install_proxy_fix(app)
 
+    from crm.core.converters import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # before any blueprint declares <id:...>
     _init_extensions(app)
     registry = _register_parts(app)
     _register_request_hooks(app)
@@ -50,6 +57,41 @@ def part_packages() -> list:
     """The parts of the application: every crm.<part> package whose __init__ has `register(registry)`."""
     packages = (importlib.import_module(f"crm.{m.name}") for m in pkgutil.iter_modules(__path__) if m.ispkg)
     return [package for package in packages if hasattr(package, "register")]
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """A random key made on the first start of a development instance and reused afterwards.
+
+    A key written in the code would sign sessions that anyone could forge on every instance
+    started with the defaults.
+    """
+    import secrets
+
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as handle:
+            key = handle.read().strip()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _install_proxy_fix(app: Flask) -> None:
+    """Behind nginx every request comes from 127.0.0.1; trust X-Forwarded-For/-Proto from N proxies.
+
+    0 (the default) trusts no header: without a proxy, clients could fake their address.
+    """
+    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=app.config.get("PROXY_FIX_X_PROTO", 0))
 
 
 def _init_extensions(app: Flask) -> None:
@@ -75,8 +117,19 @@ def _init_extensions(app: Flask) -> None:
     from crm.auth.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        """The user of a session or remember cookie, if its token is still the user's current one."""
+        import hmac
+
+        from crm.core.converters import parse_id
+
+        user_id, _sep, token = (session_id or "").partition(":")
+        user = db.session.get(User, parse_id(user_id)) if parse_id(user_id) and token else None
+        if user is None or not user.active or not user.session_token:
+            return None
+        if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+            return None
+        return user
 
 
 @event.listens_for(Engine, "connect")
@@ -108,6 +161,15 @@ def _register_parts(app: Flask):
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
+    def drop_reserved_query_args():
+        # Templates rebuild links with url_for(endpoint, **request.args); url_for treats
+        # _method, _external, _anchor and _scheme as its own options (?_method=POST was a 500).
+        if any(key.startswith("_") for key in request.args):
+            request.args = ImmutableMultiDict(
+                [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("_")]
+            )
+
+    @app.before_request
     def require_login():
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
@@ -125,12 +187,17 @@ def _register_request_hooks(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
         )
+        # Pages, search results and exports of a logged-in user hold personal data: no copy
+        # in the browser cache or a proxy, nothing to see with "back" after logging out.
+        if request.endpoint != "static" and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response
 
 
 def _register_template_helpers(app: Flask, registry) -> None:
     from crm.core import formatting, labels
-    from crm.core.permissions import ROLES, role_at_least
+    from crm.core.permissions import ROLES, may_export, role_at_least
     from crm.core.registry import sections_for
 
     app.jinja_env.filters["localdatetime"] = formatting.local_datetime
@@ -152,6 +219,7 @@ def _register_template_helpers(app: Flask, registry) -> None:
     def inject_helpers():
         return {
             "can": lambda role: role_at_least(current_user, role),
+            "may_export": may_export,
             "allowed_roles": lambda: [r for r in ROLES if role_at_least(current_user, r)],
             "languages": app.config["LANGUAGES"],
             "current_language": (session.get("lang") if has_request_context() else None)

@@ -34,7 +34,17 @@ class Base(DeclarativeBase):
         return f"<{type(self).__name__} {key}{f' {label!r}' if label else ''}>"
 
 
-db = SQLAlchemy(model_class=Base)
+class CrmSQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        # Flask-SQLAlchemy reads ?page= unbounded; 9223372036854775807 would overflow the OFFSET.
+        if page is None:
+            from crm.core.converters import arg_page
+
+            page = arg_page()
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = CrmSQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from crm.core.labels import ROLE_LABELS
 from crm.core.permissions import ROLES
 
+PASSWORD_RULE = _l("The password needs at least 8 characters (at most 200).")
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
@@ -17,15 +18,19 @@ class UserForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(min=2, max=80)])
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in reversed(ROLES)])
+    # A new user starts with the least rights; an administrator raises them on purpose.
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in reversed(ROLES)], default="viewer")
     locale = SelectField(_l("Language"), choices=[("de", "Deutsch"), ("en", "English")])
     active = BooleanField(_l("Active"), default=True)
-    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200, message=PASSWORD_RULE)],
+                             description=PASSWORD_RULE)
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("New password"),
+                             validators=[DataRequired(), Length(min=8, max=200, message=PASSWORD_RULE)],
+                             description=PASSWORD_RULE)
     confirm = PasswordField(
         _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
     )

@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -11,11 +12,16 @@ from crm.core.permissions import ROLES
 from crm.extensions import db
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, Audited, TimestampMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (one_of("role", ROLES),)
     __audit_exclude__ = frozenset(
-        {"created_at", "updated_at", "password_hash", "failed_logins", "last_failed_login_at", "last_login_at"}
+        {"created_at", "updated_at", "password_hash", "failed_logins", "last_failed_login_at", "last_login_at",
+         "session_token"}
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,10 +37,20 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of every session and remember cookie (see get_id); a new token ends all of them.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, server_default="")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session and the remember cookie: "<id>:<token>".
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie of this user stops working (logout everywhere)."""
+        self.session_token = new_session_token()
 
     @property
     def display_name(self) -> str:
@@ -42,6 +58,7 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from crm.auth.forms import LoginForm, PasswordForm, UserForm
 from crm.auth.models import User
-from crm.auth.services import LoginRefused, authenticate, create_user, find_user
+from crm.auth.services import LoginRefused, authenticate, check_current_password, create_user, find_user
+from crm.auth.throttle import minutes
 from crm.core.permissions import role_required
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db, limiter
@@ -29,10 +30,9 @@ def login():
             user = authenticate(form.username.data, form.password.data)
         except LoginRefused as refused:
             db.session.commit()  # keep the failure count
-            if refused.reason == "locked":
-                minutes = max(1, (refused.wait_seconds + 59) // 60)
-                flash(_("Too many failed attempts. Please try again in %(minutes)d minutes.", minutes=minutes),
-                      "danger")
+            if refused.reason == "throttled":
+                flash(_("Too many failed attempts. Please try again in %(minutes)d minutes.",
+                        minutes=minutes(refused.wait_seconds)), "danger")
             elif refused.reason == "inactive":
                 flash(_("This account is deactivated."), "danger")
             else:
@@ -46,8 +46,13 @@ def login():
 
 @bp.post("/abmelden")
 def logout():
+    # Sessions live in signed cookies: only a new token ends a copied one, so logging out
+    # ends the user's sessions on every device.
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
-    flash(_("You have been logged out."), "info")
+    flash(_("You have been logged out on all devices."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -55,14 +60,26 @@ def logout():
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        refused = check_current_password(current_user, form.current.data)
+        if refused and refused[0] == "throttled":
+            form.current.errors.append(_("Too many wrong attempts. Please try again in %(minutes)d minutes.",
+                                         minutes=minutes(refused[1])))
+        elif refused:
             form.current.errors.append(_("The current password is wrong."))
         else:
-            current_user.set_password(form.password.data)
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)  # ends every other session
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            _stay_logged_in(user)
+            flash(_("Your password has been changed. Other sessions have been ended."), "success")
             return redirect(url_for("core.index"))
     return render_template("auth/password.html", form=form)
+
+
+def _stay_logged_in(user: User) -> None:
+    """After the user's own token changed: this session (and its remember cookie) go on."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remember)
 
 
 @bp.get("/benutzer")
@@ -92,7 +109,7 @@ def user_create():
     return render_template("auth/user_form.html", form=form, user=None)
 
 
-@bp.route("/benutzer/<int:user_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/benutzer/<id:user_id>/bearbeiten", methods=["GET", "POST"])
 @role_required("admin")
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -104,6 +121,8 @@ def user_edit(user_id: int):
         elif user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
             flash(_("You cannot take away your own administrator rights."), "danger")
         else:
+            if form.role.data != user.role or form.active.data != user.active:
+                user.end_sessions()  # new rights (or none) from the next request on
             user.username = form.username.data.strip()
             user.full_name = form.full_name.data or ""
             user.email = form.email.data or ""
@@ -114,6 +133,8 @@ def user_edit(user_id: int):
                 user.set_password(form.password.data)
                 user.failed_logins = 0
             db.session.commit()
+            if user.id == current_user.id:
+                _stay_logged_in(user)
             flash(_("User saved."), "success")
             return redirect(url_for("auth.user_list"))
     return render_template("auth/user_form.html", form=form, user=user)

@@ -28,6 +28,7 @@ from crm.contacts.models import (
 from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
 from crm.core import time as clock
 from crm.core.archiving import set_archived
+from crm.core.converters import parse_id, parse_ids
 from crm.core.errors import DomainError
 from crm.extensions import db
 
@@ -74,7 +75,7 @@ def resolve_topics(names: list[str]) -> list[ExpertiseTopic]:
 
 
 def by_ids(model, ids) -> list:
-    ids = [int(i) for i in ids or []]
+    ids = parse_ids(ids)
     if not ids:
         return []
     return list(db.session.scalars(select(model).where(model.id.in_(ids))))
@@ -204,7 +205,7 @@ AFFILIATION_FIELDS = (
 
 def save_affiliation(person: Person, affiliation: Affiliation | None, data: dict) -> Affiliation:
     org_id = data.get("organisation_id")
-    org = db.session.get(Organisation, int(org_id)) if org_id else None
+    org = db.session.get(Organisation, parse_id(org_id)) if parse_id(org_id) else None
     if org is None:
         raise DomainError(_("Please choose an organisation from the list."), field="organisation_label")
     function = db.session.get(FunctionTitle, data["function_id"]) if data.get("function_id") else None
@@ -260,8 +261,7 @@ class ContactFilters:
     @classmethod
     def from_args(cls, args) -> "ContactFilters":
         def as_int(key):
-            value = args.get(key, "")
-            return int(value) if value.isdigit() else None
+            return parse_id(args.get(key))
 
         archived = args.get("archived", "active")
         return cls(

@@ -29,6 +29,7 @@ from crm.core import time as clock
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.concurrency import versioned_edit
+from crm.core.converters import arg_id
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit
@@ -73,7 +74,7 @@ _ORGANISATION_PAGE = (selectinload(Organisation.affiliations).selectinload(Affil
                       selectinload(Organisation.affiliations).selectinload(Affiliation.function))
 
 
-@bp.get("/personen/<int:person_id>")
+@bp.get("/personen/<id:person_id>")
 def person_detail(person_id: int):
     person = db.one_or_404(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE))
     primary = person.primary_affiliation
@@ -107,7 +108,7 @@ def _person_form_setup(form):
 @can_edit
 def person_create():
     form = _person_form_setup(PersonCreateForm())
-    preset_org = db.session.get(Organisation, request.args.get("organisation", type=int) or 0)
+    preset_org = db.session.get(Organisation, arg_id("organisation") or 0)
     if request.method == "GET" and preset_org is not None:
         form.aff_organisation_id.data = str(preset_org.id)
         form.aff_organisation_label.data = preset_org.name
@@ -137,7 +138,7 @@ def person_create():
     return render_template("contacts/person_form.html", form=form, person=None)
 
 
-@bp.route("/personen/<int:person_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/personen/<id:person_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def person_edit(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -158,19 +159,19 @@ def person_edit(person_id: int):
     return render_template("contacts/person_form.html", form=form, person=person)
 
 
-@bp.post("/personen/<int:person_id>/archivieren")
+@bp.post("/personen/<id:person_id>/archivieren")
 @can_edit
 def person_archive(person_id: int):
     return archive_toggle(Person, person_id, True, lambda p: url_for("contacts.person_detail", person_id=p.id))
 
 
-@bp.post("/personen/<int:person_id>/wiederherstellen")
+@bp.post("/personen/<id:person_id>/wiederherstellen")
 @can_edit
 def person_restore(person_id: int):
     return archive_toggle(Person, person_id, False, lambda p: url_for("contacts.person_detail", person_id=p.id))
 
 
-@bp.get("/personen/<int:person_id>/verlauf")
+@bp.get("/personen/<id:person_id>/verlauf")
 def person_history(person_id: int):
     person = db.get_or_404(Person, person_id)
     return render_template(
@@ -188,7 +189,7 @@ def _affiliation_form(obj=None):
     return form
 
 
-@bp.route("/personen/<int:person_id>/funktionen/neu", methods=["GET", "POST"])
+@bp.route("/personen/<id:person_id>/funktionen/neu", methods=["GET", "POST"])
 @can_edit
 def affiliation_create(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -204,7 +205,7 @@ def affiliation_create(person_id: int):
     return render_template("contacts/affiliation_form.html", form=form, person=person, affiliation=None)
 
 
-@bp.route("/funktionen/<int:affiliation_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/funktionen/<id:affiliation_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def affiliation_edit(affiliation_id: int):
     affiliation = db.get_or_404(Affiliation, affiliation_id)
@@ -224,7 +225,7 @@ def affiliation_edit(affiliation_id: int):
     )
 
 
-@bp.post("/funktionen/<int:affiliation_id>/beenden")
+@bp.post("/funktionen/<id:affiliation_id>/beenden")
 @can_edit
 def affiliation_end(affiliation_id: int):
     affiliation = db.get_or_404(Affiliation, affiliation_id)
@@ -253,7 +254,7 @@ def organisation_list():
     return render_template("contacts/organisation_list.html", page=page, filters=filters, **_filter_options())
 
 
-@bp.get("/organisationen/<int:org_id>")
+@bp.get("/organisationen/<id:org_id>")
 def organisation_detail(org_id: int):
     org = db.one_or_404(select(Organisation).where(Organisation.id == org_id).options(*_ORGANISATION_PAGE))
     return render_template(
@@ -294,7 +295,7 @@ def organisation_create():
     return render_template("contacts/organisation_form.html", form=form, org=None)
 
 
-@bp.route("/organisationen/<int:org_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/organisationen/<id:org_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def organisation_edit(org_id: int):
     org = db.get_or_404(Organisation, org_id)
@@ -314,19 +315,19 @@ def organisation_edit(org_id: int):
     return render_template("contacts/organisation_form.html", form=form, org=org)
 
 
-@bp.post("/organisationen/<int:org_id>/archivieren")
+@bp.post("/organisationen/<id:org_id>/archivieren")
 @can_edit
 def organisation_archive(org_id: int):
     return archive_toggle(Organisation, org_id, True, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 
-@bp.post("/organisationen/<int:org_id>/wiederherstellen")
+@bp.post("/organisationen/<id:org_id>/wiederherstellen")
 @can_edit
 def organisation_restore(org_id: int):
     return archive_toggle(Organisation, org_id, False, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 
-@bp.get("/organisationen/<int:org_id>/verlauf")
+@bp.get("/organisationen/<id:org_id>/verlauf")
 def organisation_history(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     return render_template(

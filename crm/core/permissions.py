@@ -32,3 +32,25 @@ def role_required(role: str):
 
 # Changing contact data is for the office: staff, managers and admins.
 can_edit = role_required("staff")
+
+
+# Bulk exports (lists as CSV, Excel, vCard, Word) carry many people's data out of the
+# application: one policy for all of them, staff and above. Viewers read on screen.
+EXPORT_ROLE = "staff"
+
+
+def may_export(user=None) -> bool:
+    return role_at_least(user if user is not None else current_user, EXPORT_ROLE)
+
+
+def require_export() -> None:
+    """For an export that shares its route with a page (?export=csv): 403 unless allowed."""
+    if not may_export():
+        abort(403)
+
+
+def export_required(view):
+    """Decorator for every bulk export route."""
+    wrapped = role_required(EXPORT_ROLE)(view)
+    wrapped.is_export = True
+    return wrapped

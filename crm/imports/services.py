@@ -37,6 +37,7 @@ from crm.contacts.search import (
 )
 from crm.core import time as clock
 from crm.core.audit import AuditLog, _actor
+from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
@@ -399,7 +400,7 @@ def set_row_actions(batch: ImportBatch, choices: dict[int, str]) -> int:
             continue
         if row.errors and action != "skip":
             continue  # a row with errors can only be skipped
-        target_id = int(target) if action == "update" and target.isdigit() else None
+        target_id = parse_id(target) if action == "update" else None
         if action == "update" and target_id not in {m["id"] for m in row.matches}:
             continue
         if (row.action, row.target_id) != (action, target_id):

@@ -6,8 +6,9 @@ from sqlalchemy import Text, cast, func, select
 
 from crm.contacts.models import Person
 from crm.contacts.services import ContactFilters
+from crm.core.converters import arg_id, arg_page, parse_id, parse_ids
 from crm.core.forms import ConfirmForm
-from crm.core.permissions import can_edit
+from crm.core.permissions import can_edit, export_required
 from crm.extensions import db
 from crm.imports import duplicates as dup_services
 from crm.imports import exports, services
@@ -104,7 +105,7 @@ def _batch(batch_id: int) -> ImportBatch:
     return db.get_or_404(ImportBatch, batch_id)
 
 
-@bp.route("/import/<int:batch_id>/spalten", methods=["GET", "POST"])
+@bp.route("/import/<id:batch_id>/spalten", methods=["GET", "POST"])
 @can_edit
 def import_mapping(batch_id: int):
     batch = _batch(batch_id)
@@ -151,7 +152,7 @@ def _row_filter(stmt, show: str):
     return stmt
 
 
-@bp.route("/import/<int:batch_id>/vorschau", methods=["GET", "POST"])
+@bp.route("/import/<id:batch_id>/vorschau", methods=["GET", "POST"])
 @can_edit
 def import_preview(batch_id: int):
     batch = _batch(batch_id)
@@ -164,8 +165,9 @@ def import_preview(batch_id: int):
     if form.validate_on_submit():
         choices = {}
         for key, value in request.form.items():
-            if key.startswith("action-") and key[7:].isdigit():
-                choices[int(key[7:])] = value
+            row_id = parse_id(key[7:]) if key.startswith("action-") else None
+            if row_id is not None:
+                choices[row_id] = value
         try:
             services.set_row_actions(batch, choices)
             if "commit" in request.form:
@@ -174,7 +176,7 @@ def import_preview(batch_id: int):
             db.session.rollback()
             _flash_problem(problem)
             return redirect(url_for("imports.import_preview", batch_id=batch.id, show=show,
-                                    page=request.args.get("page", 1, type=int)))
+                                    page=arg_page()))
         db.session.commit()
         if "commit" in request.form:
             flash(_("Import done: %(created)s created, %(updated)s updated, %(skipped)s skipped.",
@@ -182,14 +184,14 @@ def import_preview(batch_id: int):
             return redirect(url_for("imports.import_detail", batch_id=batch.id))
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("imports.import_preview", batch_id=batch.id, show=show,
-                                page=request.args.get("page", 1, type=int)))
+                                page=arg_page()))
     stmt = _row_filter(select(ImportRow).where(ImportRow.batch_id == batch.id), show).order_by(ImportRow.position)
     page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
     return render_template("imports/preview.html", batch=batch, page=page, form=form, show=show,
                            confirm=ConfirmForm(), actions=ROW_ACTIONS, counts=batch.counts or {})
 
 
-@bp.post("/import/<int:batch_id>/verwerfen")
+@bp.post("/import/<id:batch_id>/verwerfen")
 @can_edit
 def import_discard(batch_id: int):
     batch = _batch(batch_id)
@@ -213,7 +215,7 @@ def import_log():
     return render_template("imports/log.html", page=page)
 
 
-@bp.get("/import/<int:batch_id>")
+@bp.get("/import/<id:batch_id>")
 @can_edit
 def import_detail(batch_id: int):
     batch = _batch(batch_id)
@@ -225,7 +227,7 @@ def import_detail(batch_id: int):
                            counts=batch.counts or {}, actions=ROW_ACTIONS, created=created_on_page)
 
 
-@bp.post("/import/<int:batch_id>/rueckgaengig")
+@bp.post("/import/<id:batch_id>/rueckgaengig")
 @can_edit
 def import_undo(batch_id: int):
     batch = _batch(batch_id)
@@ -253,7 +255,7 @@ def import_mappings():
     return render_template("imports/mappings.html", mappings=mappings, targets=TARGETS, confirm=ConfirmForm())
 
 
-@bp.post("/import/zuordnungen/<int:mapping_id>/loeschen")
+@bp.post("/import/zuordnungen/<id:mapping_id>/loeschen")
 @can_edit
 def import_mapping_delete(mapping_id: int):
     saved = db.get_or_404(SavedMapping, mapping_id)
@@ -276,11 +278,11 @@ def _download(body, mimetype: str, filename: str) -> Response:
 
 def _selected_ids() -> list[int] | None:
     raw = request.values.getlist("ids") or [request.values.get("ids", "")]
-    ids = [int(i) for part in raw for i in str(part).split(",") if i.strip().isdigit()]
+    ids = parse_ids(raw)
     return ids or None
 
 
-@bp.get("/vcard/personen/<int:person_id>.vcf")
+@bp.get("/vcard/personen/<id:person_id>.vcf")
 def vcard_person(person_id: int):
     person = db.get_or_404(Person, person_id)
     details = [(d.kind, d.label, d.value) for d in db.session.scalars(
@@ -290,7 +292,7 @@ def vcard_person(person_id: int):
 
 
 @bp.get("/export/personen.<fmt>")
-@can_edit
+@export_required
 def export_persons(fmt: str):
     if fmt not in ("vcf", "zip", "csv", "xlsx"):
         abort(404)
@@ -316,7 +318,7 @@ def export_persons(fmt: str):
 
 
 @bp.get("/export/organisationen.<fmt>")
-@can_edit
+@export_required
 def export_organisations(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
@@ -366,7 +368,7 @@ def duplicate_scan():
     return redirect(url_for("imports.duplicate_list", kind=kind))
 
 
-@bp.post("/duplikate/<int:pair_id>/kein-duplikat")
+@bp.post("/duplikate/<id:pair_id>/kein-duplikat")
 @can_edit
 def duplicate_ignore(pair_id: int):
     pair = db.get_or_404(DuplicatePair, pair_id)
@@ -374,17 +376,17 @@ def duplicate_ignore(pair_id: int):
         dup_services.ignore_pair(pair)
         db.session.commit()
         flash(_("Marked as not a duplicate; the pair will not be listed again."), "success")
-    return redirect(url_for("imports.duplicate_list", kind=pair.kind, page=request.args.get("page", 1, type=int)))
+    return redirect(url_for("imports.duplicate_list", kind=pair.kind, page=arg_page()))
 
 
-@bp.route("/duplikate/zusammenfuehren/<kind>/<int:a_id>/<int:b_id>", methods=["GET", "POST"])
+@bp.route("/duplikate/zusammenfuehren/<kind>/<id:a_id>/<id:b_id>", methods=["GET", "POST"])
 @can_edit
 def duplicate_merge(kind: str, a_id: int, b_id: int):
     if kind not in MODELS or a_id == b_id:
         abort(404)
     model = MODELS[kind]
     a, b = db.get_or_404(model, a_id), db.get_or_404(model, b_id)
-    keep = request.values.get("keep", type=int) or min(a.id, b.id)
+    keep = arg_id("keep", request.values) or min(a.id, b.id)
     if keep not in (a.id, b.id):
         abort(404)
     winner, loser = (a, b) if keep == a.id else (b, a)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from crm.contacts.models import FieldOfAction
 from crm.contacts.services import catalogue
+from crm.core.converters import arg_id, parse_int
 from crm.core.dashboard import Panel
 from crm.interactions import services
 
@@ -17,9 +18,9 @@ def my_tasks_panel():
 
 
 def not_contacted_panel():
-    months = request.args.get("monate", 6, type=int)
+    months = parse_int(request.args.get("monate"), 6)
     months = months if months in (3, 6, 9, 12, 24) else 6
-    field_id = request.args.get("handlungsfeld", type=int)
+    field_id = arg_id("handlungsfeld")
     rows = services.not_contacted(months=months, field_id=field_id)
     return Panel(_("Not contacted for %(months)d months", months=months), "interactions/panel_not_contacted.html",
                  {"rows": rows, "months": months, "field_id": field_id, "fields": catalogue(FieldOfAction)}, order=60)

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crm.core.concurrency import VersionField
+from crm.core.converters import coerce_id, parse_ids
 from crm.core.forms import MultiCheckboxField, strip_filter
 from crm.interactions.models import INTERACTION_KINDS
 
@@ -26,7 +27,7 @@ class IdListField(SelectMultipleField):
         pass
 
     def process_formdata(self, valuelist):
-        self.data = [int(v) for v in valuelist if str(v).isdigit()]
+        self.data = parse_ids(valuelist)
 
 
 class InteractionForm(FlaskForm):
@@ -60,8 +61,8 @@ class TaskForm(FlaskForm):
     due_on = DateField(_l("Due on"), validators=[Optional()])
     assignee_id = SelectField(_l("Assigned to"), coerce=int, default=0)
     notes = TextAreaField(_l("Notes"), filters=F)
-    person_id = SelectField(_l("Person"), coerce=int, default=0, validate_choice=False)
-    organisation_id = SelectField(_l("Organisation"), coerce=int, default=0, validate_choice=False)
+    person_id = SelectField(_l("Person"), coerce=coerce_id, default=0, validate_choice=False)
+    organisation_id = SelectField(_l("Organisation"), coerce=coerce_id, default=0, validate_choice=False)
     project_id = SelectField(_l("Project"), coerce=int, default=0)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
 from crm.core import time as clock
+from crm.core.converters import parse_id, parse_ids
 from crm.core.errors import DomainError
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
@@ -27,7 +28,7 @@ from crm.projects.models import Project
 
 
 def _records(model, ids) -> list:
-    ids = sorted({int(i) for i in ids or [] if str(i).isdigit()})
+    ids = sorted(set(parse_ids(ids)))
     if not ids:
         return []
     found = list(db.session.scalars(select(model).where(model.id.in_(ids))))
@@ -281,8 +282,7 @@ class InteractionFilters:
     @classmethod
     def from_args(cls, args) -> "InteractionFilters":
         def as_int(key):
-            value = args.get(key, "")
-            return int(value) if value.isdigit() else None
+            return parse_id(args.get(key))
 
         def as_date(key):
             try:

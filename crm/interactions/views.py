@@ -8,10 +8,11 @@ from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core import time as clock
 from crm.core.concurrency import versioned_edit
+from crm.core.converters import arg_id
 from crm.core.errors import saving
 from crm.core.formatting import BERLIN, to_berlin
 from crm.core.forms import ConfirmForm
-from crm.core.permissions import can_edit
+from crm.core.permissions import can_edit, require_export
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
 from crm.interactions import services
@@ -61,9 +62,9 @@ def interaction_create():
     form = _interaction_form()
     if request.method == "GET":
         form.occurred_at.data = to_berlin(datetime.now(timezone.utc)).replace(tzinfo=None, second=0, microsecond=0)
-        person = db.session.get(Person, request.args.get("person", type=int) or 0)
-        organisation = db.session.get(Organisation, request.args.get("organisation", type=int) or 0)
-        project = db.session.get(Project, request.args.get("project", type=int) or 0)
+        person = db.session.get(Person, arg_id("person") or 0)
+        organisation = db.session.get(Organisation, arg_id("organisation") or 0)
+        project = db.session.get(Project, arg_id("project") or 0)
         form.person_ids.data = [person.id] if person else []
         if organisation is None and person is not None and person.primary_affiliation:
             organisation = person.primary_affiliation.organisation
@@ -89,7 +90,7 @@ def interaction_create():
     return _render_interaction_form(form, None)
 
 
-@bp.route("/interaktionen/<int:interaction_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/interaktionen/<id:interaction_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def interaction_edit(interaction_id: int):
     interaction = db.get_or_404(Interaction, interaction_id)
@@ -114,7 +115,7 @@ def interaction_edit(interaction_id: int):
     return _render_interaction_form(form, interaction)
 
 
-@bp.get("/interaktionen/<int:interaction_id>")
+@bp.get("/interaktionen/<id:interaction_id>")
 def interaction_detail(interaction_id: int):
     interaction = db.get_or_404(Interaction, interaction_id)
     return render_template("interactions/interaction_detail.html", interaction=interaction, confirm=ConfirmForm())
@@ -125,6 +126,7 @@ def interaction_list():
     filters = services.InteractionFilters.from_args(request.args)
     export = request.args.get("export")
     if export in ("csv", "xlsx"):
+        require_export()
         return _export_interactions(filters, export)
     page = db.paginate(services.interaction_query(filters), per_page=50, max_per_page=200)
     person = db.session.get(Person, filters.person) if filters.person else None
@@ -191,9 +193,9 @@ def task_list():
 def task_create():
     form = _task_form()
     subject = {
-        "person": db.session.get(Person, request.args.get("person", type=int) or 0),
-        "organisation": db.session.get(Organisation, request.args.get("organisation", type=int) or 0),
-        "project": db.session.get(Project, request.args.get("project", type=int) or 0),
+        "person": db.session.get(Person, arg_id("person") or 0),
+        "organisation": db.session.get(Organisation, arg_id("organisation") or 0),
+        "project": db.session.get(Project, arg_id("project") or 0),
     }
     if request.method == "GET":
         for key, record in subject.items():
@@ -209,7 +211,7 @@ def task_create():
     return render_template("interactions/task_form.html", form=form, task=None, subject=subject, next_url=_next_url(""))
 
 
-@bp.route("/aufgaben/<int:task_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/aufgaben/<id:task_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def task_edit(task_id: int):
     task = db.get_or_404(Task, task_id)
@@ -230,7 +232,7 @@ def task_edit(task_id: int):
     return render_template("interactions/task_form.html", form=form, task=task, subject=subject, next_url=_next_url(""))
 
 
-@bp.post("/aufgaben/<int:task_id>/erledigt")
+@bp.post("/aufgaben/<id:task_id>/erledigt")
 @can_edit
 def task_done(task_id: int):
     task = db.get_or_404(Task, task_id)
@@ -241,7 +243,7 @@ def task_done(task_id: int):
     return redirect(_next_url(url_for("interactions.task_list")))
 
 
-@bp.post("/aufgaben/<int:task_id>/wieder-oeffnen")
+@bp.post("/aufgaben/<id:task_id>/wieder-oeffnen")
 @can_edit
 def task_reopen(task_id: int):
     task = db.get_or_404(Task, task_id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import SECTORS, Affiliation, FieldOfAction, Organisation, Person
 from crm.core import time as clock
+from crm.core.converters import parse_id, parse_ids
 from crm.core.errors import DomainError
 from crm.core.formatting import local_date
 from crm.extensions import db
@@ -220,7 +221,7 @@ def save_body(body: Body | None, data: dict) -> Body:
     for name, value in shares.items():
         setattr(body, name, value)
     body.parent = parent
-    ids = [int(i) for i in data.get("fields_of_action") or []]
+    ids = parse_ids(data.get("fields_of_action"))
     body.fields_of_action = (
         list(db.session.scalars(select(FieldOfAction).where(FieldOfAction.id.in_(ids)))) if ids else []
     )
@@ -244,10 +245,8 @@ class SeatData:
 
 
 def _get(model, value):
-    try:
-        return db.session.get(model, int(value)) if value not in (None, "", 0, "0") else None
-    except (TypeError, ValueError):
-        return None
+    value = parse_id(value)
+    return db.session.get(model, value) if value else None
 
 
 def _seat_data(data: dict) -> SeatData:

@@ -10,9 +10,10 @@ from crm.core import time as clock
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.concurrency import versioned_edit
+from crm.core.converters import arg_id
 from crm.core.errors import saving
 from crm.core.forms import ConfirmForm
-from crm.core.permissions import can_edit, role_required
+from crm.core.permissions import can_edit, export_required, role_required
 from crm.extensions import db
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
 from crm.interop.vcard import vcards
@@ -85,7 +86,7 @@ def _body_form(body: Body | None = None, formdata=None):
 def body_create():
     form = _body_form()
     if request.method == "GET":
-        parent = db.session.get(Body, request.args.get("parent", type=int) or 0)
+        parent = db.session.get(Body, arg_id("parent") or 0)
         if parent is not None:
             form.parent_id.data = parent.id
             form.kind.data = "working_group"
@@ -100,7 +101,7 @@ def body_create():
     return render_template("network/body_form.html", form=form, body=None)
 
 
-@bp.route("/gremien/<int:body_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/gremien/<id:body_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def body_edit(body_id: int):
     body = db.get_or_404(Body, body_id)
@@ -118,7 +119,7 @@ def body_edit(body_id: int):
     return render_template("network/body_form.html", form=form, body=body)
 
 
-@bp.get("/gremien/<int:body_id>")
+@bp.get("/gremien/<id:body_id>")
 def body_detail(body_id: int):
     body = services.load_body(body_id)
     if body is None:
@@ -139,19 +140,19 @@ def body_detail(body_id: int):
     )
 
 
-@bp.post("/gremien/<int:body_id>/archivieren")
+@bp.post("/gremien/<id:body_id>/archivieren")
 @can_edit
 def body_archive(body_id: int):
     return archive_toggle(Body, body_id, True, lambda b: url_for("network.body_detail", body_id=b.id))
 
 
-@bp.post("/gremien/<int:body_id>/wiederherstellen")
+@bp.post("/gremien/<id:body_id>/wiederherstellen")
 @can_edit
 def body_restore(body_id: int):
     return archive_toggle(Body, body_id, False, lambda b: url_for("network.body_detail", body_id=b.id))
 
 
-@bp.get("/gremien/<int:body_id>/verlauf")
+@bp.get("/gremien/<id:body_id>/verlauf")
 def body_history(body_id: int):
     body = db.get_or_404(Body, body_id)
     rows = history_for("body", body.id) + history_for("seat", [s.id for s in body.seats])
@@ -183,14 +184,14 @@ def _fill_pickers(form, seat: Seat) -> None:
     form.interest_group_id.data = seat.interest_group_id or 0
 
 
-@bp.route("/gremien/<int:body_id>/sitze/neu", methods=["GET", "POST"])
+@bp.route("/gremien/<id:body_id>/sitze/neu", methods=["GET", "POST"])
 @can_edit
 def seat_create(body_id: int):
     body = db.get_or_404(Body, body_id)
     form = _seat_form_setup(SeatForm())
     if request.method == "GET":
         form.valid_from.data = clock.today()
-        person = db.session.get(Person, request.args.get("person", type=int) or 0)
+        person = db.session.get(Person, arg_id("person") or 0)
         if person is not None:
             form.person_id.data, form.person_label.data = str(person.id), person.full_name
         form.voting.data = body.kind in ("lag_decision", "lag_assembly", "steering_group")
@@ -217,7 +218,7 @@ def _seat_page(seat: Seat, form, end_form, status=200):
     return render_template("network/seat_form.html", form=form, end_form=end_form, body=seat.body, seat=seat), status
 
 
-@bp.route("/sitze/<int:seat_id>/aendern", methods=["GET", "POST"])
+@bp.route("/sitze/<id:seat_id>/aendern", methods=["GET", "POST"])
 @can_edit
 def seat_edit(seat_id: int):
     seat = db.get_or_404(Seat, seat_id)
@@ -243,7 +244,7 @@ def seat_edit(seat_id: int):
     return _seat_page(seat, form, end_form)
 
 
-@bp.post("/sitze/<int:seat_id>/beenden")
+@bp.post("/sitze/<id:seat_id>/beenden")
 @can_edit
 def seat_end(seat_id: int):
     seat = db.get_or_404(Seat, seat_id)
@@ -281,8 +282,8 @@ def _download(data, mimetype: str, name: str) -> Response:
     return response
 
 
-@bp.get("/gremien/<int:body_id>/mitglieder.docx")
-@can_edit
+@bp.get("/gremien/<id:body_id>/mitglieder.docx")
+@export_required
 def members_docx(body_id: int):
     body, on, seats = _members_for_export(body_id)
     return _download(exports.member_list_docx(body, seats, on),
@@ -290,8 +291,8 @@ def members_docx(body_id: int):
                      _export_name(body, on, "docx"))
 
 
-@bp.get("/gremien/<int:body_id>/mitglieder.csv")
-@can_edit
+@bp.get("/gremien/<id:body_id>/mitglieder.csv")
+@export_required
 def members_csv(body_id: int):
     body, on, seats = _members_for_export(body_id)
     header, rows = exports.member_rows(seats)
@@ -300,8 +301,8 @@ def members_csv(body_id: int):
     return _download(csv_response_rows(header, list(rows)), "text/csv; charset=utf-8", _export_name(body, on, "csv"))
 
 
-@bp.get("/gremien/<int:body_id>/mitglieder.xlsx")
-@can_edit
+@bp.get("/gremien/<id:body_id>/mitglieder.xlsx")
+@export_required
 def members_xlsx(body_id: int):
     body, on, seats = _members_for_export(body_id)
     header, rows = exports.member_rows(seats)
@@ -310,8 +311,8 @@ def members_xlsx(body_id: int):
                      _export_name(body, on, "xlsx"))
 
 
-@bp.get("/gremien/<int:body_id>/mitglieder.vcf")
-@can_edit
+@bp.get("/gremien/<id:body_id>/mitglieder.vcf")
+@export_required
 def members_vcard(body_id: int):
     body, on, seats = _members_for_export(body_id)
     persons = services.with_vcard_details(exports.vcard_persons(seats))
@@ -342,7 +343,7 @@ def interest_group_create():
     return render_template("network/interest_group_form.html", form=form, group=None)
 
 
-@bp.route("/interessengruppen/<int:group_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/interessengruppen/<id:group_id>/bearbeiten", methods=["GET", "POST"])
 @manager_only
 def interest_group_edit(group_id: int):
     group = db.get_or_404(InterestGroup, group_id)
@@ -356,14 +357,14 @@ def interest_group_edit(group_id: int):
     return render_template("network/interest_group_form.html", form=form, group=group)
 
 
-@bp.post("/interessengruppen/<int:group_id>/archivieren")
+@bp.post("/interessengruppen/<id:group_id>/archivieren")
 @manager_only
 def interest_group_archive(group_id: int):
     return archive_toggle(InterestGroup, group_id, True, lambda g: url_for("network.interest_group_list"),
                           note=_("Existing seats keep it."))
 
 
-@bp.post("/interessengruppen/<int:group_id>/wiederherstellen")
+@bp.post("/interessengruppen/<id:group_id>/wiederherstellen")
 @manager_only
 def interest_group_restore(group_id: int):
     return archive_toggle(InterestGroup, group_id, False, lambda g: url_for("network.interest_group_list"))

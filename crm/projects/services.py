@@ -14,7 +14,8 @@ from sqlalchemy.orm import aliased, selectinload
 
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.search import ORGANISATION, PERSON, matching_id_subquery
-from crm.contacts.services import by_ids
+from crm.contacts.services import archive, by_ids, restore  # noqa: F401  (archive/restore: used by the views)
+from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.text import fold
 from crm.extensions import db
@@ -190,8 +191,8 @@ NULLABLE = {"total_cost", "eligible_cost", "start_date", "end_date", "selected_o
 
 def _get_by_posted_id(model, value):
     """The record for an id from a form (hidden picker field), None for anything that is not one."""
-    value = str(value or "").strip()
-    return db.session.get(model, int(value)) if value.isdigit() and len(value) <= 9 else None
+    value = parse_id(value)
+    return db.session.get(model, value) if value else None
 
 
 def _picked(model, id_value, label: str, field: str, message: str):
@@ -312,8 +313,8 @@ class ProjectFilters:
             q=args.get("q", "").strip()[:200],
             status=status if status in PROJECT_STATUSES or status == "open" else "",
             programme=programme if programme in PROGRAMMES else "",
-            field=int(field) if field.isdigit() and len(field) <= 9 else None,  # beyond 9 digits: not an id
-            sponsor=sponsor if re.fullmatch(r"(organisation|person):\d{1,9}", sponsor) else "",
+            field=parse_id(field),
+            sponsor=sponsor if re.fullmatch(r"(organisation|person):\d{1,9}", sponsor, re.ASCII) else "",
             cooperation=cooperation if cooperation in ("regional", "transnational", "any", "none") else "",
             archived=archived if archived in ("active", "archived", "all") else "active",
             sort=sort if sort in cls.SORTS else "status",

@@ -8,6 +8,7 @@ from crm.contacts.services import catalogue
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.concurrency import versioned_edit
+from crm.core.converters import arg_id
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit, role_required
@@ -134,12 +135,12 @@ def _render_detail(project: Project, contact_form: ProjectContactForm | None = N
     ), status
 
 
-@bp.get("/projekte/<int:project_id>")
+@bp.get("/projekte/<id:project_id>")
 def project_detail(project_id: int):
     return _render_detail(_load_project(project_id))
 
 
-@bp.get("/projekte/<int:project_id>/verlauf")
+@bp.get("/projekte/<id:project_id>/verlauf")
 def project_history(project_id: int):
     project = db.get_or_404(Project, project_id)
     rows = history_for("project", project.id) + history_for("project_contact", [c.id for c in project.contacts])
@@ -189,8 +190,8 @@ def _render_form(form: ProjectForm, project: Project | None, hints: dict | None 
 def project_create():
     form = _project_form()
     if request.method == "GET":
-        org = db.session.get(Organisation, request.args.get("organisation", type=int) or 0)
-        person = db.session.get(Person, request.args.get("person", type=int) or 0)
+        org = db.session.get(Organisation, arg_id("organisation") or 0)
+        person = db.session.get(Person, arg_id("person") or 0)
         if org is not None:
             form.sponsor_organisation_id.data, form.sponsor_organisation_label.data = str(org.id), org.name
         elif person is not None:
@@ -203,7 +204,7 @@ def project_create():
     return _render_form(form, None)
 
 
-@bp.route("/projekte/<int:project_id>/bearbeiten", methods=["GET", "POST"])
+@bp.route("/projekte/<id:project_id>/bearbeiten", methods=["GET", "POST"])
 @can_edit
 def project_edit(project_id: int):
     project = db.get_or_404(Project, project_id)
@@ -234,7 +235,7 @@ def project_edit(project_id: int):
     return _render_form(form, project, hints)
 
 
-@bp.post("/projekte/<int:project_id>/status")
+@bp.post("/projekte/<id:project_id>/status")
 @can_edit
 def project_status(project_id: int):
     project = db.get_or_404(Project, project_id)
@@ -249,13 +250,13 @@ def project_status(project_id: int):
     return redirect(back)
 
 
-@bp.post("/projekte/<int:project_id>/archivieren")
+@bp.post("/projekte/<id:project_id>/archivieren")
 @can_edit
 def project_archive(project_id: int):
     return archive_toggle(Project, project_id, True, lambda p: url_for("projects.project_detail", project_id=p.id))
 
 
-@bp.post("/projekte/<int:project_id>/wiederherstellen")
+@bp.post("/projekte/<id:project_id>/wiederherstellen")
 @can_edit
 def project_restore(project_id: int):
     return archive_toggle(Project, project_id, False, lambda p: url_for("projects.project_detail", project_id=p.id))
@@ -264,7 +265,7 @@ def project_restore(project_id: int):
 # ------------------------------------------------------------------ contacts involved
 
 
-@bp.post("/projekte/<int:project_id>/beteiligte")
+@bp.post("/projekte/<id:project_id>/beteiligte")
 @can_edit
 def contact_add(project_id: int):
     project = _load_project(project_id)
@@ -278,7 +279,7 @@ def contact_add(project_id: int):
     return _render_detail(_load_project(project_id), contact_form=form)
 
 
-@bp.post("/projekte/<int:project_id>/beteiligte/<int:contact_id>/entfernen")
+@bp.post("/projekte/<id:project_id>/beteiligte/<id:contact_id>/entfernen")
 @can_edit
 def contact_remove(project_id: int, contact_id: int):
     contact = db.get_or_404(ProjectContact, contact_id)
@@ -321,7 +322,7 @@ def funding_defaults():
     return _render_defaults(form)
 
 
-@bp.post("/projekte/foerdersaetze/<int:default_id>")
+@bp.post("/projekte/foerdersaetze/<id:default_id>")
 @role_required("manager")
 def funding_default_edit(default_id: int):
     row = db.get_or_404(FundingDefault, default_id)
@@ -335,7 +336,7 @@ def funding_default_edit(default_id: int):
     return _render_defaults(FundingDefaultForm(formdata=None), failed=form, failed_id=row.id)
 
 
-@bp.post("/projekte/foerdersaetze/<int:default_id>/loeschen")
+@bp.post("/projekte/foerdersaetze/<id:default_id>/loeschen")
 @role_required("manager")
 def funding_default_delete(default_id: int):
     row = db.get_or_404(FundingDefault, default_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.core.permissions import ROLES
+from crm.core.permissions import EXPORT_ROLE, ROLES
 
 
 def _route_modules():
@@ -22,6 +22,7 @@ def _route_modules():
 MODULES = _route_modules()
 ROUTES = {endpoint: rule for module in MODULES for endpoint, rule in module.ROUTES.items()}
 PUBLIC = set().union(*(getattr(module, "PUBLIC", set()) for module in MODULES))
+EXPORTS = {endpoint: queries for module in MODULES for endpoint, queries in getattr(module, "EXPORTS", {}).items()}
 
 
 @pytest.fixture
@@ -76,3 +77,27 @@ def test_viewer_sees_no_change_buttons(client, login, ids):
     login("viewer")
     html = client.get(f"/personen/{ids['person_id']}").get_data(as_text=True)
     assert "/bearbeiten" not in html and "/archivieren" not in html and "/funktionen/neu" not in html
+
+
+def test_every_export_route_uses_the_export_policy(app):
+    exports = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "is_export", False)}
+    assert {"imports.export_persons", "network.members_csv"} <= exports
+    assert {endpoint: ROUTES[endpoint][0] for endpoint in exports} == {endpoint: EXPORT_ROLE for endpoint in exports}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exports_follow_one_policy(app, client, login, ids, role):
+    """Bulk exports, also those on a page's own route (?export=csv), are for staff and above."""
+    login(role)
+    allowed = ROLES.index(role) >= ROLES.index(EXPORT_ROLE)
+    for rule in app.url_map.iter_rules():
+        for query in EXPORTS.get(rule.endpoint, []):
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(rule.endpoint, **{arg: ids[arg] for arg in rule.arguments}, **query)
+            response = client.get(url)
+            assert response.status_code == (200 if allowed else 403), (role, url)
+            if allowed:
+                assert response.headers["Content-Disposition"].startswith("attachment")
+                assert response.headers["Cache-Control"] == "no-store"

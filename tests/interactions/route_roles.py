@@ -13,6 +13,9 @@ ROUTES = {
     "interactions.task_digest_setting": ("viewer", "POST"),
 }
 
+# Exports that share a page's route (see test_exports_follow_one_policy).
+EXPORTS = {"interactions.interaction_list": [{"export": "csv"}, {"export": "xlsx"}]}
+
 
 def url_values(fixture):
     from crm.extensions import db

@@ -182,7 +182,7 @@ def test_search_and_filter_interactions(client, login, mayor, session):
 
 
 def test_export_interactions_as_csv_for_german_excel(client, login, mayor, session):
-    login("viewer")
+    login("staff")  # bulk exports: staff and above (issue 9)
     session.add(Interaction(subject="Müller & Söhne; Termin", kind="talk", results="a;b", persons=[mayor],
                             occurred_at=datetime(2026, 5, 4, 10, tzinfo=timezone.utc)))
     session.commit()
