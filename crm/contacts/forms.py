@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crm.contacts.models import GENDERS, LEGAL_BASES, ORGANISATION_KINDS, SECTORS
 from crm.core.forms import CommaListField, MultiCheckboxField, email_address, german_postcode, phone_number, strip_filter
+from crm.core.once import OnceTokenForm
 
 F = [strip_filter]
 
@@ -30,7 +31,7 @@ def website_url(form, field):
     field.data = value
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(OnceTokenForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)], filters=F)
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], filters=F)
     kind = SelectField(_l("Kind"), choices=_choices(ORGANISATION_KINDS))
@@ -110,7 +111,7 @@ class PersonForm(FlaskForm):
     contact_objection = BooleanField(_l("Objects to being contacted"))
 
 
-class AffiliationForm(FlaskForm):
+class AffiliationForm(OnceTokenForm):
     organisation_id = HiddenField(_l("Organisation"))
     organisation_label = StringField(_l("Organisation"), filters=F)
     function_id = SelectField(_l("Function"), coerce=int, default=0)
@@ -138,7 +139,7 @@ class AffiliationForm(FlaskForm):
         )
 
 
-class PersonCreateForm(PersonForm):
+class PersonCreateForm(PersonForm, OnceTokenForm):
     """A new person, optionally with a first function at an organisation."""
 
     aff_organisation_id = HiddenField()

@@ -214,9 +214,9 @@ class Organisation(Audited, TimestampMixin, ArchivableMixin, db.Model):
 
 class Person(Audited, TimestampMixin, ArchivableMixin, db.Model):
     __tablename__ = "person"
-    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
+    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name", "sort_city"})
     # The person list sorted by city reads its first page from here instead of sorting every row.
-    __table_args__ = (Index("ix_person_city_sort", "city", "sort_name", "id"),)
+    __table_args__ = (Index("ix_person_sort_city", "sort_city", "sort_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gender: Mapped[str] = mapped_column(String(10), default="unknown")
@@ -244,6 +244,9 @@ class Person(Audited, TimestampMixin, ArchivableMixin, db.Model):
     last_reviewed_on: Mapped[date | None] = mapped_column(Date)
     contact_objection: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_name: Mapped[str] = mapped_column(String(220), default="", index=True)
+    # The city the person list shows (own city, else the organisation's of the primary function),
+    # folded; NULL when there is none. Kept by search.reindex_persons, which sees every change to it.
+    sort_city: Mapped[str | None] = mapped_column(String(100))
 
     tags: Mapped[list[Tag]] = relationship(secondary=person_tag, order_by=Tag.name)
     fields_of_action: Mapped[list[FieldOfAction]] = relationship(

@@ -332,7 +332,8 @@ def person_list_query(f: ContactFilters) -> Select:
             stmt = stmt.where(Person.id.in_(select(table.c.person_id).where(table.c[column] == value)))
     order = {
         "name": (Person.sort_name, Person.id),
-        "city": (Person.city, Person.sort_name, Person.id),
+        # The city the list shows; persons without one come last on both databases.
+        "city": (Person.sort_city.asc().nulls_last(), Person.sort_name, Person.id),
         "updated": (Person.updated_at.desc(), Person.id.desc()),
     }.get(f.sort, (Person.sort_name, Person.id))
     return stmt.order_by(*order).options(

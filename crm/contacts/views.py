@@ -31,6 +31,7 @@ from crm.core.audit import history_for
 from crm.core.permissions import can_edit
 from crm.core.registry import nav_item
 from crm.core.timeline import timeline_for
+from crm.core.once import remember_creation, replay
 from crm.contacts import timeline as _timeline_sources  # noqa: F401  (registers the sources)
 from crm.extensions import db
 
@@ -112,6 +113,8 @@ def person_create():
     if request.method == "GET" and preset_org is not None:
         form.aff_organisation_id.data = str(preset_org.id)
         form.aff_organisation_label.data = preset_org.name
+    if (done := replay(form, Person, lambda p: url_for("contacts.person_detail", person_id=p.id))) is not None:
+        return done
     if form.validate_on_submit():
         wants_function = bool(form.aff_organisation_id.data or form.aff_organisation_label.data or form.aff_function_id.data
                               or form.aff_function_label.data)
@@ -137,6 +140,7 @@ def person_create():
             error.field = f"aff_{error.field}" if error.field else None
             _apply_error(form, error)
         else:
+            remember_creation(form, person)
             db.session.commit()
             flash(_("%(name)s has been created.", name=person.full_name), "success")
             return redirect(url_for("contacts.person_detail", person_id=person.id))
@@ -199,13 +203,16 @@ def affiliation_create(person_id: int):
     form = _affiliation_form()
     if request.method == "GET":
         form.is_primary.data = not person.current_affiliations
+    if (done := replay(form, Affiliation, lambda a: url_for("contacts.person_detail", person_id=a.person_id))) is not None:
+        return done
     if form.validate_on_submit():
         try:
-            services.save_affiliation(person, None, form.data)
+            affiliation = services.save_affiliation(person, None, form.data)
         except services.ContactError as error:
             db.session.rollback()
             _apply_error(form, error)
         else:
+            remember_creation(form, affiliation)
             db.session.commit()
             flash(_("Function added."), "success")
             return redirect(url_for("contacts.person_detail", person_id=person.id))
@@ -295,9 +302,12 @@ def _organisation_save(org, form):
 @can_edit
 def organisation_create():
     form = _organisation_form()
+    if (done := replay(form, Organisation, lambda o: url_for("contacts.organisation_detail", org_id=o.id))) is not None:
+        return done
     if form.validate_on_submit():
         org = _organisation_save(None, form)
         if org is not None:
+            remember_creation(form, org)
             db.session.commit()
             flash(_("%(name)s has been created.", name=org.name), "success")
             return redirect(url_for("contacts.organisation_detail", org_id=org.id))

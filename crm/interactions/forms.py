@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, Se
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crm.core.forms import MultiCheckboxField, strip_filter
+from crm.core.once import OnceTokenForm
 from crm.interactions.models import INTERACTION_KINDS
 
 F = [strip_filter]
@@ -21,7 +22,7 @@ class IdListField(SelectMultipleField):
         self.data = [int(v) for v in valuelist if str(v).isdigit()]
 
 
-class InteractionForm(FlaskForm):
+class InteractionForm(OnceTokenForm):
     occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("Please enter date and time."))])
     kind = SelectField(_l("Kind"), choices=list(INTERACTION_KINDS.items()), default="phone")
     subject = StringField(_l("Subject"), validators=[DataRequired(_l("Please enter a subject.")), Length(max=200)], filters=F)
@@ -44,7 +45,7 @@ class InteractionForm(FlaskForm):
             raise ValidationError(_l("Please give the follow-up task a title."))
 
 
-class TaskForm(FlaskForm):
+class TaskForm(OnceTokenForm):
     title = StringField(_l("Task"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200)], filters=F)
     due_on = DateField(_l("Due on"), validators=[Optional()])
     assignee_id = SelectField(_l("Assigned to"), coerce=int, default=0)

@@ -15,6 +15,7 @@ from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit
 from crm.core.registry import nav_item
 from crm.core.urls import is_safe_redirect
+from crm.core.once import remember_creation, replay
 from crm.extensions import db
 from crm.interactions import services
 from crm.interactions import timeline as _timeline_sources  # noqa: F401  (registers the sources)
@@ -87,6 +88,9 @@ def interaction_create():
             form.project_id.data = project.id
         if person is not None:
             form.fields_of_action.data = [f.id for f in person.fields_of_action]
+    url_of = lambda i: url_for("interactions.interaction_detail", interaction_id=i.id)  # noqa: E731
+    if (done := replay(form, Interaction, url_of)) is not None:
+        return done
     if form.validate_on_submit():
         data = dict(form.data, occurred_at=_utc_from_local(form.occurred_at.data))
         try:
@@ -98,6 +102,7 @@ def interaction_create():
             db.session.rollback()
             form.person_ids.errors = list(form.person_ids.errors) + [error.message]
         else:
+            remember_creation(form, interaction)
             db.session.commit()
             flash(_("%(kind)s recorded.", kind=interaction.kind_label), "success")
             if form.followup_due.data and form.followup_due.data < date.today():
@@ -221,8 +226,11 @@ def task_create():
         for key, record in subject.items():
             if record is not None:
                 getattr(form, f"{key}_id").data = record.id
+    if (done := replay(form, Task, lambda t: _next_url(url_for("interactions.task_list")))) is not None:
+        return done
     if form.validate_on_submit():
         task = services.save_task(None, form.data, current_user)
+        remember_creation(form, task)
         db.session.commit()
         flash(_("Task created."), "success")
         if task.is_overdue:

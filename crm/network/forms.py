@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from crm.contacts.models import SECTORS
 from crm.core.forms import MultiCheckboxField, strip_filter
+from crm.core.once import OnceTokenForm
 from crm.network.models import BODY_KINDS, SEAT_ROLES
 
 F = [strip_filter]
@@ -38,7 +39,7 @@ def share_in_range(form, field):
         raise ValidationError(error.message) from None
 
 
-class BodyForm(FlaskForm):
+class BodyForm(OnceTokenForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)], filters=F)
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], filters=F)
     kind = SelectField(_l("Kind"), choices=_choices(BODY_KINDS))
@@ -70,7 +71,7 @@ def _picked(label_field: str, id_field: str, message):
     return check
 
 
-class SeatForm(FlaskForm):
+class SeatForm(OnceTokenForm):
     person_id = HiddenField(_l("Person"))
     person_label = StringField(
         _l("Person"), filters=F,
@@ -134,7 +135,7 @@ class EndSeatForm(FlaskForm):
     )
 
 
-class InterestGroupForm(FlaskForm):
+class InterestGroupForm(OnceTokenForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)], filters=F)
     sector = SelectField(_l("Sector"), choices=_choices(SECTORS))
     position = IntegerField(

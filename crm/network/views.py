@@ -12,6 +12,7 @@ from crm.contacts.services import catalogue
 from crm.core.audit import history_for
 from crm.core.permissions import can_edit, role_required
 from crm.core.registry import detail_section, nav_item
+from crm.core.once import remember_creation, replay
 from crm.extensions import db
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
 from crm.interop.vcard import vcards
@@ -100,6 +101,8 @@ def body_create():
             form.kind.data = "working_group"
         else:
             form.kind.data = request.args.get("kind") if request.args.get("kind") in BODY_KINDS else "lag_decision"
+    if (done := replay(form, Body, lambda b: url_for("network.body_detail", body_id=b.id))) is not None:
+        return done
     if form.validate_on_submit():
         try:
             body = services.save_body(None, form.data)
@@ -107,6 +110,7 @@ def body_create():
             db.session.rollback()
             _apply_error(form, error)
         else:
+            remember_creation(form, body)
             db.session.commit()
             flash(_("%(name)s has been created.", name=body.name), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
@@ -210,6 +214,8 @@ def seat_create(body_id: int):
         if person is not None:
             form.person_id.data, form.person_label.data = str(person.id), person.full_name
         form.voting.data = body.kind in ("lag_decision", "lag_assembly", "steering_group")
+    if (done := replay(form, Seat, lambda s: url_for("network.body_detail", body_id=s.body_id))) is not None:
+        return done
     if form.validate_on_submit():
         try:
             seat = services.add_seat(body, form.seat_data())
@@ -217,6 +223,7 @@ def seat_create(body_id: int):
             db.session.rollback()
             _apply_error(form, error)
         else:
+            remember_creation(form, seat)
             db.session.commit()
             flash(_("%(name)s now holds a seat in %(body)s.", name=seat.person.full_name, body=body.name), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
@@ -361,6 +368,8 @@ def interest_group_list():
 @manager_only
 def interest_group_create():
     form = InterestGroupForm()
+    if (done := replay(form, InterestGroup, lambda g: url_for("network.interest_group_list"))) is not None:
+        return done
     if form.validate_on_submit():
         try:
             group = services.save_interest_group(None, form.data)
@@ -368,6 +377,7 @@ def interest_group_create():
             db.session.rollback()
             _apply_error(form, error)
         else:
+            remember_creation(form, group)
             db.session.commit()
             flash(_("%(name)s has been created.", name=group.name), "success")
             return redirect(url_for("network.interest_group_list"))
