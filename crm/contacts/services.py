@@ -129,6 +129,24 @@ def check_ags(ags: str, kind: str, parent: Organisation | None) -> None:
         )
 
 
+def check_ags_unique(ags: str, kind: str, org: Organisation | None) -> None:
+    """An AGS identifies one active municipality; archived ones keep theirs for the history."""
+    if not ags or kind != "municipality":
+        return
+    stmt = select(Organisation).where(
+        Organisation.ags == ags, Organisation.kind == "municipality", Organisation.archived_at.is_(None)
+    )
+    if org is not None and org.id is not None:
+        stmt = stmt.where(Organisation.id != org.id)
+    other = db.session.scalars(stmt.limit(1)).first()
+    if other is not None:
+        raise ContactError(
+            _("The AGS %(ags)s belongs to %(name)s already. Each active municipality has its own AGS.",
+              ags=ags, name=other.name),
+            field="ags",
+        )
+
+
 ORG_FIELDS = ("name", "short_name", "kind", "sector", "ags", "street", "po_box", "postcode", "city", "country",
               "email", "phone", "fax", "website", "notes")
 
@@ -144,6 +162,7 @@ def save_organisation(org: Organisation | None, data: dict) -> Organisation:
             seen.add(cursor.id)
             cursor = cursor.parent
     check_ags(data.get("ags", ""), data.get("kind", "other"), parent)
+    check_ags_unique(data.get("ags", ""), data.get("kind", "other"), org)
     if org is None:
         org = Organisation()
         db.session.add(org)

@@ -116,11 +116,9 @@ def person_create():
     if (done := replay(form, Person, lambda p: url_for("contacts.person_detail", person_id=p.id))) is not None:
         return done
     if form.validate_on_submit():
-        wants_function = bool(form.aff_organisation_id.data or form.aff_organisation_label.data or form.aff_function_id.data
-                              or form.aff_function_label.data)
         try:
             person = services.save_person(None, form.data)
-            if wants_function:
+            if form.wants_function():
                 services.save_affiliation(
                     person,
                     None,
@@ -298,20 +296,41 @@ def _organisation_save(org, form):
         return None
 
 
+def _lookalikes(form) -> list[dict]:
+    """Existing organisations like the new one, unless the user confirmed it is another one."""
+    from crm.imports.duplicates import similar_organisations
+
+    if form.create_anyway.data:
+        return []
+    similar = similar_organisations(form.name.data)
+    if similar:
+        try:  # a taken AGS shows in the same round, it cannot be confirmed away
+            services.check_ags_unique(form.ags.data, form.kind.data, None)
+        except services.ContactError as error:
+            _apply_error(form, error)
+        form.create_anyway.errors = [
+            _("Similar organisations exist already (listed above). Please check them; if yours is another one, "
+              "tick “Create anyway” and save again.")
+        ]
+    return similar
+
+
 @bp.route("/organisationen/neu", methods=["GET", "POST"])
 @can_edit
 def organisation_create():
     form = _organisation_form()
     if (done := replay(form, Organisation, lambda o: url_for("contacts.organisation_detail", org_id=o.id))) is not None:
         return done
+    similar = []
     if form.validate_on_submit():
-        org = _organisation_save(None, form)
+        similar = _lookalikes(form)
+        org = None if similar else _organisation_save(None, form)
         if org is not None:
             remember_creation(form, org)
             db.session.commit()
             flash(_("%(name)s has been created.", name=org.name), "success")
             return redirect(url_for("contacts.organisation_detail", org_id=org.id))
-    return render_template("contacts/organisation_form.html", form=form, org=None)
+    return render_template("contacts/organisation_form.html", form=form, org=None, similar=similar)
 
 
 @bp.route("/organisationen/<int:org_id>/bearbeiten", methods=["GET", "POST"])
