@@ -403,6 +403,15 @@ class QuickResult:
     organisations: list = field(default_factory=list)
     more_persons: bool = False
     more_organisations: bool = False
+    # An organisation's own name matches the whole query ("Rueden" -> Gemeinde Rüdenau): it is
+    # what the user looks for, so the drop-down shows organisations first and Enter opens it.
+    organisations_first: bool = False
+
+
+def name_matches_query(organisation, words: list[str]) -> bool:
+    """Every query word begins a word of the organisation's name or short name."""
+    name_words = tokens(f"{organisation.name} {organisation.short_name or ''}")
+    return all(any(w.startswith(word) for w in name_words) for word in words)
 
 
 def quick_search(query: str, limit: int = 8) -> QuickResult:
@@ -429,6 +438,10 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
                 selectinload(Person.affiliations).joinedload(Affiliation.function),
             )
         objs = list(db.session.scalars(stmt))
-        objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
+        if model is Organisation:
+            objs.sort(key=lambda o: (not name_matches_query(o, words), rank_of[o.id], o.sort_name))
+            result.organisations_first = name_matches_query(objs[0], words)
+        else:
+            objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
         setattr(result, attr, objs)
     return result

@@ -17,14 +17,26 @@ def my_tasks_panel():
                                                                   "overdue": overdue}, order=5)
 
 
+MONTH_CHOICES = (3, 6, 9, 12, 24)
+
+
+def not_contacted_filters(args) -> tuple[int, int | None]:
+    """(months, field of action id) from the start page's or the full list's query string."""
+    months = args.get("monate", 6, type=int)
+    months = months if months in MONTH_CHOICES else 6
+    field = args.get("handlungsfeld", "")
+    field_id = int(field) if field.isdigit() and len(field) < 10 else None
+    return months, field_id
+
+
 @panel
 def not_contacted_panel():
-    months = request.args.get("monate", 6, type=int)
-    months = months if months in (3, 6, 9, 12, 24) else 6
-    field_id = request.args.get("handlungsfeld", type=int)
+    months, field_id = not_contacted_filters(request.args)
     rows = services.not_contacted(months=months, field_id=field_id)
+    total = services.count_not_contacted(months=months, field_id=field_id) if len(rows) == 15 else len(rows)
     return Panel(_("Not contacted for %(months)d months", months=months), "interactions/panel_not_contacted.html",
-                 {"rows": rows, "months": months, "field_id": field_id, "fields": catalogue(FieldOfAction)}, order=60)
+                 {"rows": rows, "total": total, "months": months, "field_id": field_id,
+                  "fields": catalogue(FieldOfAction), "month_choices": MONTH_CHOICES}, order=60)
 
 
 @panel

@@ -12,6 +12,7 @@ from crm.auth.models import User
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person, person_field
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
+from crm.core.text import fold
 from crm.extensions import db
 from crm.interactions.models import (
     INTERACTION_KINDS,
@@ -167,12 +168,11 @@ def _key_contacts() -> dict[int, str]:
     return reasons
 
 
-def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15) -> list[NotContacted]:
-    """Key contacts without an interaction for `months` months, never-contacted first."""
+NOT_CONTACTED_SORTS = ("last", "name", "reason")
+
+
+def _not_contacted_stmt(months: int, field_id: int | None, reasons: dict[int, str]):
     cutoff = utcnow() - timedelta(days=round(months * 30.44))
-    reasons = _key_contacts()
-    if not reasons:
-        return []
     last_contact = (
         select(interaction_person.c.person_id, func.max(Interaction.occurred_at).label("last"))
         .join(Interaction, Interaction.id == interaction_person.c.interaction_id)
@@ -188,12 +188,40 @@ def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15)
             Person.contact_objection.is_(False),
             or_(last_contact.c.last.is_(None), last_contact.c.last < cutoff),
         )
-        .order_by(last_contact.c.last.is_not(None), last_contact.c.last, Person.sort_name)
-        .limit(limit)
     )
     if field_id:
         stmt = stmt.where(exists().where(person_field.c.person_id == Person.id, person_field.c.field_of_action_id == field_id))
-    return [NotContacted(person, reasons[person.id], last) for person, last in db.session.execute(stmt)]
+    return stmt, last_contact
+
+
+def not_contacted(months: int = 6, field_id: int | None = None, limit: int | None = 15,
+                  sort: str = "last") -> list[NotContacted]:
+    """Key contacts without an interaction for `months` months; by default never-contacted first.
+
+    limit=None: all of them (the full list), sorted by `sort`: "last", "name" or "reason".
+    """
+    reasons = _key_contacts()
+    if not reasons:
+        return []
+    stmt, last_contact = _not_contacted_stmt(months, field_id, reasons)
+    if sort == "name":
+        stmt = stmt.order_by(Person.sort_name, Person.id)
+    else:
+        stmt = stmt.order_by(last_contact.c.last.is_not(None), last_contact.c.last, Person.sort_name, Person.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = [NotContacted(person, reasons[person.id], last) for person, last in db.session.execute(stmt)]
+    if sort == "reason":  # the reason is put together here, not in SQL
+        rows.sort(key=lambda r: (fold(r.reason), r.person.sort_name))
+    return rows
+
+
+def count_not_contacted(months: int = 6, field_id: int | None = None) -> int:
+    reasons = _key_contacts()
+    if not reasons:
+        return 0
+    stmt, _last = _not_contacted_stmt(months, field_id, reasons)
+    return db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Person.id).subquery()))
 
 
 @dataclass

@@ -163,6 +163,17 @@ def interaction_list():
     )
 
 
+@bp.get("/interaktionen/nicht-kontaktiert")
+def not_contacted_list():
+    """The start page's "not contacted" panel in full, sortable."""
+    months, field_id = _dashboard_panels.not_contacted_filters(request.args)
+    sort = request.args.get("sort", "last")
+    sort = sort if sort in services.NOT_CONTACTED_SORTS else "last"
+    rows = services.not_contacted(months=months, field_id=field_id, limit=None, sort=sort)
+    return render_template("interactions/not_contacted.html", rows=rows, months=months, field_id=field_id, sort=sort,
+                           fields=catalogue(FieldOfAction), month_choices=_dashboard_panels.MONTH_CHOICES)
+
+
 def _export_interactions(filters, fmt: str):
     from crm.interop import tabular
 
