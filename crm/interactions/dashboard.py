@@ -25,7 +25,7 @@ def not_contacted_filters(args) -> tuple[int, int | None]:
     months = args.get("monate", 6, type=int)
     months = months if months in MONTH_CHOICES else 6
     field = args.get("handlungsfeld", "")
-    field_id = int(field) if field.isdigit() and len(field) < 10 else None
+    field_id = int(field) if field.isascii() and field.isdigit() and len(field) < 10 else None
     return months, field_id
 
 
