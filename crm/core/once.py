@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
+from wtforms.widgets import HiddenInput
 
 from crm.core.models import utcnow
 from crm.extensions import db
@@ -35,10 +36,27 @@ class FormSubmission(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class _RestorableHidden(HiddenInput):
+    """The token as an invisible text input, filled in by app.js from data-once-token.
+
+    When the user goes back to a saved form, the browser may fetch the page anew (no-store) with
+    a new token; it then restores what the inputs held, and the token already used must win.
+    Browsers restore text inputs (not type=hidden), and only values that differ from the
+    default, hence the empty value attribute and the script.
+    """
+
+    input_type = "text"
+
+    def __call__(self, field, **kwargs):
+        kwargs.update({"hidden": True, "tabindex": "-1", "aria-hidden": "true", "autocomplete": "on",
+                       "data-once-token": field.data or "", "value": ""})
+        return super().__call__(field, **kwargs)
+
+
 class OnceTokenForm(FlaskForm):
     """Base for create forms: a hidden one-time token, new on every GET."""
 
-    once_token = HiddenField(default=new_token)
+    once_token = HiddenField(default=new_token, widget=_RestorableHidden())
 
 
 def _token_of(form) -> str:

@@ -179,6 +179,12 @@
     });
   });
 
+  // One-time tokens of create forms (crm/core/once.py): the value comes from here, so that the
+  // browser restores the token already used when the user goes back, even on a page fetched anew.
+  document.querySelectorAll("input[data-once-token]").forEach((input) => {
+    if (!input.value) input.value = input.dataset.onceToken;
+  });
+
   // Buttons that ask first.
   document.querySelectorAll("form[data-confirm]").forEach((f) => {
     f.addEventListener("submit", (e) => { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); });

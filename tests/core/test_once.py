@@ -12,9 +12,10 @@ def count(model):
 
 
 def token_in(html: str) -> str:
-    match = re.search(r'name="once_token"[^>]*value="([0-9a-f]{32})"|value="([0-9a-f]{32})"[^>]*name="once_token"', html)
+    # app.js copies it into the input's value (see crm/core/once.py)
+    match = re.search(r'<input[^>]*data-once-token="([0-9a-f]{32})"[^>]*name="once_token"', html)
     assert match, "the form carries no one-time token"
-    return match.group(1) or match.group(2)
+    return match.group(1)
 
 
 def _person(fx):
