@@ -119,7 +119,7 @@ def test_second_municipality_with_a_taken_ags_and_person_form_errors(page, live_
     page.select_option("#sector", "public")
     page.fill("#ags", ags)
     page.click(SAVE)
-    expect(page.locator("#similar-confirm")).to_contain_text(name)
+    expect(page.locator("#similar-contacts")).to_contain_text(name)
     expect(page.locator("#ags ~ .invalid-feedback")).to_contain_text(f"Der AGS {ags} gehört bereits zu {name}")
     shot("organisation-taken-ags")
     page.check("#create_anyway")
