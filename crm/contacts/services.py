@@ -129,15 +129,15 @@ def check_ags(ags: str, kind: str, parent: Organisation | None) -> None:
         )
 
 
-def check_ags_unique(ags: str, kind: str, org: Organisation | None) -> None:
+def check_ags_unique(ags: str, kind: str, exclude_id: int | None = None) -> None:
     """An AGS identifies one active municipality; archived ones keep theirs for the history."""
     if not ags or kind != "municipality":
         return
     stmt = select(Organisation).where(
         Organisation.ags == ags, Organisation.kind == "municipality", Organisation.archived_at.is_(None)
     )
-    if org is not None and org.id is not None:
-        stmt = stmt.where(Organisation.id != org.id)
+    if exclude_id is not None:
+        stmt = stmt.where(Organisation.id != exclude_id)
     other = db.session.scalars(stmt.limit(1)).first()
     if other is not None:
         raise ContactError(
@@ -162,7 +162,8 @@ def save_organisation(org: Organisation | None, data: dict) -> Organisation:
             seen.add(cursor.id)
             cursor = cursor.parent
     check_ags(data.get("ags", ""), data.get("kind", "other"), parent)
-    check_ags_unique(data.get("ags", ""), data.get("kind", "other"), org)
+    if org is None or org.archived_at is None:  # restoring an archived one checks again
+        check_ags_unique(data.get("ags", ""), data.get("kind", "other"), org.id if org is not None else None)
     if org is None:
         org = Organisation()
         db.session.add(org)

@@ -305,7 +305,7 @@ def _lookalikes(form) -> list[dict]:
     similar = similar_organisations(form.name.data)
     if similar:
         try:  # a taken AGS shows in the same round, it cannot be confirmed away
-            services.check_ags_unique(form.ags.data, form.kind.data, None)
+            services.check_ags_unique(form.ags.data, form.kind.data)
         except services.ContactError as error:
             _apply_error(form, error)
         form.create_anyway.errors = [
@@ -362,6 +362,12 @@ def organisation_archive(org_id: int):
 @bp.post("/organisationen/<int:org_id>/wiederherstellen")
 @can_edit
 def organisation_restore(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    try:  # a municipality comes back only if no other active one holds its AGS meanwhile
+        services.check_ags_unique(org.ags, org.kind, exclude_id=org.id)
+    except services.ContactError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("contacts.organisation_detail", org_id=org.id))
     return archive_toggle(Organisation, org_id, False, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 

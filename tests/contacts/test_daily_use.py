@@ -108,6 +108,17 @@ def test_an_archived_municipality_leaves_its_ags_free(client, login, make_org, s
     assert count(Organisation) == 2
 
 
+def test_restoring_a_municipality_whose_ags_was_taken_meanwhile_is_refused(client, login, make_org, session):
+    old = make_org("Gemeinde Mömlingen", kind="municipality", sector="public", ags="09676141")
+    services.archive(old)
+    session.commit()
+    make_org("Markt Mömlingen", kind="municipality", sector="public", ags="09676141")
+    login("staff")
+    html = client.post(f"/organisationen/{old.id}/wiederherstellen", follow_redirects=True).get_data(as_text=True)
+    assert "Der AGS 09676141 gehört bereits zu Markt Mömlingen." in html
+    assert old.archived_at is not None
+
+
 def test_a_look_alike_needs_a_confirmation(client, login, make_org):
     existing = make_org("Heimat- und Geschichtsverein Mömlingen", kind="association", sector="civil_society")
     login("staff")
