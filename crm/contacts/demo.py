@@ -163,6 +163,13 @@ def _functions() -> dict[str, int]:
     return existing
 
 
+def _mobile(rng: random.Random) -> str:
+    # Eight digits: valid with every prefix (0151 and 0152 have no seven-digit numbers); the
+    # random draws stay the same as before, so a seed still gives the same region.
+    prefix, number = rng.choice(MOBILE_PREFIXES), rng.randint(1000000, 9999999)
+    return normalise_phone(f"{prefix} {number}{number % 10}")
+
+
 def _phone(rng: random.Random, area: str) -> str:
     return normalise_phone(f"0{area} {rng.randint(1000, 99999)}")
 
@@ -229,7 +236,7 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
             id=pid, gender=gender, degree=degree, nobility=nobility, first_name=first, last_name=last,
             name_suffix="", formal=rng.random() > 0.05, salutation_override="",
             email=f"{email_local}@{fake.free_email_domain()}" if rng.random() < 0.3 else "",
-            phone="", mobile=normalise_phone(f"{rng.choice(MOBILE_PREFIXES)} {rng.randint(1000000, 9999999)}") if rng.random() < 0.4 else "",
+            phone="", mobile=_mobile(rng) if rng.random() < 0.4 else "",
             street="", postcode="", city="", country="DE", expertise_note="", notes="",
             legal_basis=rng.choice(("art6_1e", "art6_1f", "art6_1b")), data_source=rng.choice(
                 ("Gemeindeverwaltung", "Visitenkarte LAG-Sitzung", "Vereinsregister", "Website der Organisation")),

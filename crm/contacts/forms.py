@@ -23,6 +23,7 @@ from crm.core.forms import (
     phone_number,
     strip_filter,
 )
+from crm.core.once import OnceTokenForm
 
 F = [strip_filter]
 
@@ -46,7 +47,7 @@ def website_url(form, field):
     field.data = value
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(OnceTokenForm):
     version = VersionField()  # optimistic locking: the version the form was loaded with
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)], filters=F)
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], filters=F)
@@ -68,6 +69,8 @@ class OrganisationForm(FlaskForm):
     fields_of_action = MultiCheckboxField(_l("Fields of action"), coerce=int)
     target_groups = MultiCheckboxField(_l("Target groups"), coerce=int)
     notes = TextAreaField(_l("Notes"), filters=F)
+    # Shown on a new organisation when look-alikes exist: saving then needs this tick.
+    create_anyway = BooleanField(_l("Create anyway: it is not one of these"))
 
     def validate_ags(self, field):
         value = (field.data or "").replace(" ", "")
@@ -128,7 +131,7 @@ class PersonForm(FlaskForm):
     contact_objection = BooleanField(_l("Objects to being contacted"))
 
 
-class AffiliationForm(FlaskForm):
+class AffiliationForm(OnceTokenForm):
     organisation_id = HiddenField(_l("Organisation"))
     organisation_label = StringField(_l("Organisation"), filters=F)
     function_id = SelectField(_l("Function"), coerce=int, default=0)
@@ -149,7 +152,7 @@ class AffiliationForm(FlaskForm):
             raise ValidationError(_l("The end date lies before the start date."))
 
 
-class PersonCreateForm(PersonForm):
+class PersonCreateForm(PersonForm, OnceTokenForm):
     """A new person, optionally with a first function at an organisation."""
 
     aff_organisation_id = HiddenField()
@@ -160,6 +163,29 @@ class PersonCreateForm(PersonForm):
     aff_email = StringField(_l("E-mail (business)"), validators=[email_address, Length(max=254)])
     aff_phone = StringField(_l("Phone (business)"), validators=[phone_number])
     aff_valid_from = DateField(_l("From"), validators=[Optional()])
+
+    def wants_function(self) -> bool:
+        """True when anything of the first function was filled in (it then needs an organisation)."""
+        return bool(
+            self.aff_organisation_id.data or self.aff_organisation_label.data or self.aff_function_id.data
+            or self.aff_function_label.data or self.aff_department.data or self.aff_email.data
+            or self.aff_phone.data or self.aff_valid_from.data
+        )
+
+    # The rules of save_affiliation, checked here too, so that every mistake shows in one round.
+    def validate_aff_organisation_label(self, field):
+        from crm.contacts.models import Organisation
+        from crm.extensions import db
+
+        if not self.wants_function():
+            return
+        org_id = (self.aff_organisation_id.data or "").strip()
+        if not org_id.isdigit() or len(org_id) > 18 or db.session.get(Organisation, int(org_id)) is None:
+            raise ValidationError(_l("Please choose an organisation from the list."))
+
+    def validate_aff_function_id(self, field):
+        if self.wants_function() and not field.data and not self.aff_function_label.data:
+            raise ValidationError(_l("Please choose a function or enter one as free text."))
 
 
 class EndAffiliationForm(FlaskForm):

@@ -229,10 +229,10 @@ class Organisation(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model
 
 class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     __tablename__ = "person"
-    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name", "last_contacted_at"})
+    __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name", "sort_city", "last_contacted_at"})
     # The person list sorted by city reads its first page from here instead of sorting every row.
     __table_args__ = (
-        Index("ix_person_city_sort", "city", "sort_name", "id"),
+        Index("ix_person_sort_city", "sort_city", "sort_name", "id"),
         Index("ix_person_archived_at", "archived_at"),  # the start page counts the active persons
         one_of("gender", GENDERS),
         one_of("legal_basis", LEGAL_BASES),
@@ -267,6 +267,9 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     # Newest interaction with the person, kept by the interaction services (crm.interactions.services
     # .refresh_last_contacted), so that the start page's "not contacted" needs no scan of all interactions.
     last_contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The city the person list shows (own city, else the organisation's of the primary function),
+    # folded; NULL when there is none. Kept by search.reindex_persons, which sees every change to it.
+    sort_city: Mapped[str | None] = mapped_column(String(100))
 
     tags: Mapped[list[Tag]] = relationship(secondary=person_tag, order_by=Tag.name)
     fields_of_action: Mapped[list[FieldOfAction]] = relationship(

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Index, Integer, SmallInteger, String, and_, d
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.core import time as clock
-from crm.core.text import tokens
+from crm.core.text import fold, tokens
 from crm.extensions import db
 
 # Lower ranks come first: a name match beats an office holder of a matching organisation,
@@ -148,20 +148,25 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
         texts: dict[int, PersonText] = {}
         archived: dict[int, bool] = {}
         p = Person.__table__.c
+        own_city: dict[int, tuple[str, str | None]] = {}  # person id -> (own city, stored sort_city)
         for row in conn.execute(
             select(
-                p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender, p.archived_at
+                p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender,
+                p.archived_at, p.sort_city,
             ).where(p.id.in_(chunk))
         ):
             texts[row.id] = PersonText(
                 row.first_name, row.nobility, row.last_name, row.email, row.phone, row.mobile, row.city, row.gender
             )
             archived[row.id] = row.archived_at is not None
+            own_city[row.id] = (row.city or "", row.sort_city)
+        primary_city: dict[int, tuple] = {}  # person id -> (sort key of Person.primary_affiliation, org city)
         a, o, f = Affiliation.__table__.c, Organisation.__table__.c, FunctionTitle.__table__.c
         aff_rows = conn.execute(
             select(
                 a.person_id, a.function_label, a.department, a.email, a.phone, a.mobile, a.city,
                 o.name, o.short_name, o.city.label("org_city"), f.name_male, f.name_female, f.is_key_function,
+                a.is_primary, o.sort_name.label("org_sort_name"),
             )
             .join(Organisation.__table__, o.id == a.organisation_id)
             .outerjoin(FunctionTitle.__table__, f.id == a.function_id)
@@ -171,6 +176,9 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
             t = texts.get(row.person_id)
             if t is None:
                 continue
+            key = (not row.is_primary, row.org_sort_name or "")
+            if row.person_id not in primary_city or key < primary_city[row.person_id][0]:
+                primary_city[row.person_id] = (key, row.org_city or "")
             function = row.function_label
             if row.name_male:
                 function = ({"female": row.name_female, "male": row.name_male}.get(t.gender)
@@ -188,6 +196,10 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
             select(pt.person_id, tg.name).join(Tag.__table__, tg.id == pt.tag_id).where(pt.person_id.in_(chunk))
         ):
             texts[row.person_id].tags.append(row.name)
+        _update_sort_cities(conn, {
+            pid: fold(city or (primary_city[pid][1] if pid in primary_city else ""))[:100] or None
+            for pid, (city, _stored) in own_city.items()
+        }, own_city)
         entries = {
             pid: (PERSON_ARCHIVED if archived[pid] else PERSON, t.weighted()) for pid, t in texts.items()
         }
@@ -195,6 +207,22 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
         for pid in missing:  # deleted persons lose their tokens
             entries[pid] = (PERSON, {})
         _replace_tokens(conn, (PERSON, PERSON_ARCHIVED), entries, fresh)
+
+
+def _update_sort_cities(conn: Connection, wanted: dict[int, str | None], own_city: dict[int, tuple]) -> None:
+    """Store the list's city sort key where it changed (updated_at stays: nobody edited the person)."""
+    from sqlalchemy import bindparam, update
+
+    from crm.contacts.models import Person
+
+    p = Person.__table__.c
+    changed = [{"pid": pid, "city_key": key} for pid, key in wanted.items() if own_city[pid][1] != key]
+    if changed:
+        conn.execute(
+            update(Person.__table__).where(p.id == bindparam("pid"))
+            .values(sort_city=bindparam("city_key"), updated_at=p.updated_at),
+            changed,
+        )
 
 
 def reindex_organisations(conn: Connection, org_ids: Iterable[int], *, fresh: bool = False) -> None:
@@ -380,6 +408,15 @@ class QuickResult:
     organisations: list = field(default_factory=list)
     more_persons: bool = False
     more_organisations: bool = False
+    # An organisation's own name matches the whole query ("Rueden" -> Gemeinde Rüdenau): it is
+    # what the user looks for, so the drop-down shows organisations first and Enter opens it.
+    organisations_first: bool = False
+
+
+def name_matches_query(organisation, words: list[str]) -> bool:
+    """Every query word begins a word of the organisation's name or short name."""
+    name_words = tokens(f"{organisation.name} {organisation.short_name or ''}")
+    return all(any(w.startswith(word) for w in name_words) for word in words)
 
 
 def quick_search(query: str, limit: int = 8) -> QuickResult:
@@ -406,6 +443,10 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
                 selectinload(Person.affiliations).joinedload(Affiliation.function),
             )
         objs = list(db.session.scalars(stmt))
-        objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
+        if model is Organisation:
+            objs.sort(key=lambda o: (not name_matches_query(o, words), rank_of[o.id], o.sort_name))
+            result.organisations_first = name_matches_query(objs[0], words)
+        else:
+            objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
         setattr(result, attr, objs)
     return result

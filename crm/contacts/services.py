@@ -137,6 +137,24 @@ def check_ags(ags: str, kind: str, parent: Organisation | None) -> None:
         )
 
 
+def check_ags_unique(ags: str, kind: str, exclude_id: int | None = None) -> None:
+    """An AGS identifies one active municipality; archived ones keep theirs for the history."""
+    if not ags or kind != "municipality":
+        return
+    stmt = select(Organisation).where(
+        Organisation.ags == ags, Organisation.kind == "municipality", Organisation.archived_at.is_(None)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Organisation.id != exclude_id)
+    other = db.session.scalars(stmt.limit(1)).first()
+    if other is not None:
+        raise DomainError(
+            _("The AGS %(ags)s belongs to %(name)s already. Each active municipality has its own AGS.",
+              ags=ags, name=other.name),
+            field="ags",
+        )
+
+
 ORG_FIELDS = ("name", "short_name", "kind", "sector", "ags", "street", "po_box", "postcode", "city", "country",
               "email", "phone", "fax", "website", "notes")
 
@@ -152,6 +170,8 @@ def save_organisation(org: Organisation | None, data: dict) -> Organisation:
             seen.add(cursor.id)
             cursor = cursor.parent
     check_ags(data.get("ags", ""), data.get("kind", "other"), parent)
+    if org is None or org.archived_at is None:  # restoring an archived one checks again
+        check_ags_unique(data.get("ags", ""), data.get("kind", "other"), org.id if org is not None else None)
     if org is None:
         org = Organisation()
         db.session.add(org)
@@ -337,7 +357,8 @@ def person_list_query(f: ContactFilters) -> Select:
             stmt = stmt.where(Person.id.in_(select(table.c.person_id).where(table.c[column] == value)))
     order = {
         "name": (Person.sort_name, Person.id),
-        "city": (Person.city, Person.sort_name, Person.id),
+        # The city the list shows; persons without one come last on both databases.
+        "city": (Person.sort_city.asc().nulls_last(), Person.sort_name, Person.id),
         "updated": (Person.updated_at.desc(), Person.id.desc()),
     }.get(f.sort, (Person.sort_name, Person.id))
     return stmt.order_by(*order).options(

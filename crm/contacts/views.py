@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts import services
+from crm.contacts import timeline as _timeline_sources  # noqa: F401  (registers the sources)
 from crm.contacts.forms import (
     AffiliationForm,
     EndAffiliationForm,
@@ -32,6 +33,7 @@ from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
+from crm.core.once import remember_creation, replay
 from crm.core.permissions import can_edit
 from crm.core.timeline import timeline_for
 from crm.extensions import db
@@ -112,12 +114,12 @@ def person_create():
     if request.method == "GET" and preset_org is not None:
         form.aff_organisation_id.data = str(preset_org.id)
         form.aff_organisation_label.data = preset_org.name
+    if (done := replay(form, Person, lambda p: url_for("contacts.person_detail", person_id=p.id))) is not None:
+        return done
     if form.validate_on_submit():
-        wants_function = bool(form.aff_organisation_id.data or form.aff_organisation_label.data
-                              or form.aff_function_id.data or form.aff_function_label.data)
         with saving(form, prefix="aff_") as saved:
             person = services.save_person(None, form.data)
-            if wants_function:
+            if form.wants_function():
                 services.save_affiliation(
                     person,
                     None,
@@ -132,6 +134,7 @@ def person_create():
                         "is_primary": True,
                     },
                 )
+            remember_creation(form, person)
         if saved:
             flash(_("%(name)s has been created.", name=person.full_name), "success")
             return redirect(url_for("contacts.person_detail", person_id=person.id))
@@ -196,9 +199,13 @@ def affiliation_create(person_id: int):
     form = _affiliation_form()
     if request.method == "GET":
         form.is_primary.data = not person.current_affiliations
+    url_of = lambda a: url_for("contacts.person_detail", person_id=a.person_id)  # noqa: E731
+    if (done := replay(form, Affiliation, url_of)) is not None:
+        return done
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.save_affiliation(person, None, form.data)
+            affiliation = services.save_affiliation(person, None, form.data)
+            remember_creation(form, affiliation)
         if saved:
             flash(_("Function added."), "success")
             return redirect(url_for("contacts.person_detail", person_id=person.id))
@@ -282,17 +289,41 @@ def _organisation_save(org, form):
         return None
 
 
+def _lookalikes(form) -> list[dict]:
+    """Existing organisations like the new one, unless the user confirmed it is another one."""
+    from crm.imports.duplicates import similar_organisations
+
+    if form.create_anyway.data:
+        return []
+    similar = similar_organisations(form.name.data)
+    if similar:
+        try:  # a taken AGS shows in the same round, it cannot be confirmed away
+            services.check_ags_unique(form.ags.data, form.kind.data)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        form.create_anyway.errors = [
+            _("Similar organisations exist already (listed above). Please check them; if yours is another one, "
+              "tick “Create anyway” and save again.")
+        ]
+    return similar
+
+
 @bp.route("/organisationen/neu", methods=["GET", "POST"])
 @can_edit
 def organisation_create():
     form = _organisation_form()
+    if (done := replay(form, Organisation, lambda o: url_for("contacts.organisation_detail", org_id=o.id))) is not None:
+        return done
+    similar = []
     if form.validate_on_submit():
-        org = _organisation_save(None, form)
+        similar = _lookalikes(form)
+        org = None if similar else _organisation_save(None, form)
         if org is not None:
+            remember_creation(form, org)
             db.session.commit()
             flash(_("%(name)s has been created.", name=org.name), "success")
             return redirect(url_for("contacts.organisation_detail", org_id=org.id))
-    return render_template("contacts/organisation_form.html", form=form, org=None)
+    return render_template("contacts/organisation_form.html", form=form, org=None, similar=similar)
 
 
 @bp.route("/organisationen/<id:org_id>/bearbeiten", methods=["GET", "POST"])
@@ -324,6 +355,12 @@ def organisation_archive(org_id: int):
 @bp.post("/organisationen/<id:org_id>/wiederherstellen")
 @can_edit
 def organisation_restore(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    try:  # a municipality comes back only if no other active one holds its AGS meanwhile
+        services.check_ags_unique(org.ags, org.kind, exclude_id=org.id)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("contacts.organisation_detail", org_id=org.id))
     return archive_toggle(Organisation, org_id, False, lambda o: url_for("contacts.organisation_detail", org_id=o.id))
 
 
@@ -371,6 +408,7 @@ def quick_search_json():
             "organisations": organisations,
             "more_persons": result.more_persons,
             "more_organisations": result.more_organisations,
+            "organisations_first": result.organisations_first,
             "all_persons_url": url_for("contacts.person_list", q=query),
             "all_organisations_url": url_for("contacts.organisation_list", q=query),
         }

@@ -8,7 +8,7 @@ from wtforms import SelectMultipleField, StringField
 from wtforms.validators import Email, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crm.core.formatting import normalise_phone
+from crm.core.formatting import ImpossibleNumber, normalise_phone
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -52,6 +52,10 @@ def phone_number(form, field):
         return
     try:
         field.data = normalise_phone(field.data, current_app.config.get("PHONE_DEFAULT_REGION", "DE"))
+    except ImpossibleNumber:
+        raise ValidationError(
+            _l("No phone number can look like this: please check the digits (e.g. 06022 38245-12 or 0170 1234567).")
+        )
     except ValueError:
         raise ValidationError(_l("Not a valid phone number (e.g. 06022 1234 or +49 6022 1234)."))
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.models import Affiliation, Organisation, Person
 from crm.contacts.services import ContactFilters, organisation_list_query, person_list_query
+from crm.core.formatting import display_phone
 from crm.extensions import db
 from crm.imports.models import ContactDetail
 from crm.interop.dedupe import fold
@@ -174,8 +175,9 @@ def person_rows(stmt: Select, session: Session) -> Iterator[list]:
                 p.id, salutations.get(p.gender, ""), p.degree, p.first_name, p.nobility, p.last_name, p.name_suffix,
                 aff.function_name if aff else "", aff.organisation.name if aff else "",
                 aff.department if aff else "", a.street if a else "", a.postcode if a else "", a.city if a else "",
-                aff.effective_email if aff else "", aff.effective_phone if aff else "", aff.mobile if aff else "",
-                p.email, p.phone, p.mobile, p.street, p.postcode, p.city,
+                aff.effective_email if aff else "", display_phone(aff.effective_phone) if aff else "",
+                display_phone(aff.mobile) if aff else "",
+                p.email, display_phone(p.phone), display_phone(p.mobile), p.street, p.postcode, p.city,
                 letter_salutation(p.addressee(aff)), [f.name for f in p.fields_of_action],
                 [t.name for t in p.target_groups], [t.name for t in p.tags],
                 p.archived_at is not None,
@@ -203,7 +205,8 @@ def _organisation_rows(stmt, session, kinds, sectors) -> Iterator[list]:
         for o in chunk:
             yield [o.id, o.name, o.short_name, kinds.get(o.kind, o.kind), sectors.get(o.sector, o.sector), o.ags,
                    o.parent.name if o.parent else "",
-                   o.street, o.po_box, o.postcode, o.city, o.country, o.email, o.phone, o.fax, o.website,
+                   o.street, o.po_box, o.postcode, o.city, o.country, o.email, display_phone(o.phone),
+                   display_phone(o.fax), o.website,
                    [f.name for f in o.fields_of_action], [t.name for t in o.target_groups], [t.name for t in o.tags],
                    o.archived_at is not None]
 

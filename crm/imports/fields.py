@@ -298,7 +298,7 @@ def _german_national(value: str) -> str | None:
 
 def clean_phone(value: str, region: str = "DE") -> tuple[str, bool]:
     """(stored value, recognised): the international form if the number is possible, else as typed."""
-    from crm.core.formatting import normalise_phone
+    from crm.core.formatting import hyphen_extension, normalise_phone
 
     value = " ".join((value or "").split())
     if not value:
@@ -307,7 +307,9 @@ def clean_phone(value: str, region: str = "DE") -> tuple[str, bool]:
         # no country code and no leading 0: not a German number as Germans write them
         # ("905-555-1234" from a US card); kept exactly as written
         return value, False
-    national = _german_national(value) if region == "DE" and not _LETTERS.search(value) else None
+    # Letters ("ext. 12") and a hyphenated extension ("06022 38245-12") go the long way, keeping the extension.
+    plain = not _LETTERS.search(value) and hyphen_extension(value) is None
+    national = _german_national(value) if region == "DE" and plain else None
     key = (national[:6], len(national)) if national else None
     if key is not None and key in _GERMAN_GROUPS:
         groups = _GERMAN_GROUPS[key]

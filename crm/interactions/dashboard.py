@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from crm.contacts.models import FieldOfAction
 from crm.contacts.services import catalogue
-from crm.core.converters import arg_id, parse_int
+from crm.core.converters import parse_id, parse_int
 from crm.core.dashboard import Panel
 from crm.interactions import services
 
@@ -17,13 +17,24 @@ def my_tasks_panel():
                                                                   "overdue": overdue}, order=5)
 
 
+MONTH_CHOICES = (3, 6, 9, 12, 24)
+
+
+def not_contacted_filters(args) -> tuple[int, int | None]:
+    """(months, field of action id) from the start page's or the full list's query string."""
+    months = parse_int(args.get("monate"), 6)
+    months = months if months in MONTH_CHOICES else 6
+    field_id = parse_id(args.get("handlungsfeld"))
+    return months, field_id
+
+
 def not_contacted_panel():
-    months = parse_int(request.args.get("monate"), 6)
-    months = months if months in (3, 6, 9, 12, 24) else 6
-    field_id = arg_id("handlungsfeld")
+    months, field_id = not_contacted_filters(request.args)
     rows = services.not_contacted(months=months, field_id=field_id)
+    total = services.count_not_contacted(months=months, field_id=field_id) if len(rows) == 15 else len(rows)
     return Panel(_("Not contacted for %(months)d months", months=months), "interactions/panel_not_contacted.html",
-                 {"rows": rows, "months": months, "field_id": field_id, "fields": catalogue(FieldOfAction)}, order=60)
+                 {"rows": rows, "total": total, "months": months, "field_id": field_id,
+                  "fields": catalogue(FieldOfAction), "month_choices": MONTH_CHOICES}, order=60)
 
 
 def recent_interactions_panel():

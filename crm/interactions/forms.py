@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from crm.core.concurrency import VersionField
 from crm.core.converters import coerce_id, parse_ids
 from crm.core.forms import MultiCheckboxField, strip_filter
+from crm.core.once import OnceTokenForm
 from crm.interactions.models import INTERACTION_KINDS
 
 F = [strip_filter]
@@ -30,7 +31,7 @@ class IdListField(SelectMultipleField):
         self.data = parse_ids(valuelist)
 
 
-class InteractionForm(FlaskForm):
+class InteractionForm(OnceTokenForm):
     version = VersionField()  # optimistic locking: the version the form was loaded with
     occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M",
                                      validators=[DataRequired(_l("Please enter date and time."))])
@@ -56,7 +57,7 @@ class InteractionForm(FlaskForm):
             raise ValidationError(_l("Please give the follow-up task a title."))
 
 
-class TaskForm(FlaskForm):
+class TaskForm(OnceTokenForm):
     title = StringField(_l("Task"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200)], filters=F)
     due_on = DateField(_l("Due on"), validators=[Optional()])
     assignee_id = SelectField(_l("Assigned to"), coerce=int, default=0)

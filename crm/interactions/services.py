@@ -15,6 +15,7 @@ from crm.core.converters import parse_id, parse_ids
 from crm.core.errors import DomainError
 from crm.core.formatting import BERLIN
 from crm.core.models import utcnow
+from crm.core.text import fold
 from crm.extensions import db
 from crm.interactions.models import (
     INTERACTION_KINDS,
@@ -241,14 +242,11 @@ def _key_contacts(person_ids, today: date) -> dict[int, str]:
     return reasons
 
 
-def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15) -> list[NotContacted]:
-    """Key contacts without an interaction for `months` months, never-contacted first.
+NOT_CONTACTED_SORTS = ("last", "name", "reason")
 
-    Reads `person.last_contacted_at` (kept by refresh_last_contacted) instead of grouping
-    every interaction; reasons are looked up for the shown persons only.
-    """
+
+def _not_contacted_stmt(months: int, field_id: int | None, today: date):
     cutoff = utcnow() - timedelta(days=round(months * 30.44))
-    today = clock.today()
     stmt = (
         select(Person)
         .where(
@@ -257,15 +255,41 @@ def not_contacted(months: int = 6, field_id: int | None = None, limit: int = 15)
             Person.contact_objection.is_(False),
             or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff),
         )
-        .order_by(Person.last_contacted_at.is_not(None), Person.last_contacted_at, Person.sort_name)
-        .limit(limit)
     )
     if field_id:
         stmt = stmt.where(exists().where(person_field.c.person_id == Person.id,
                                          person_field.c.field_of_action_id == field_id))
+    return stmt
+
+
+def not_contacted(months: int = 6, field_id: int | None = None, limit: int | None = 15,
+                  sort: str = "last") -> list[NotContacted]:
+    """Key contacts without an interaction for `months` months; by default never-contacted first.
+
+    Reads `person.last_contacted_at` (kept by refresh_last_contacted) instead of grouping every
+    interaction; reasons are looked up for the listed persons only. limit=None: all of them (the
+    full list), sorted by `sort`: "last", "name" or "reason".
+    """
+    today = clock.today()
+    stmt = _not_contacted_stmt(months, field_id, today)
+    if sort == "name":
+        stmt = stmt.order_by(Person.sort_name, Person.id)
+    else:
+        stmt = stmt.order_by(Person.last_contacted_at.is_not(None), Person.last_contacted_at, Person.sort_name,
+                             Person.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     persons = list(db.session.scalars(stmt))
     reasons = _key_contacts([p.id for p in persons], today) if persons else {}
-    return [NotContacted(p, reasons.get(p.id, ""), p.last_contacted_at) for p in persons]
+    rows = [NotContacted(p, reasons.get(p.id, ""), p.last_contacted_at) for p in persons]
+    if sort == "reason":  # the reason is put together here, not in SQL
+        rows.sort(key=lambda r: (fold(r.reason), r.person.sort_name))
+    return rows
+
+
+def count_not_contacted(months: int = 6, field_id: int | None = None) -> int:
+    stmt = _not_contacted_stmt(months, field_id, clock.today())
+    return db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Person.id).subquery()))
 
 
 @dataclass

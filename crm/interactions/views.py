@@ -12,10 +12,11 @@ from crm.core.converters import arg_id
 from crm.core.errors import saving
 from crm.core.formatting import BERLIN, to_berlin
 from crm.core.forms import ConfirmForm
+from crm.core.once import remember_creation, replay
 from crm.core.permissions import can_edit, require_export
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db
-from crm.interactions import services
+from crm.interactions import dashboard, services
 from crm.interactions.forms import DigestForm, InteractionForm, TaskForm
 from crm.interactions.models import INTERACTION_KINDS, Interaction, Task
 from crm.projects.models import Project
@@ -73,6 +74,9 @@ def interaction_create():
             form.project_id.data = project.id
         if person is not None:
             form.fields_of_action.data = [f.id for f in person.fields_of_action]
+    url_of = lambda i: url_for("interactions.interaction_detail", interaction_id=i.id)  # noqa: E731
+    if (done := replay(form, Interaction, url_of)) is not None:
+        return done
     if form.validate_on_submit():
         data = dict(form.data, occurred_at=_utc_from_local(form.occurred_at.data))
         with saving(form) as saved:
@@ -80,6 +84,7 @@ def interaction_create():
             if form.followup_title.data:
                 services.save_task(None, {"title": form.followup_title.data, "due_on": form.followup_due.data,
                                           "assignee_id": form.followup_assignee.data}, current_user, interaction)
+            remember_creation(form, interaction)
         if saved:
             flash(_("%(kind)s recorded.", kind=interaction.kind_label), "success")
             if form.followup_due.data and form.followup_due.data < clock.today():
@@ -136,6 +141,17 @@ def interaction_list():
         fields=catalogue(FieldOfAction), projects=db.session.scalars(db.select(Project).order_by(Project.title)).all(),
         person=person, organisation=organisation,
     )
+
+
+@bp.get("/interaktionen/nicht-kontaktiert")
+def not_contacted_list():
+    """The start page's "not contacted" panel in full, sortable."""
+    months, field_id = dashboard.not_contacted_filters(request.args)
+    sort = request.args.get("sort", "last")
+    sort = sort if sort in services.NOT_CONTACTED_SORTS else "last"
+    rows = services.not_contacted(months=months, field_id=field_id, limit=None, sort=sort)
+    return render_template("interactions/not_contacted.html", rows=rows, months=months, field_id=field_id, sort=sort,
+                           fields=catalogue(FieldOfAction), month_choices=dashboard.MONTH_CHOICES)
 
 
 def _export_interactions(filters, fmt: str):
@@ -201,8 +217,11 @@ def task_create():
         for key, record in subject.items():
             if record is not None:
                 getattr(form, f"{key}_id").data = record.id
+    if (done := replay(form, Task, lambda t: _next_url(url_for("interactions.task_list")))) is not None:
+        return done
     if form.validate_on_submit():
         task = services.save_task(None, form.data, current_user)
+        remember_creation(form, task)
         db.session.commit()
         flash(_("Task created."), "success")
         if task.is_overdue:

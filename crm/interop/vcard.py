@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Iterable, Iterator
 
+from crm.core.formatting import display_phone
+
 CRLF = "\r\n"
 MAX_LINE_OCTETS = 75
 
@@ -143,7 +145,7 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = ()) -> str:
         key = re.sub(r"\D", "", value or "")
         if key and key not in phones:
             phones.add(key)
-            lines.append(f"TEL;TYPE={types}:" + escape_text(value.strip()))
+            lines.append(f"TEL;TYPE={types}:" + escape_text(display_phone(value.strip())))
 
     for aff in current:
         tel(aff.effective_phone, "WORK,VOICE")

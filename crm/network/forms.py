@@ -18,6 +18,7 @@ from crm.contacts.models import SECTORS
 from crm.core.concurrency import VersionField
 from crm.core.errors import DomainError
 from crm.core.forms import MultiCheckboxField, strip_filter
+from crm.core.once import OnceTokenForm
 from crm.network.models import BODY_KINDS, SEAT_ROLES
 
 F = [strip_filter]
@@ -49,7 +50,7 @@ def share_in_range(form, field):
         raise ValidationError(error.message) from None
 
 
-class BodyForm(FlaskForm):
+class BodyForm(OnceTokenForm):
     version = VersionField()  # optimistic locking: the version the form was loaded with
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)], filters=F)
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], filters=F)
@@ -82,7 +83,7 @@ def _picked(label_field: str, id_field: str, message):
     return check
 
 
-class SeatForm(FlaskForm):
+class SeatForm(OnceTokenForm):
     person_id = HiddenField(_l("Person"))
     person_label = StringField(
         _l("Person"), filters=F,
@@ -147,7 +148,7 @@ class EndSeatForm(FlaskForm):
     )
 
 
-class InterestGroupForm(FlaskForm):
+class InterestGroupForm(OnceTokenForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)], filters=F)
     sector = SelectField(_l("Sector"), choices=_choices(SECTORS))
     position = IntegerField(

@@ -13,6 +13,7 @@ from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id
 from crm.core.errors import saving
 from crm.core.forms import ConfirmForm
+from crm.core.once import remember_creation, replay
 from crm.core.permissions import can_edit, export_required, role_required
 from crm.extensions import db
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
@@ -92,9 +93,12 @@ def body_create():
             form.kind.data = "working_group"
         else:
             form.kind.data = request.args.get("kind") if request.args.get("kind") in BODY_KINDS else "lag_decision"
+    if (done := replay(form, Body, lambda b: url_for("network.body_detail", body_id=b.id))) is not None:
+        return done
     if form.validate_on_submit():
         with saving(form) as saved:
             body = services.save_body(None, form.data)
+            remember_creation(form, body)
         if saved:
             flash(_("%(name)s has been created.", name=body.name), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
@@ -195,9 +199,12 @@ def seat_create(body_id: int):
         if person is not None:
             form.person_id.data, form.person_label.data = str(person.id), person.full_name
         form.voting.data = body.kind in ("lag_decision", "lag_assembly", "steering_group")
+    if (done := replay(form, Seat, lambda s: url_for("network.body_detail", body_id=s.body_id))) is not None:
+        return done
     if form.validate_on_submit():
         with saving(form) as saved:
             seat = services.add_seat(body, form.seat_data())
+            remember_creation(form, seat)
         if saved:
             flash(_("%(name)s now holds a seat in %(body)s.", name=seat.person.full_name, body=body.name), "success")
             return redirect(url_for("network.body_detail", body_id=body.id))
@@ -334,9 +341,12 @@ def interest_group_list():
 @manager_only
 def interest_group_create():
     form = InterestGroupForm()
+    if (done := replay(form, InterestGroup, lambda g: url_for("network.interest_group_list"))) is not None:
+        return done
     if form.validate_on_submit():
         with saving(form) as saved:
             group = services.save_interest_group(None, form.data)
+            remember_creation(form, group)
         if saved:
             flash(_("%(name)s has been created.", name=group.name), "success")
             return redirect(url_for("network.interest_group_list"))

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crm.core.concurrency import VersionField
 from crm.core.forms import MultiCheckboxField, strip_filter
+from crm.core.once import OnceTokenForm
 from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES
 from crm.projects.services import format_number_input, parse_decimal
 
@@ -76,7 +77,7 @@ MONEY = [not_negative, cents, within_digits(10)]
 RATE = [percent_range]
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(OnceTokenForm):
     version = VersionField()  # optimistic locking: the version the form was loaded with
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200)], filters=F)
     status = SelectField(_l("Status"), choices=_choices(PROJECT_STATUSES), default="idea")

@@ -11,6 +11,7 @@ from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
+from crm.core.once import remember_creation, replay
 from crm.core.permissions import can_edit, role_required
 from crm.core.timeline import timeline_for
 from crm.core.urls import is_safe_redirect
@@ -196,8 +197,11 @@ def project_create():
             form.sponsor_organisation_id.data, form.sponsor_organisation_label.data = str(org.id), org.name
         elif person is not None:
             form.sponsor_person_id.data, form.sponsor_person_label.data = str(person.id), person.full_name
+    if (done := replay(form, Project, lambda p: url_for("projects.project_detail", project_id=p.id))) is not None:
+        return done
     project = _save_from_form(None, form)
     if project is not None:
+        remember_creation(form, project)
         db.session.commit()
         flash(_("The project “%(title)s” has been created.", title=project.title), "success")
         return redirect(url_for("projects.project_detail", project_id=project.id))

@@ -51,7 +51,8 @@
       this.items = [];
       this.active = -1;
       let any = false;
-      for (const group of this.opts.groups) {
+      const groups = this.opts.groupOrder ? this.opts.groupOrder(data) : this.opts.groups;
+      for (const group of groups) {
         const rows = data[group.key] || [];
         if (!rows.length) continue;
         any = true;
@@ -119,6 +120,8 @@
       ],
       noneLabel: menu.dataset.labelNone,
       moreLabel: menu.dataset.labelMore,
+      // An organisation named like the whole query comes first, so Enter opens it.
+      groupOrder(data) { return data.organisations_first ? this.groups.slice().reverse() : this.groups; },
       onChoose: (row) => { window.location.href = row.url; },
       enterSubmits: true,
     });
@@ -174,6 +177,12 @@
         chips.appendChild(chip);
       },
     });
+  });
+
+  // One-time tokens of create forms (crm/core/once.py): the value comes from here, so that the
+  // browser restores the token already used when the user goes back, even on a page fetched anew.
+  document.querySelectorAll("input[data-once-token]").forEach((input) => {
+    if (!input.value) input.value = input.dataset.onceToken;
   });
 
   // Buttons that ask first.

@@ -34,11 +34,11 @@ def test_create_organisation_with_valid_data(client, login, district):
     assert response.status_code == 302
     org = db.session.scalar(db.select(Organisation).where(Organisation.name == "Markt Kleinwallstadt"))
     assert org.parent == district and org.country == "DE"
-    assert org.phone == "+49 6022 26940"
+    assert org.phone == "+49 6022 2694-0"  # the switchboard extension stays
     assert org.website == "https://www.kleinwallstadt.de"
     assert [t.name for t in org.tags] == ["Dorfladen", "Radweg"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Markt Kleinwallstadt" in page and "06022 26940" in page
+    assert "Markt Kleinwallstadt" in page and "06022 2694-0" in page
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 ROUTES = {
     "interactions.interaction_list": ("viewer", "GET"),
     "interactions.interaction_detail": ("viewer", "GET"),
+    "interactions.not_contacted_list": ("viewer", "GET"),
     "interactions.interaction_create": ("staff", "GET POST"),
     "interactions.interaction_edit": ("staff", "GET POST"),
     "interactions.task_list": ("viewer", "GET"),
