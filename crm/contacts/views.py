@@ -78,18 +78,28 @@ def person_list():
 @bp.get("/personen/<int:person_id>")
 def person_detail(person_id: int):
     person = db.get_or_404(Person, person_id)
-    primary = person.primary_affiliation
-    addressee = person.addressee(primary)
-    letter = {
-        "salutation": letter_salutation(addressee),
-        "address": address_block(addressee),
-        "private_address": address_block(person.addressee()) if person.street or person.city else None,
-    }
+    letter = _letter(person)
     return render_template(
         "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
         confirm=ConfirmForm(),
         end_form=EndAffiliationForm(formdata=None, valid_to=date.today()),
     )
+
+
+def _letter(person: Person) -> dict:
+    """Briefanrede and address blocks: at the primary current function, else the private address.
+
+    The private address is listed separately only next to a business address; without
+    either, ``address`` is empty and the page says there is no address.
+    """
+    primary = person.primary_affiliation
+    private = address_block(person.addressee()) if person.has_private_address else None
+    addressee = person.addressee(primary)
+    return {
+        "salutation": letter_salutation(addressee),
+        "address": address_block(addressee) if primary else (private or []),
+        "private_address": private if primary else None,
+    }
 
 
 def _person_history(person: Person, limit: int = 200):
