@@ -343,7 +343,7 @@ def members_xlsx(body_id: int):
 def members_vcard(body_id: int):
     body, on, seats = _members_for_export(body_id)
     persons = services.with_vcard_details(exports.vcard_persons(seats))
-    return _download("".join(vcards(persons)), "text/vcard; charset=utf-8", _export_name(body, on, "vcf"))
+    return _download("".join(vcards(exports.vcard_members(seats, persons))), "text/vcard; charset=utf-8", _export_name(body, on, "vcf"))
 
 
 # ------------------------------------------------------------------ interest groups
