@@ -167,7 +167,8 @@ def _export_interactions(filters, fmt: str):
     def rows():
         stmt = services.interaction_query(filters).execution_options(yield_per=500)
         for i in db.session.scalars(stmt):
-            yield [to_berlin(i.occurred_at).strftime("%d.%m.%Y %H:%M"), i.kind_label, i.subject, i.results,
+            # a real datetime: Excel gets a date cell (sortable, filterable), the CSV "02.12.2026 14:30"
+            yield [to_berlin(i.occurred_at).replace(tzinfo=None), i.kind_label, i.subject, i.results,
                    ", ".join(p.full_name for p in i.persons), ", ".join(o.name for o in i.organisations),
                    ", ".join(f.name for f in i.fields_of_action), i.project.title if i.project else "",
                    i.created_by.display_name if i.created_by else ""]

@@ -227,3 +227,20 @@ def test_chairs_of_bodies_are_key_contacts_too(make_person, session):
     session.commit()
     rows = services.not_contacted(months=6)
     assert [(r.person.last_name, r.reason.split(" · ")[1]) for r in rows] == [("Vorsitz", "AK Tourismus")]
+
+
+def test_interactions_excel_export_has_real_dates(client, login, mayor, session):
+    from openpyxl import load_workbook
+
+    login("staff")
+    session.add(Interaction(subject="Ortstermin Radweg", kind="visit", persons=[mayor],
+                            occurred_at=datetime(2026, 12, 2, 13, 30, tzinfo=timezone.utc)))
+    session.commit()
+    sheet = load_workbook(io.BytesIO(client.get("/interaktionen?export=xlsx").get_data())).active
+    assert sheet["A1"].value == "Wann"
+    cell = sheet["A2"]
+    assert cell.value == datetime(2026, 12, 2, 14, 30)  # Berlin time, a date cell Excel can sort and filter
+    assert cell.number_format == "DD.MM.YYYY HH:MM"
+    rows = list(csv.reader(io.StringIO(client.get("/interaktionen?export=csv").get_data().decode("utf-8-sig")),
+                           delimiter=";"))
+    assert rows[1][0] == "02.12.2026 14:30"
