@@ -62,7 +62,7 @@
           a.setAttribute("role", "option");
           a.id = this.menu.id + "-opt-" + this.items.length;
           a.appendChild(el("div", "fw-semibold", row.label));
-          if (row.detail) a.appendChild(el("div", "small text-muted text-truncate", row.detail));
+          if (row.detail) a.appendChild(el("div", "small text-muted", row.detail));  // wraps, never cut
           const index = this.items.length;
           a.addEventListener("mousedown", (e) => { e.preventDefault(); this.choose(index); });
           this.menu.appendChild(a);
