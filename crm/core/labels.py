@@ -18,6 +18,19 @@ ENTITIES = {
     "affiliation": _l("Function"),
     "user": _l("User"),
     "function_title": _l("Function catalogue"),
+    "tag": _l("Tag"),
+    "field_of_action": _l("Field of action"),
+    "target_group": _l("Target group"),
+    "expertise_topic": _l("Expertise topic"),
+    "person_tag": _l("Tags of a person"),
+    "person_field": _l("Fields of action of a person"),
+    "person_target_group": _l("Target groups of a person"),
+    "person_expertise": _l("Expertise of a person"),
+    "organisation_tag": _l("Tags of an organisation"),
+    "organisation_field": _l("Fields of action of an organisation"),
+    "organisation_target_group": _l("Target groups of an organisation"),
+    "audit_log": _l("Change history"),
+    "search_token": _l("Search index"),
 }
 
 FIELDS = {
@@ -37,7 +50,14 @@ FIELDS = {
     "function_label": _l("Function (free text)"), "department": _l("Department"), "valid_from": _l("From"),
     "valid_to": _l("Until"), "is_primary": _l("Primary function"), "username": _l("User name"),
     "full_name": _l("Full name"), "role": _l("Role"), "active": _l("Active"), "locale": _l("Language"),
+    "name_male": _l("Male form"), "name_female": _l("Female form"), "name_neutral": _l("Neutral form"),
+    "salutation_male": _l("Office title in letters (male)"), "salutation_female": _l("Office title in letters (female)"),
+    "is_key_function": _l("Key function"),
 }
+
+# Fields holding amounts, rates or shares: shown as German decimals ("12.500,50") in the history,
+# also where a whole number was stored. Keys as in FIELDS ("<table>.<field>" or "<field>").
+DECIMAL_FIELDS: set[str] = set()
 
 RECORD_URLS = {
     "person": lambda i: url_for("contacts.person_detail", person_id=i),
@@ -79,15 +99,41 @@ def role_label(role: str) -> str:
 VALUE_LABELS: dict[str, dict] = {"user.role": ROLE_LABELS}
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(\+00:00)?)?$")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def _german_decimal(value) -> str:
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    return format_decimal(Decimal(str(value)), format="#,##0.00##", locale="de")
 
 
 def audit_value(value, key: str = "", entity: str = "") -> str:
+    """A stored value as a German reader expects it: labels for keys, 02.12.2026, 12.500,50, ja/nein."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
     from flask_babel import gettext as _
+
+    from crm.core.formatting import local_date, local_datetime
 
     for mapping_key in (f"{entity}.{key}", key):
         mapping = VALUE_LABELS.get(mapping_key)
         if mapping and isinstance(value, str) and value in mapping:
             return str(mapping[value])
+    if isinstance(value, datetime):
+        return local_datetime(value)
+    if isinstance(value, date):
+        return local_date(value)
+    if isinstance(value, (Decimal, float)) or (isinstance(value, str) and _DECIMAL.match(value)):
+        return _german_decimal(value)
+    is_decimal_field = f"{entity}.{key}" in DECIMAL_FIELDS or key in DECIMAL_FIELDS
+    if is_decimal_field and not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit())
+    ):
+        return _german_decimal(value)
     if isinstance(value, str) and (match := _ISO_DATE.match(value)):
         if match.group(4):
             from datetime import datetime

@@ -234,6 +234,11 @@ def _register_labels() -> None:
     ACTIONS.setdefault("merge", MERGE_ACTION)
     FIELD_LABELS.setdefault("merged_from", _l("Merged from"))
     ENTITIES.setdefault("contact_detail", _l("Further contact detail"))
+    ENTITIES.setdefault("duplicate_pair", _l("Possible duplicate"))
+    ENTITIES.setdefault("merge_log", _l("Merge log"))
+    ENTITIES.setdefault("import_batch", _l("Import"))
+    ENTITIES.setdefault("import_row", _l("Imported row"))
+    ENTITIES.setdefault("import_mapping", _l("Saved column assignment"))
 
 
 _register_labels()

@@ -27,7 +27,10 @@ bp = Blueprint("interactions", __name__)
 nav_item("interactions.interaction_list", _l("Interactions"), order=25, prefix="interactions.interaction")
 nav_item("interactions.task_list", _l("Tasks"), order=26, prefix="interactions.task")
 
-ENTITIES.update({"interaction": _l("Interaction"), "task": _l("Task")})
+ENTITIES.update({"interaction": _l("Interaction"), "task": _l("Task"),
+                 "interaction_person": _l("Persons of an interaction"),
+                 "interaction_organisation": _l("Organisations of an interaction"),
+                 "interaction_field": _l("Fields of action of an interaction")})
 FIELDS.update({"occurred_at": _l("When"), "subject": _l("Subject"), "results": _l("Results"), "persons": _l("Persons"),
                "organisations": _l("Organisations"), "project_id": _l("Project"), "task.title": _l("Task"),
                "due_on": _l("Due on"), "task.status": _l("Status"), "assignee_id": _l("Assigned to"),

@@ -226,9 +226,11 @@ class Seat(Audited, TimestampMixin, db.Model):
 
 
 def _register_labels() -> None:
-    from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
+    from crm.core.labels import DECIMAL_FIELDS, ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 
-    ENTITIES.update({"body": _l("Body"), "seat": _l("Seat"), "interest_group": _l("Interest group")})
+    ENTITIES.update({"body": _l("Body"), "seat": _l("Seat"), "interest_group": _l("Interest group"),
+                     "body_field": _l("Fields of action of a body")})
+    DECIMAL_FIELDS.update({"quorum_share", "max_group_share", "min_non_public_share"})
     FIELDS.update({
         "body_id": _l("Body"), "description": _l("Description"), "position": _l("Position in lists"),
         "quorum_share": _l("Quorum (%)"), "max_group_share": _l("Maximum share of one interest group (%)"),

@@ -8,7 +8,7 @@ from crm.core.archiving import archive_toggle
 from crm.contacts.models import Affiliation, FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core.audit import history_for
-from crm.core.labels import ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
+from crm.core.labels import DECIMAL_FIELDS, ENTITIES, FIELDS, RECORD_URLS, VALUE_LABELS
 from crm.core.permissions import can_edit, role_required
 from crm.core.registry import detail_section, nav_item
 from crm.core.timeline import timeline_for
@@ -31,7 +31,8 @@ nav_item("projects.project_list", _l("Projects"), order=40)
 
 # Field names are shared by every record type: keep the project's wording generic ("Title", "Status").
 ENTITIES.update({"project": _l("Project"), "project_contact": _l("Project contact"),
-                 "funding_default": _l("Funding default")})
+                 "funding_default": _l("Funding default"), "project_field": _l("Fields of action of a project")})
+DECIMAL_FIELDS.update({"total_cost", "eligible_cost", "funding_rate", "funding_amount", "rate", "max_amount"})
 FIELDS.update({
     "title": _l("Title"), "description": _l("Description"), "status": _l("Status"), "programme": _l("Programme"),
     "project_type": _l("Project type"), "cooperation": _l("Cooperation project"),
