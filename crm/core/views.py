@@ -46,6 +46,9 @@ def quick_search_json():
                 "label": p.full_name,
                 "detail": " · ".join(x for x in (aff.function_name if aff else "", aff.organisation.name if aff else "") if x),
                 "url": url_for("contacts.person_detail", person_id=p.id),
+                # the organisation of the current function, for forms that prefill it (a seat represents it)
+                "organisation_id": aff.organisation_id if aff else None,
+                "organisation": aff.organisation.name if aff else "",
             }
         )
     organisations = [

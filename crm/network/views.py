@@ -304,7 +304,7 @@ def _members_for_export(body_id: int):
 
 
 def _download(data, mimetype: str, name: str) -> Response:
-    response = Response(data, mimetype=mimetype)
+    response = Response(data, content_type=mimetype)  # the type carries its charset; mimetype= would add one more
     response.headers["Content-Disposition"] = exports.content_disposition(name)
     return response
 
