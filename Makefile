@@ -23,7 +23,7 @@ translations: install
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) crm seed-demo --if-empty
-	$(FLASK) crm demo-login
+	$(FLASK) crm demo-login --host $(HOST) --port $(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install

@@ -148,7 +148,7 @@ def _register_parts(app: Flask):
     from crm.core.registry import Registry
 
     registry = Registry()
-    registry.labels(actions=labels.ACTIONS, fields=labels.FIELDS)
+    registry.labels(actions=labels.ACTIONS, entities=labels.ENTITIES, fields=labels.FIELDS)
     app.extensions["crm"] = registry
     app.register_blueprint(views.bp)
     for package in part_packages():

@@ -1,7 +1,11 @@
-"""flask crm create-user / demo-login."""
+"""flask crm create-user / demo-login. Commands answer in the default language (German): messages
+are English msgids translated with the app's catalogue, as in the web interface."""
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from crm.core.permissions import ROLES
 from crm.extensions import db
@@ -17,29 +21,34 @@ from crm.extensions import db
 def create_user_command(username, role, full_name, email, password):
     """Create a login (roles: admin, manager, staff, viewer)."""
     from crm.auth.services import create_user, find_user
+    from crm.core.labels import role_label
 
     if find_user(username):
-        raise click.ClickException(f"User '{username}' exists already.")
+        raise click.ClickException(_("The user “%(username)s” exists already.", username=username))
     if len(password) < 8:
-        raise click.ClickException("The password needs at least 8 characters.")
+        raise click.ClickException(_("The password needs at least 8 characters."))
     create_user(username, password, role=role, full_name=full_name, email=email)
     db.session.commit()
-    click.echo(f"User '{username}' created with role {role}.")
+    click.echo(_("User “%(username)s” created with the role %(role)s.", username=username, role=role_label(role)))
 
 
 @click.command("demo-login")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), help="Host the app is served on.")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT") or 5000),
+              help="Port the app is served on (default: $PORT, else 5000).")
 @with_appcontext
-def demo_login_command():
+def demo_login_command(host, port):
     """Create the demo administrator (development only) and print how to log in."""
     from crm.auth.services import create_user, find_user
 
     if current_app.config["CONFIG_NAME"] == "production":
-        raise click.ClickException("The demo login exists only in development.")
+        raise click.ClickException(_("The demo login exists only in development."))
     username, password = "demo", "regionetz-demo"
     if find_user(username) is None:
         create_user(username, password, role="admin", full_name="Sabine Keller (Demo)")
         db.session.commit()
-    host = current_app.config.get("SERVER_NAME") or "127.0.0.1:5000"
+    address = current_app.config.get("SERVER_NAME") or f"{host}:{port}"
     click.echo("")
-    click.echo(f"  RegioNetz: open http://{host}/ and log in as '{username}' with password '{password}'.")
+    click.echo("  " + _("RegioNetz: open http://%(address)s/ and log in as “%(username)s” with the password "
+                        "“%(password)s”.", address=address, username=username, password=password))
     click.echo("")

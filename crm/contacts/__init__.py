@@ -19,7 +19,15 @@ def register(registry) -> None:
 
     registry.labels(
         entities={"person": _l("Person"), "organisation": _l("Organisation"), "affiliation": _l("Function"),
-                  "function_title": _l("Function catalogue")},
+                  "function_title": _l("Function catalogue"), "tag": _l("Tag"),
+                  "field_of_action": _l("Field of action"), "target_group": _l("Target group"),
+                  "expertise_topic": _l("Expertise topic"), "person_tag": _l("Tags of a person"),
+                  "person_field": _l("Fields of action of a person"),
+                  "person_target_group": _l("Target groups of a person"),
+                  "person_expertise": _l("Expertise of a person"), "organisation_tag": _l("Tags of an organisation"),
+                  "organisation_field": _l("Fields of action of an organisation"),
+                  "organisation_target_group": _l("Target groups of an organisation"),
+                  "search_token": _l("Search index")},
         fields={
             "gender": _l("Gender"), "degree": _l("Academic degree"), "nobility": _l("Nobility particle"),
             "first_name": _l("First name"), "last_name": _l("Last name"), "name_suffix": _l("Name suffix"),
@@ -36,6 +44,9 @@ def register(registry) -> None:
             "person_id": _l("Person"), "organisation_id": _l("Organisation"), "function_id": _l("Function"),
             "function_label": _l("Function (free text)"), "department": _l("Department"), "valid_from": _l("From"),
             "valid_to": _l("Until"), "is_primary": _l("Primary function"),
+            "name_male": _l("Male form"), "name_female": _l("Female form"), "name_neutral": _l("Neutral form"),
+            "salutation_male": _l("Office title in letters (male)"),
+            "salutation_female": _l("Office title in letters (female)"), "is_key_function": _l("Key function"),
         },
         values={"organisation.kind": ORGANISATION_KINDS, "organisation.sector": SECTORS, "person.gender": GENDERS,
                 "person.legal_basis": LEGAL_BASES},

@@ -1,6 +1,7 @@
 """flask crm seed-demo / reindex."""
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from crm.extensions import db
@@ -19,14 +20,14 @@ def seed_demo_command(persons, organisations, seed, if_empty):
     from crm.core.registry import current_registry
 
     if if_empty and db.session.scalar(select(func.count()).select_from(Person)):
-        click.echo("Contacts exist already; demo region not loaded.")
+        click.echo(_("Contacts exist already; the demo region was not loaded."))
         return
     counts = generate_region(persons=persons, organisations=organisations, seed=seed)
     for loader in current_registry().demo_loaders:  # bodies, projects ... of the other parts
         loader.load(seed=seed)
     db.session.commit()
-    click.echo(f"Demo region loaded: {counts['organisations']} organisations, {counts['persons']} persons, "
-               f"{counts['affiliations']} functions.")
+    click.echo(_("Demo region loaded: %(organisations)s organisations, %(persons)s persons, %(functions)s functions.",
+                 organisations=counts["organisations"], persons=counts["persons"], functions=counts["affiliations"]))
 
 
 @click.command("reindex")
@@ -37,4 +38,4 @@ def reindex_command():
 
     reindex_all(db.session.connection())
     db.session.commit()
-    click.echo("Search index rebuilt.")
+    click.echo(_("Search index rebuilt."))

@@ -302,6 +302,10 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
         )
 
     @property
+    def has_private_address(self) -> bool:
+        return bool(self.street or self.postcode or self.city)
+
+    @property
     def primary_affiliation(self) -> "Affiliation | None":
         current = self.current_affiliations
         return current[0] if current else None
@@ -331,6 +335,7 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
         return Addressee(
             **base,
             office_title=affiliation.function.office_title_for(self.gender) if affiliation.function else "",
+            function=affiliation.function.name_for(self.gender) if affiliation.function else "",
             organisation=org.name,
             department=affiliation.department,
             street=affiliation.street if use_own else org.street,

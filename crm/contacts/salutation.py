@@ -27,8 +27,12 @@ Briefanrede, in this order
   5. otherwise (unknown gender, no last name): "Sehr geehrte Damen und Herren,".
 
 Address block (at most 6 lines, never an empty line)
-  organisation, department, "Herrn"/"Frau" + office title, degree + name,
-  street or "Postfach ...", postcode + city, country in capitals (only abroad).
+  organisation, department, "Herrn"/"Frau" + the full function when the
+  function carries an office title ("Frau Zweite Bürgermeisterin", while the
+  Briefanrede uses the short office title: "Sehr geehrte Frau
+  Bürgermeisterin,"), degree + name, street or "Postfach ...", postcode +
+  city, country. Abroad the town and the country are written in capitals
+  ("1012 AB AMSTERDAM", "NIEDERLANDE").
   Without an office title "Herrn"/"Frau" goes on the name line
   ("Herrn Dr. Max Meier"); for diverse or unknown gender it is left out.
   When there are too many lines, first the department is dropped, then the
@@ -70,6 +74,8 @@ class Addressee:
     formal: bool = True            # False = informal (Du)
     salutation_override: str = ""  # if set, letter_salutation returns exactly this (+ trailing comma)
     office_title: str = ""         # already gendered: "Bürgermeisterin", "Landrat"; empty if none
+    function: str = ""             # the full gendered function for the address line:
+                                   # "Zweite Bürgermeisterin" (office_title "Bürgermeisterin")
     organisation: str = ""         # set when writing to the person at an organisation
     department: str = ""
     street: str = ""               # street and number
@@ -100,6 +106,14 @@ def _gender(a: Addressee) -> str:
 def _office_title(a: Addressee) -> str:
     """Office title without a leading "Herr"/"Herrn"/"Frau" typed by the user."""
     return _LEADING_FORM_OF_ADDRESS_RE.sub("", _clean(a.office_title))
+
+
+def _address_title(a: Addressee) -> str:
+    """The title on the address line: the full function where the office is addressed by title."""
+    office = _office_title(a)
+    if not office:
+        return ""
+    return _LEADING_FORM_OF_ADDRESS_RE.sub("", _clean(a.function)) or office
 
 
 def _salutation_title(degree: str, gender: str) -> str:
@@ -188,7 +202,7 @@ def address_block(a: Addressee, *, max_lines: int = MAX_ADDRESS_LINES) -> list[s
 
     gender = _gender(a)
     form = {"female": "Frau", "male": "Herrn"}.get(gender, "")
-    office = _office_title(a)
+    office = _address_title(a)
     has_name = bool(_clean(a.first_name) or _clean(a.last_name))
     name = display_name(a) if has_name else ""
 
@@ -201,7 +215,9 @@ def address_block(a: Addressee, *, max_lines: int = MAX_ADDRESS_LINES) -> list[s
 
     organisation = _clean(a.organisation)
     department = _clean(a.department)
-    tail = [_street_line(a), _join(a.postcode, a.city), _country_line(a.country)]
+    country = _country_line(a.country)
+    town = _join(a.postcode, a.city)
+    tail = [_street_line(a), town.upper() if country else town, country]
 
     def build() -> list[str]:
         lines = [organisation, department, office_line, name_line, *tail]

@@ -79,18 +79,28 @@ _ORGANISATION_PAGE = (selectinload(Organisation.affiliations).selectinload(Affil
 @bp.get("/personen/<id:person_id>")
 def person_detail(person_id: int):
     person = db.one_or_404(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE))
-    primary = person.primary_affiliation
-    addressee = person.addressee(primary)
-    letter = {
-        "salutation": letter_salutation(addressee),
-        "address": address_block(addressee),
-        "private_address": address_block(person.addressee()) if person.street or person.city else None,
-    }
+    letter = _letter(person)
     return render_template(
         "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
         confirm=ConfirmForm(),
         end_form=EndAffiliationForm(formdata=None, valid_to=clock.today()),
     )
+
+
+def _letter(person: Person) -> dict:
+    """Briefanrede and address blocks: at the primary current function, else the private address.
+
+    The private address is listed separately only next to a business address; without
+    either, ``address`` is empty and the page says there is no address.
+    """
+    primary = person.primary_affiliation
+    private = address_block(person.addressee()) if person.has_private_address else None
+    addressee = person.addressee(primary)
+    return {
+        "salutation": letter_salutation(addressee),
+        "address": address_block(addressee) if primary else (private or []),
+        "private_address": private if primary else None,
+    }
 
 
 def _person_history(person: Person, limit: int = 200):
@@ -390,6 +400,9 @@ def quick_search_json():
                 "label": p.full_name,
                 "detail": " · ".join(x for x in (aff.function_name, aff.organisation.name) if x) if aff else "",
                 "url": url_for("contacts.person_detail", person_id=p.id),
+                # the organisation of the current function, for forms that prefill it (a seat represents it)
+                "organisation_id": aff.organisation_id if aff else None,
+                "organisation": aff.organisation.name if aff else "",
             }
         )
     organisations = [

@@ -17,8 +17,9 @@ ACTIONS = {
     "delete": _l("deleted"),
 }
 
-# Fields of core's own mixins; every part adds its labels in its crm/<part>/__init__.py.
+# Fields and tables of core's own; every part adds its labels in its crm/<part>/__init__.py.
 FIELDS = {"archived_at": _l("Archived")}
+ENTITIES = {"audit_log": _l("Change history")}
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -52,17 +53,44 @@ def role_label(role: str) -> str:
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(\+00:00)?)?$")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def _german_decimal(value) -> str:
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    return format_decimal(Decimal(str(value)), format="#,##0.00##", locale="de")
 
 
 def audit_value(value, key: str = "", entity: str = "") -> str:
+    """A stored value as a German reader expects it: labels for keys, 02.12.2026, 12.500,50, ja/nein."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
     from flask_babel import gettext as _
 
+    from crm.core.formatting import local_date, local_datetime
+
+    registry = current_registry()
     # Values stored as keys ("civil_society", "male") per "<table>.<field>" (or a plain "<field>").
-    value_labels = current_registry().value_labels
     for mapping_key in (f"{entity}.{key}", key):
-        mapping = value_labels.get(mapping_key)
+        mapping = registry.value_labels.get(mapping_key)
         if mapping and isinstance(value, str) and value in mapping:
             return str(mapping[value])
+    if isinstance(value, datetime):
+        return local_datetime(value)
+    if isinstance(value, date):
+        return local_date(value)
+    if isinstance(value, (Decimal, float)) or (isinstance(value, str) and _DECIMAL.match(value)):
+        return _german_decimal(value)
+    # Amounts, rates and shares stored as whole numbers are decimals all the same ("12.500,00").
+    is_decimal_field = f"{entity}.{key}" in registry.decimal_fields or key in registry.decimal_fields
+    if is_decimal_field and not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit())
+    ):
+        return _german_decimal(value)
     if isinstance(value, str) and (match := _ISO_DATE.match(value)):
         if match.group(4):
             from datetime import datetime

@@ -51,6 +51,7 @@ class Registry:
         self.fields: dict[str, object] = {}
         self.value_labels: dict[str, dict] = {}
         self.record_urls: dict[str, Callable[[int], str | None]] = {}
+        self.decimal_fields: set[str] = set()  # history shows these as German decimals ("12.500,00")
         self.commands: list = []
         self.demo_loaders: list[DemoLoader] = []
 
@@ -80,7 +81,8 @@ class Registry:
         self.panels.append(provider)
 
     def labels(self, *, actions: dict | None = None, entities: dict | None = None, fields: dict | None = None,
-               values: dict | None = None, record_urls: dict | None = None) -> None:
+               values: dict | None = None, record_urls: dict | None = None,
+               decimal_fields: set | None = None) -> None:
         """Labels for the history: audit actions, record types (tables), field names ("<field>" or
         "<table>.<field>"), stored values per "<table>.<field>", and the URL of a record per table."""
         self.actions.update(actions or {})
@@ -88,6 +90,7 @@ class Registry:
         self.fields.update(fields or {})
         self.value_labels.update(values or {})
         self.record_urls.update(record_urls or {})
+        self.decimal_fields.update(decimal_fields or ())
 
     def command(self, command) -> None:
         """A click command under `flask crm ...`."""

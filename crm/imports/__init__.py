@@ -18,7 +18,9 @@ def register(registry) -> None:
 
     registry.labels(
         actions={"merge": MERGE_ACTION},
-        entities={"contact_detail": _l("Further contact detail")},
+        entities={"contact_detail": _l("Further contact detail"), "duplicate_pair": _l("Possible duplicate"),
+                  "merge_log": _l("Merge log"), "import_batch": _l("Import"), "import_row": _l("Imported row"),
+                  "import_mapping": _l("Saved column assignment")},
         fields={"merged_from": _l("Merged from")},
     )
     registry.command(cli.import_command)

@@ -3,12 +3,14 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from crm.extensions import db
 
 
 def _text(msgid: str, params: dict) -> str:
-    return msgid % params if params else msgid
+    """A service message (msgid + params) in the app's language."""
+    return _(msgid, **params) if params else _(msgid)
 
 
 @click.command("import")
@@ -31,18 +33,21 @@ def import_command(file: Path, mapping_name: str, dry_run: bool):
             if mapping_name:
                 saved = services.find_saved_mapping(mapping_name)
                 if saved is None:
-                    raise click.ClickException(f"No saved column assignment named '{mapping_name}'.")
+                    raise click.ClickException(_("No saved column assignment named “%(name)s”.", name=mapping_name))
             mapping = services.mapping_for(batch, saved)
             services.apply_mapping(batch, mapping)
     except services.ImportProblem as problem:
         db.session.rollback()
         raise click.ClickException(_text(problem.msgid, problem.params)) from None
     counts = batch.counts
-    click.echo(f"{file.name}: {batch.row_count} rows; create {counts.get('create', 0)}, "
-               f"update {counts.get('update', 0)}, skip {counts.get('skip', 0)}; "
-               f"{counts.get('errors', 0)} with errors, {counts.get('duplicates', 0)} possible duplicates.")
+    click.echo(_("%(file)s: %(rows)s rows; to create %(create)s, to update %(update)s, to skip %(skip)s; "
+                 "%(errors)s with errors, %(duplicates)s possible duplicates.",
+                 file=file.name, rows=batch.row_count, create=counts.get("create", 0),
+                 update=counts.get("update", 0), skip=counts.get("skip", 0), errors=counts.get("errors", 0),
+                 duplicates=counts.get("duplicates", 0)))
     for position, line, message in batch.problems or []:
-        click.echo(f"  card {position} (line {line}) not readable: {message}")
+        click.echo("  " + _("Card %(position)s (line %(line)s) not readable: %(message)s",
+                            position=position, line=line, message=message))
     from sqlalchemy import select
 
     from crm.imports.models import ImportRow
@@ -51,11 +56,12 @@ def import_command(file: Path, mapping_name: str, dry_run: bool):
     for row in db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id)
                                   .order_by(ImportRow.position)):
         if row.errors and shown < 20:
-            click.echo(f"  row {row.position}: " + "; ".join(_text(m, p) for _f, m, p in row.errors))
+            click.echo("  " + _("Row %(position)s:", position=row.position) + " "
+                       + "; ".join(_text(m, p) for _f, m, p in row.errors))
             shown += 1
     if dry_run:
         db.session.rollback()
-        click.echo("Dry run: nothing has been changed.")
+        click.echo(_("Dry run: nothing has been changed."))
         return
     try:
         result = services.commit_import(batch)
@@ -63,8 +69,9 @@ def import_command(file: Path, mapping_name: str, dry_run: bool):
         db.session.rollback()
         raise click.ClickException(_text(problem.msgid, problem.params)) from None
     db.session.commit()
-    click.echo(f"Imported (import #{batch.id}): {result['created']} created, {result['updated']} updated, "
-               f"{result['skipped']} skipped. Undo in the web interface under Import > Import log.")
+    click.echo(_("Imported (import no. %(number)s): %(created)s created, %(updated)s updated, %(skipped)s skipped. "
+                 "Undo in the web interface under Import > Import log.", number=batch.id, created=result["created"],
+                 updated=result["updated"], skipped=result["skipped"]))
 
 
 @click.command("export-vcard")
@@ -85,7 +92,7 @@ def export_vcard_command(out: Path, archived: bool):
         for chunk in stream:
             handle.write(chunk)
             size += len(chunk)
-    click.echo(f"Written {out} ({size // 1024} KB).")
+    click.echo(_("Written: %(file)s (%(size)s KB).", file=out, size=size // 1024))
 
 
 @click.command("find-duplicates")
@@ -97,4 +104,4 @@ def find_duplicates_command(kind: str):
 
     count = scan_duplicates(kind)
     db.session.commit()
-    click.echo(f"{count} possible duplicates found.")
+    click.echo(_("%(count)s possible duplicates found.", count=count))

@@ -270,7 +270,9 @@ def import_mapping_delete(mapping_id: int):
 
 
 def _download(body, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    # content_type, not mimetype: the type carries its charset already ("text/csv; charset=utf-8"),
+    # and mimetype= would add a second one
+    response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -20,7 +20,10 @@ def register(registry) -> None:
     registry.panel(dashboard.recent_interactions_panel)
 
     registry.labels(
-        entities={"interaction": _l("Interaction"), "task": _l("Task")},
+        entities={"interaction": _l("Interaction"), "task": _l("Task"),
+                  "interaction_person": _l("Persons of an interaction"),
+                  "interaction_organisation": _l("Organisations of an interaction"),
+                  "interaction_field": _l("Fields of action of an interaction")},
         fields={"occurred_at": _l("When"), "subject": _l("Subject"), "results": _l("Results"),
                 "persons": _l("Persons"), "organisations": _l("Organisations"), "project_id": _l("Project"),
                 "task.title": _l("Task"), "due_on": _l("Due on"), "task.status": _l("Status"),

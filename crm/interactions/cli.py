@@ -1,6 +1,7 @@
 """flask crm send-task-digest."""
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.command("send-task-digest")
@@ -10,4 +11,4 @@ def send_task_digest_command():
     from crm.interactions import services
 
     sent = services.send_task_digests()
-    click.echo(f"Task digest sent to {sent} users.")
+    click.echo(_("Task digest sent to %(count)s users.", count=sent))

@@ -33,11 +33,16 @@ def _utc_from_local(value: datetime) -> datetime:
     return value.replace(tzinfo=BERLIN).astimezone(timezone.utc)
 
 
+def _assignee_choices() -> list[tuple[int, str]]:
+    """"me" (0) first, then the other users who can take tasks; the current user is not listed twice."""
+    return [(0, _("me"))] + [(u.id, u.display_name) for u in services.assignable_users() if u.id != current_user.id]
+
+
 def _interaction_form(obj=None) -> InteractionForm:
     form = InteractionForm(obj=obj)
     form.fields_of_action.choices = [(f.id, f.name) for f in catalogue(FieldOfAction)]
     form.project_id.choices = [(0, _("- none -"))] + [(p.id, p.title) for p in services.open_projects()]
-    form.followup_assignee.choices = [(0, _("me"))] + [(u.id, u.display_name) for u in services.assignable_users()]
+    form.followup_assignee.choices = _assignee_choices()
     return form
 
 
@@ -163,7 +168,8 @@ def _export_interactions(filters, fmt: str):
     def rows():
         stmt = services.interaction_query(filters).execution_options(yield_per=500)
         for i in db.session.scalars(stmt):
-            yield [to_berlin(i.occurred_at).strftime("%d.%m.%Y %H:%M"), i.kind_label, i.subject, i.results,
+            # a real datetime: Excel gets a date cell (sortable, filterable), the CSV "02.12.2026 14:30"
+            yield [to_berlin(i.occurred_at).replace(tzinfo=None), i.kind_label, i.subject, i.results,
                    ", ".join(p.full_name for p in i.persons), ", ".join(o.name for o in i.organisations),
                    ", ".join(f.name for f in i.fields_of_action), i.project.title if i.project else "",
                    i.created_by.display_name if i.created_by else ""]
@@ -172,7 +178,7 @@ def _export_interactions(filters, fmt: str):
     if fmt == "csv":
         # The rows are read while the response streams: keep the app and request context for it.
         response = Response(stream_with_context(tabular.csv_response_rows(header, rows())),
-                            mimetype="text/csv; charset=utf-8")
+                            content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="interaktionen-{stamp}.csv"'
         return response
     data = tabular.xlsx_bytes(header, rows(), sheet_title=_("Interactions"))
@@ -186,7 +192,7 @@ def _export_interactions(filters, fmt: str):
 
 def _task_form(obj=None) -> TaskForm:
     form = TaskForm(obj=obj)
-    form.assignee_id.choices = [(0, _("me"))] + [(u.id, u.display_name) for u in services.assignable_users()]
+    form.assignee_id.choices = _assignee_choices()
     form.project_id.choices = [(0, _("- none -"))] + [(p.id, p.title) for p in services.open_projects()]
     if obj is not None and obj.project_id and obj.project_id not in {c[0] for c in form.project_id.choices}:
         form.project_id.choices.append((obj.project_id, obj.project.title))
@@ -236,7 +242,7 @@ def task_edit(task_id: int):
     task = db.get_or_404(Task, task_id)
     form = _task_form(task)
     if request.method == "GET":
-        form.assignee_id.data = task.assignee_id or 0
+        form.assignee_id.data = 0 if task.assignee_id == current_user.id else (task.assignee_id or 0)
         form.project_id.data = task.project_id or 0
         form.person_id.data = task.person_id or 0
         form.organisation_id.data = task.organisation_id or 0

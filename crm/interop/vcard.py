@@ -102,11 +102,14 @@ def person_uid(person_id: int) -> str:
     return f"regionetz-person-{person_id}"
 
 
-def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = ()) -> str:
+def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisation=None) -> str:
     """One vCard 3.0 for a person (with its current functions), as text with CRLF line ends.
 
     `extra` are further contact details as (kind, label, value) with kind "email", "phone"
     or "address" (address values are "street, postcode city" lines as stored).
+    `organisation`, when given, is the organisation the card presents the person for (the one
+    a member represents on a body): it becomes ORG, with the person's function there, its
+    business e-mail first and its address as the work address, instead of the primary function.
     """
     lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//RegioNetz//RegioNetz CRM//DE"]
     lines.append(f"UID:{person_uid(person.id)}")
@@ -118,7 +121,12 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = ()) -> str:
     lines.append("FN:" + escape_text(full_name or family or "?"))
 
     current = person.current_affiliations
-    primary = current[0] if current else None
+    if organisation is not None:
+        there = [a for a in current if a.organisation_id == organisation.id]
+        current = there + [a for a in current if a.organisation_id != organisation.id]
+        primary = there[0] if there else None
+    else:
+        primary = current[0] if current else None
     if primary is not None:
         org = primary.organisation
         lines.append("ORG:" + (_structured(org.name, primary.department) if primary.department
@@ -126,6 +134,8 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = ()) -> str:
         title = primary.function_name
         if title:
             lines.append("TITLE:" + escape_text(title))
+    elif organisation is not None:
+        lines.append("ORG:" + escape_text(organisation.name))
 
     seen: set[str] = set()
 
@@ -157,6 +167,9 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = ()) -> str:
         a = person.addressee(primary)
         if a.street or a.po_box or a.city or a.postcode:
             lines.append("ADR;TYPE=WORK:" + _adr(a.po_box, a.street, a.city, a.postcode, a.country))
+    elif organisation is not None and (organisation.street or organisation.po_box or organisation.city):
+        o = organisation
+        lines.append("ADR;TYPE=WORK:" + _adr(o.po_box, o.street, o.city, o.postcode, o.country or "DE"))
     if person.street or person.city or person.postcode:
         lines.append("ADR;TYPE=HOME:" + _adr("", person.street, person.city, person.postcode, person.country))
 
@@ -187,9 +200,17 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = ()) -> str:
 
 
 def vcards(persons: Iterable) -> Iterator[str]:
-    """vCards for many persons, one at a time (for streaming responses and files)."""
-    for person in persons:
-        yield vcard_for(person)
+    """vCards for many persons, one at a time (for streaming responses and files).
+
+    An item may also be a (person, organisation) pair: the card then presents the person
+    for that organisation (see `vcard_for`).
+    """
+    for item in persons:
+        if isinstance(item, tuple):
+            person, organisation = item
+            yield vcard_for(person, organisation=organisation)
+        else:
+            yield vcard_for(item)
 
 
 # ----------------------------------------------------------------------------- import

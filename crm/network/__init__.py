@@ -16,7 +16,9 @@ def register(registry) -> None:
     registry.timeline_source("person", timeline.seats_taken_and_ended)
 
     registry.labels(
-        entities={"body": _l("Body"), "seat": _l("Seat"), "interest_group": _l("Interest group")},
+        entities={"body": _l("Body"), "seat": _l("Seat"), "interest_group": _l("Interest group"),
+                  "body_field": _l("Fields of action of a body")},
+        decimal_fields={"quorum_share", "max_group_share", "min_non_public_share"},
         fields={
             "body_id": _l("Body"), "description": _l("Description"), "position": _l("Position in lists"),
             "quorum_share": _l("Quorum (%)"), "max_group_share": _l("Maximum share of one interest group (%)"),

@@ -155,3 +155,16 @@ def vcard_persons(seats: list[Seat]) -> list[Person]:
             seen.add(seat.person_id)
             persons.append(seat.person)
     return persons
+
+
+def vcard_members(seats: list[Seat], persons: list[Person]) -> list[tuple[Person, object]]:
+    """(person, organisation represented) once per member, in list order, for `crm.interop.vcard.vcards`.
+
+    `persons` are the members as loaded for the cards (`services.with_vcard_details`)."""
+    by_id = {p.id: p for p in persons}
+    seen, members = set(), []
+    for seat in seats:
+        if seat.person_id not in seen and seat.person_id in by_id:
+            seen.add(seat.person_id)
+            members.append((by_id[seat.person_id], seat.organisation))
+    return members

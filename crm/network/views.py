@@ -284,7 +284,7 @@ def _members_for_export(body_id: int):
 
 
 def _download(data, mimetype: str, name: str) -> Response:
-    response = Response(data, mimetype=mimetype)
+    response = Response(data, content_type=mimetype)  # the type carries its charset; mimetype= would add one more
     response.headers["Content-Disposition"] = exports.content_disposition(name)
     return response
 
@@ -323,7 +323,8 @@ def members_xlsx(body_id: int):
 def members_vcard(body_id: int):
     body, on, seats = _members_for_export(body_id)
     persons = services.with_vcard_details(exports.vcard_persons(seats))
-    return _download("".join(vcards(persons)), "text/vcard; charset=utf-8", _export_name(body, on, "vcf"))
+    return _download("".join(vcards(exports.vcard_members(seats, persons))), "text/vcard; charset=utf-8",
+                     _export_name(body, on, "vcf"))
 
 
 # ------------------------------------------------------------------ interest groups

@@ -28,7 +28,8 @@ def register(registry) -> None:
     # Field names are shared by every record type: keep the project's wording generic ("Title", "Status").
     registry.labels(
         entities={"project": _l("Project"), "project_contact": _l("Project contact"),
-                  "funding_default": _l("Funding default")},
+                  "funding_default": _l("Funding default"), "project_field": _l("Fields of action of a project")},
+        decimal_fields={"total_cost", "eligible_cost", "funding_rate", "funding_amount", "rate", "max_amount"},
         fields={
             "title": _l("Title"), "description": _l("Description"), "status": _l("Status"),
             "programme": _l("Programme"), "project_type": _l("Project type"), "cooperation": _l("Cooperation project"),

@@ -290,7 +290,7 @@ def remove_contact(contact: ProjectContact) -> None:
 @dataclass
 class ProjectFilters:
     q: str = ""
-    status: str = ""
+    status: str = ""  # "": all but dropped (the default: sums count live projects), "all", "open", a status
     programme: str = ""
     field: int | None = None
     sponsor: str = ""  # "organisation:12" or "person:7"
@@ -311,7 +311,7 @@ class ProjectFilters:
         sort = args.get("sort", "status")
         return cls(
             q=args.get("q", "").strip()[:200],
-            status=status if status in PROJECT_STATUSES or status == "open" else "",
+            status=status if status in PROJECT_STATUSES or status in ("open", "all") else "",
             programme=programme if programme in PROGRAMMES else "",
             field=parse_id(field),
             sponsor=sponsor if re.fullmatch(r"(organisation|person):\d{1,9}", sponsor, re.ASCII) else "",
@@ -348,7 +348,9 @@ def filtered_projects(f: ProjectFilters, with_status: bool = True) -> Select:
         stmt = stmt.where(Project.archived_at.is_not(None))
     if with_status and f.status == "open":
         stmt = stmt.where(Project.status.not_in(("done", "dropped")))
-    elif with_status and f.status:
+    elif with_status and not f.status:
+        stmt = stmt.where(Project.status != "dropped")
+    elif with_status and f.status != "all":
         stmt = stmt.where(Project.status == f.status)
     if f.programme:
         stmt = stmt.where(Project.programme == f.programme)

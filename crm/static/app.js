@@ -63,7 +63,7 @@
           a.setAttribute("role", "option");
           a.id = this.menu.id + "-opt-" + this.items.length;
           a.appendChild(el("div", "fw-semibold", row.label));
-          if (row.detail) a.appendChild(el("div", "small text-muted text-truncate", row.detail));
+          if (row.detail) a.appendChild(el("div", "small text-muted", row.detail));  // wraps, never cut
           const index = this.items.length;
           a.addEventListener("mousedown", (e) => { e.preventDefault(); this.choose(index); });
           this.menu.appendChild(a);
@@ -141,8 +141,22 @@
       endpoint: box.dataset.endpoint,
       groups: [{ key: box.dataset.group }],
       noneLabel: box.dataset.labelNone,
-      onChoose: (row) => { hidden.value = row.id; input.value = row.label; input.classList.remove("is-invalid"); },
+      onChoose: (row) => {
+        hidden.value = row.id; input.value = row.label; input.classList.remove("is-invalid");
+        const target = box.dataset.fillOrganisation && document.querySelector(box.dataset.fillOrganisation);
+        if (target && row.organisation_id) {
+          const orgId = target.querySelector(".picker-id");
+          const orgInput = target.querySelector(".picker-input");
+          if (!orgId.value || target.dataset.autofilled === "1") {
+            orgId.value = row.organisation_id;
+            orgInput.value = row.organisation;
+            target.dataset.autofilled = "1";
+          }
+        }
+      },
     });
+    // typing in a prefilled field makes it the user's own choice
+    input.addEventListener("input", () => { delete box.dataset.autofilled; });
   });
 
   // Several contacts in one field: each pick becomes a chip with a hidden input.

@@ -124,4 +124,4 @@ def test_create_user_cli(app, session):
     assert result.exit_code == 0, result.output
     assert find_user("kai").role == "manager"
     again = runner.invoke(args=["crm", "create-user", "kai", "--password", "sicheres-pw"])
-    assert again.exit_code != 0 and "exists" in again.output
+    assert again.exit_code != 0 and "gibt es schon" in again.output

@@ -46,6 +46,6 @@ def test_seed_demo_cli(app, session):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["crm", "seed-demo", "--persons", "200", "--seed", "2"])
     assert result.exit_code == 0, result.output
-    assert "200 persons" in result.output
+    assert "200 Personen" in result.output
     again = runner.invoke(args=["crm", "seed-demo", "--if-empty"])
-    assert "exist already" in again.output
+    assert "Es gibt schon Kontakte; die Demo-Region wurde nicht geladen." in again.output

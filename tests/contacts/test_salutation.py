@@ -198,6 +198,14 @@ ADDRESS_CASES = [
     pytest.param(A(gender="male", office_title="Herrn Landrat", last_name="Meier", **ORG),
                  ["Gemeinde Musterdorf", "Herrn Landrat", "Meier", "Rathausplatz 1",
                   "12345 Musterdorf"], id="office-typed-with-herrn-no-double"),
+    # the full function on the address line, the short office title only in the Briefanrede
+    pytest.param(A(gender="female", first_name="Eva", last_name="Roth", office_title="Bürgermeisterin",
+                   function="Zweite Bürgermeisterin", **ORG),
+                 ["Gemeinde Musterdorf", "Frau Zweite Bürgermeisterin", "Eva Roth", "Rathausplatz 1",
+                  "12345 Musterdorf"], id="second-mayor-full-function-in-address"),
+    pytest.param(A(gender="female", first_name="Eva", last_name="Roth", function="Kassiererin", **ORG),
+                 ["Gemeinde Musterdorf", "Frau Eva Roth", "Rathausplatz 1", "12345 Musterdorf"],
+                 id="function-without-office-title-not-in-address"),
     # organisation only, no person
     pytest.param(A(department="Bauamt", **ORG),
                  ["Gemeinde Musterdorf", "Bauamt", "Rathausplatz 1", "12345 Musterdorf"],
@@ -233,15 +241,19 @@ ADDRESS_CASES = [
     # country
     pytest.param(A(gender="female", first_name="Anna", last_name="Huber", street="Hauptstraße 5",
                    postcode="1010", city="Wien", country="AT"),
-                 ["Frau Anna Huber", "Hauptstraße 5", "1010 Wien", "ÖSTERREICH"], id="country-at"),
+                 ["Frau Anna Huber", "Hauptstraße 5", "1010 WIEN", "ÖSTERREICH"], id="country-at"),
     pytest.param(A(organisation="Gemeinde Beispiel", street="Dorfstrasse 1", postcode="8000",
                    city="Zürich", country=" ch "),
-                 ["Gemeinde Beispiel", "Dorfstrasse 1", "8000 Zürich", "SCHWEIZ"],
+                 ["Gemeinde Beispiel", "Dorfstrasse 1", "8000 ZÜRICH", "SCHWEIZ"],
                  id="country-lowercase-trimmed"),
     pytest.param(A(last_name="Smith", street="1 High Street", postcode="SW1A 1AA", city="London",
                    country="GB"),
-                 ["Smith", "1 High Street", "SW1A 1AA London", "VEREINIGTES KÖNIGREICH"],
+                 ["Smith", "1 High Street", "SW1A 1AA LONDON", "VEREINIGTES KÖNIGREICH"],
                  id="country-gb-umlaut-upper"),
+    pytest.param(A(gender="female", first_name="Anna", last_name="de Vries", street="Keizersgracht 1",
+                   postcode="1012 ab", city="Amsterdam", country="NL"),
+                 ["Frau Anna de Vries", "Keizersgracht 1", "1012 AB AMSTERDAM", "NIEDERLANDE"],
+                 id="abroad-town-and-country-in-capitals"),
     pytest.param(A(last_name="Meier", country="de", **PRIVATE),
                  ["Meier", "Lindenweg 3", "12345 Musterdorf"], id="country-de-lowercase"),
     pytest.param(A(last_name="Meier", country="", **PRIVATE),
@@ -266,7 +278,7 @@ ADDRESS_CASES = [
                    department="Büro des Landrats", street="Am Markt 2", postcode="12340",
                    city="Musterstadt", country="AT"),
                  ["Landratsamt Musterkreis", "Herrn Landrat", "Dr. Max Meier", "Am Markt 2",
-                  "12340 Musterstadt", "ÖSTERREICH"], id="seven-lines-drops-department"),
+                  "12340 MUSTERSTADT", "ÖSTERREICH"], id="seven-lines-drops-department"),
 ]
 
 
@@ -296,11 +308,11 @@ SEVEN = A(gender="male", degree="Dr.", first_name="Max", last_name="Meier", offi
     [
         pytest.param(SEVEN, 7,
                      ["Landratsamt Musterkreis", "Büro des Landrats", "Herrn Landrat",
-                      "Dr. Max Meier", "Am Markt 2", "12340 Musterstadt", "ÖSTERREICH"],
+                      "Dr. Max Meier", "Am Markt 2", "12340 MUSTERSTADT", "ÖSTERREICH"],
                      id="fits-nothing-dropped"),
         pytest.param(SEVEN, 5,
                      ["Landratsamt Musterkreis", "Herrn Landrat Dr. Max Meier", "Am Markt 2",
-                      "12340 Musterstadt", "ÖSTERREICH"], id="merge-office-into-name-line"),
+                      "12340 MUSTERSTADT", "ÖSTERREICH"], id="merge-office-into-name-line"),
         pytest.param(A(gender="female", first_name="Anna", last_name="Huber",
                        office_title="Bürgermeisterin", organisation="Gemeinde Musterdorf",
                        department="Hauptamt", street="Rathausplatz 1", postcode="12345",
@@ -316,6 +328,11 @@ def test_address_block_max_lines(addressee, max_lines, expected):
 def test_address_block_rejects_too_few_lines():
     with pytest.raises(ValueError):
         address_block(SEVEN, max_lines=4)
+
+
+def test_second_mayor_briefanrede_uses_the_short_office_title():
+    a = A(gender="female", last_name="Roth", office_title="Bürgermeisterin", function="Zweite Bürgermeisterin")
+    assert letter_salutation(a) == "Sehr geehrte Frau Bürgermeisterin,"
 
 
 def test_addressee_defaults_and_frozen():

@@ -106,7 +106,7 @@ def test_create_person_with_a_function(client, login, make_org, make_function):
     assert [t.name for t in person.expertise_topics] == ["Dorfentwicklung", "Fördermittel"]
     html = client.get(f"/personen/{person.id}").get_data(as_text=True)
     assert "Sehr geehrte Frau Bürgermeisterin," in html
-    assert "Frau Bürgermeisterin<br>Anna Huber<br>Rathausplatz 1<br>63820 Elsenfeld" in html
+    assert "Frau Erste Bürgermeisterin<br>Anna Huber<br>Rathausplatz 1<br>63820 Elsenfeld" in html
 
 
 def test_person_without_last_name_or_with_bad_email_is_not_saved(client, login):

@@ -16,11 +16,13 @@ def test_import_dry_run_changes_nothing_then_import(app, tmp_path, session):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["crm", "import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "create 1" in result.output and "row 2:" in result.output and "Dry run" in result.output
+    assert "neu anlegen 1" in result.output and "Zeile 2:" in result.output
+    assert "Probelauf: Es wurde nichts geändert." in result.output
+    assert "„kaputt@“ ist keine gültige E-Mail-Adresse." in result.output
     assert count() == 0 and db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
     result = runner.invoke(args=["crm", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "1 created" in result.output and count() == 1
+    assert "1 angelegt" in result.output and count() == 1
 
 
 def test_import_with_a_saved_mapping_and_an_unknown_one(app, tmp_path, session):
@@ -32,7 +34,8 @@ def test_import_with_a_saved_mapping_and_an_unknown_one(app, tmp_path, session):
     path = tmp_path / "familie.csv"
     path.write_bytes(b"Familie;Rufname\r\nRoth;Ina\r\n")
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["crm", "import", str(path), "--mapping", "Gibtsnicht"]).exit_code != 0
+    result = runner.invoke(args=["crm", "import", str(path), "--mapping", "Gibtsnicht"])
+    assert result.exit_code != 0 and "Keine gespeicherte Spaltenzuordnung mit dem Namen „Gibtsnicht“" in result.output
     result = runner.invoke(args=["crm", "import", str(path), "--mapping", "Familienliste"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(Person.first_name).where(Person.last_name == "Roth")) == "Ina"
@@ -42,7 +45,7 @@ def test_import_refuses_an_empty_file(app, tmp_path, session):
     path = tmp_path / "leer.csv"
     path.write_bytes(b"")
     result = app.test_cli_runner().invoke(args=["crm", "import", str(path)])
-    assert result.exit_code != 0 and "empty" in result.output
+    assert result.exit_code != 0 and "Die Datei ist leer." in result.output
 
 
 def test_export_vcard_and_zip(app, tmp_path, make_person, session):
@@ -64,4 +67,11 @@ def test_find_duplicates(app, make_person, session):
     make_person("Schmidt", "Anna", email="anna@schmidt.de")
     make_person("Schmitt", "Anna", email="anna@schmidt.de")
     result = app.test_cli_runner().invoke(args=["crm", "find-duplicates"])
-    assert result.exit_code == 0 and "1 possible duplicates" in result.output
+    assert result.exit_code == 0 and "1 mögliche Dubletten gefunden." in result.output
+
+
+def test_export_answers_in_german(app, tmp_path, make_person, session):
+    make_person("Schmidt", "Anna")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["crm", "export-vcard", str(tmp_path / "alle.vcf")])
+    assert result.exit_code == 0 and result.output.startswith("Geschrieben: ")

@@ -236,3 +236,20 @@ def test_unknown_organisation_is_reported_for_the_whole_form_not_under_the_perso
     alert = page.split('class="alert alert-danger', 1)[1].split("</div></div>", 1)[0]
     assert "Es wurde nichts gespeichert" in alert and "Ein ausgewählter Kontakt existiert nicht (mehr)." in alert
     assert '<div class="invalid-feedback d-block">Ein ausgewählter Kontakt' not in page
+
+
+def test_interactions_excel_export_has_real_dates(client, login, mayor, session):
+    from openpyxl import load_workbook
+
+    login("staff")
+    session.add(Interaction(subject="Ortstermin Radweg", kind="visit", persons=[mayor],
+                            occurred_at=datetime(2026, 12, 2, 13, 30, tzinfo=timezone.utc)))
+    session.commit()
+    sheet = load_workbook(io.BytesIO(client.get("/interaktionen?export=xlsx").get_data())).active
+    assert sheet["A1"].value == "Wann"
+    cell = sheet["A2"]
+    assert cell.value == datetime(2026, 12, 2, 14, 30)  # Berlin time, a date cell Excel can sort and filter
+    assert cell.number_format == "DD.MM.YYYY HH:MM"
+    rows = list(csv.reader(io.StringIO(client.get("/interaktionen?export=csv").get_data().decode("utf-8-sig")),
+                           delimiter=";"))
+    assert rows[1][0] == "02.12.2026 14:30"

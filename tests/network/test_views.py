@@ -539,3 +539,56 @@ def test_seat_form_suggests_change_for_running_and_correction_for_past_seats(cli
     html = html_of(client.get(f"/sitze/{past.id}/aendern"))
     assert re.search(r'checked[^>]*value="correct"|value="correct"[^>]*checked', html)
     assert 'value="2023-01-01"' in html and 'value="Alt"' in html
+
+
+@pytest.fixture
+def working_group_with_chamber_member(make_body, make_seat, make_person, make_org, make_function):
+    """Hans is primarily the fire brigade's office head but sits in the working group for the chamber."""
+    from crm.contacts.models import Affiliation
+
+    brigade = make_org("Freiwillige Feuerwehr Elsenfeld", email="ffw@elsenfeld.de", street="Am Gerätehaus 1",
+                       postcode="63820", city="Elsenfeld")
+    chamber = make_org("IHK Aschaffenburg", kind="chamber", sector="economy", street="Kerschensteinerstraße 9",
+                       postcode="63741", city="Aschaffenburg")
+    hans = make_person("Berger", "Hans", gender="male", organisation=brigade,
+                       function=make_function("Leiter der Geschäftsstelle", "Leiterin der Geschäftsstelle"))
+    db.session.add(Affiliation(person=hans, organisation=chamber, email="berger@ihk.de",
+                               function=make_function("Vizepräsident", "Vizepräsidentin"),
+                               valid_from=date(2021, 1, 1), is_primary=False))
+    guest = make_person("Klein", "Karl", gender="male", organisation=brigade)  # represents the chamber, no function there
+    body = make_body("AK Wirtschaft", kind="working_group")
+    make_seat(body, person=hans, organisation=chamber)
+    make_seat(body, person=guest, organisation=chamber)
+    db.session.commit()
+    return body
+
+
+def test_body_vcards_give_the_represented_organisation(client, login, working_group_with_chamber_member):
+    import vobject
+
+    login("staff")
+    body = working_group_with_chamber_member
+    cards = {c.fn.value: c for c in vobject.readComponents(
+        client.get(f"/gremien/{body.id}/mitglieder.vcf").get_data(as_text=True))}
+    hans = cards["Hans Berger"]
+    assert hans.org.value == ["IHK Aschaffenburg"] and hans.title.value == "Vizepräsident"
+    assert hans.email.value == "berger@ihk.de"  # the chamber's address comes first (PREF)
+    assert hans.adr.value.city == "Aschaffenburg"
+    karl = cards["Karl Klein"]
+    assert karl.org.value == ["IHK Aschaffenburg"] and not hasattr(karl, "title")
+    assert "Feuerwehr" not in str(karl.org.value)
+
+
+def test_body_csv_and_word_give_the_represented_organisation(client, login, working_group_with_chamber_member):
+    from docx import Document
+
+    login("staff")
+    body = working_group_with_chamber_member
+    text = client.get(f"/gremien/{body.id}/mitglieder.csv").get_data().decode("utf-8")[1:]
+    rows = {r[2]: r for r in csv.reader(io.StringIO(text), delimiter=";")}
+    assert rows["Berger"][3:5] == ["Vizepräsident", "IHK Aschaffenburg"]
+    assert rows["Klein"][3:5] == ["", "IHK Aschaffenburg"]
+    doc = Document(io.BytesIO(client.get(f"/gremien/{body.id}/mitglieder.docx").data))
+    cells = {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows[1:]}
+    assert cells["Hans Berger"] == "Vizepräsident\nIHK Aschaffenburg"
+    assert "Feuerwehr" not in cells["Karl Klein"]

@@ -45,10 +45,22 @@ def region(make_org, make_person, make_project, make_field):
 
 def test_default_order_follows_the_pipeline(client, login, region):
     login("viewer")
-    html = client.get("/projekte").get_data(as_text=True)
+    html = client.get("/projekte?status=all").get_data(as_text=True)
     assert titles(html) == ["Kühlzelle für den Hofladen", "Dorfladen Kleinwallstadt", "Streuobst-Erlebnispfad",
                             "Kulturerbe Main–Donau", "Mehrgenerationentreff Amorbach"]
     assert "420.000,00\u00a0€" in html and "200.000,00\u00a0€" in html
+
+
+def test_list_and_its_sums_leave_out_dropped_projects_by_default(client, login, region, make_project):
+    login("viewer", locale="de")
+    make_project("Freibad Amorbach", status="dropped", total_cost=Decimal("900000"), funding_amount=Decimal("450000"))
+    html = client.get("/projekte").get_data(as_text=True)
+    assert "Mehrgenerationentreff Amorbach" not in titles(html) and "Freibad Amorbach" not in titles(html)
+    assert "Summe aller 4 passenden Projekte" in html
+    assert "523.000,00\u00a0€" in html.split('id="sum-total-cost"')[1][:40]
+    assert "alle außer verworfenen" in html
+    everything = client.get("/projekte?status=all").get_data(as_text=True)
+    assert "1.423.000,00\u00a0€" in everything.split('id="sum-total-cost"')[1][:40]
 
 
 @pytest.mark.parametrize(
@@ -68,7 +80,10 @@ def test_default_order_follows_the_pipeline(client, login, region):
         ("q=naturpark", ["Streuobst-Erlebnispfad"]),
         ("q=100%25", []),  # LIKE wildcards are taken literally
         ("status=nonsense", ["Kühlzelle für den Hofladen", "Dorfladen Kleinwallstadt", "Streuobst-Erlebnispfad",
-                             "Kulturerbe Main–Donau", "Mehrgenerationentreff Amorbach"]),
+                             "Kulturerbe Main–Donau"]),
+        ("status=all", ["Kühlzelle für den Hofladen", "Dorfladen Kleinwallstadt", "Streuobst-Erlebnispfad",
+                        "Kulturerbe Main–Donau", "Mehrgenerationentreff Amorbach"]),
+        ("status=dropped", ["Mehrgenerationentreff Amorbach"]),
     ],
 )
 def test_filters(client, login, region, query, expected):
@@ -194,4 +209,4 @@ def test_nonsense_filter_values_are_ignored(client, login, region):
     login("viewer")
     html = client.get("/projekte?field=99999999999999999999&sponsor=person:99999999999999999999&sort=x&page=1"
                       ).get_data(as_text=True)
-    assert len(titles(html)) == 5
+    assert len(titles(html)) == 4  # every project but the dropped one, as by default
