@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from crm.contacts import services
-from crm.contacts.models import Affiliation, Organisation, Person
+from crm.contacts.models import Organisation, Person
 from crm.contacts.search import quick_search
 from crm.core.formatting import display_phone, normalise_phone
 from crm.extensions import db
