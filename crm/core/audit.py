@@ -196,6 +196,8 @@ def _collect_audit_changes(session, flush_context):
 
 @event.listens_for(Session, "before_commit")
 def _write_audit_rows(session):
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT inside the request (insert-or-get): the request's own commit writes one row
     session.flush()
     pending = session.info.pop("audit_pending", None)
     if not pending:
@@ -217,6 +219,8 @@ def _write_audit_rows(session):
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_audit_changes(session, previous_transaction):
+    if previous_transaction.parent is not None:
+        return  # only a SAVEPOINT or a failed flush inside one is undone; what was flushed before it stays
     session.info.pop("audit_pending", None)
 
 

@@ -220,3 +220,35 @@ def test_a_tag_created_by_two_users_at_once_is_no_server_error(client, login, ma
     db.session.expire_all()
     assert [t.name for t in person.tags] == ["Direktvermarktung", "Dorfladen"]
     assert db.session.scalar(db.select(db.func.count()).select_from(Tag).where(Tag.name == "Dorfladen")) == 1
+
+
+def test_a_save_with_a_new_tag_is_one_history_entry(client, login, make_person):
+    """The tag insert runs in a SAVEPOINT; the person's change and the tags still make one audit row."""
+    from crm.core.audit import history_for
+
+    login("staff")
+    person = make_person("Zöller", "Thomas", gender="male")
+    form = edit_form(client, f"/personen/{person.id}/bearbeiten")
+    form.update(email="thomas.zoeller@example.org", tags="Streuobst")
+    assert client.post(f"/personen/{person.id}/bearbeiten", data=form).status_code == 302
+    rows = [r for r in history_for("person", person.id) if r.action == "update"]
+    assert len(rows) == 1 and {"email", "tags"} <= set(rows[0].changes)
+
+
+def test_a_lost_tag_race_keeps_the_persons_change_in_the_history(client, login, make_person, monkeypatch):
+    from crm.contacts import services
+    from crm.contacts.models import Tag
+    from crm.core.audit import history_for
+
+    login("staff")
+    person = make_person("Zöller", "Thomas", gender="male")
+    db.session.add(Tag(name="Dorfladen"))
+    db.session.commit()
+    monkeypatch.setattr(services, "_existing_named", lambda model, folded: {})
+    form = edit_form(client, f"/personen/{person.id}/bearbeiten")
+    form.update(email="thomas.zoeller@example.org", tags="Dorfladen")
+    assert client.post(f"/personen/{person.id}/bearbeiten", data=form).status_code == 302
+    db.session.expire_all()
+    assert person.email == "thomas.zoeller@example.org" and [t.name for t in person.tags] == ["Dorfladen"]
+    rows = [r for r in history_for("person", person.id) if r.action == "update"]
+    assert len(rows) == 1 and {"email", "tags"} <= set(rows[0].changes)
