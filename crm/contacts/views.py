@@ -75,9 +75,20 @@ def person_list():
     return render_template("contacts/person_list.html", page=page, filters=filters, **_filter_options())
 
 
+def _merged_away(kind: str, record_id: int):
+    """A merged-away record's address leads to the record it was merged into; otherwise 404."""
+    from crm.imports.merge import merged_into
+
+    target = merged_into(kind, record_id)
+    if target is None:
+        abort(404)
+    endpoint, key = ("contacts.person_detail", "person_id") if kind == "person" else ("contacts.organisation_detail", "org_id")
+    abort(redirect(url_for(endpoint, **{key: target})))
+
+
 @bp.get("/personen/<int:person_id>")
 def person_detail(person_id: int):
-    person = db.get_or_404(Person, person_id)
+    person = db.session.get(Person, person_id) or _merged_away("person", person_id)
     primary = person.primary_affiliation
     addressee = person.addressee(primary)
     letter = {
@@ -267,7 +278,7 @@ def organisation_list():
 
 @bp.get("/organisationen/<int:org_id>")
 def organisation_detail(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
+    org = db.session.get(Organisation, org_id) or _merged_away("organisation", org_id)
     return render_template(
         "contacts/organisation_detail.html", org=org, timeline=timeline_for("organisation", org), confirm=ConfirmForm()
     )

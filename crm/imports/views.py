@@ -17,7 +17,7 @@ from crm.imports import services
 from crm.imports.fields import TARGETS
 from crm.imports.forms import ActionForm, MappingForm, UploadForm
 from crm.imports.merge import FIELDS as MERGE_FIELDS
-from crm.imports.merge import MODELS, merge_preview, merge_records
+from crm.imports.merge import MODELS, merge_preview, merge_records, undo_merge, undo_problem
 from crm.imports.models import ROW_ACTIONS, ContactDetail, DuplicatePair, ImportBatch, ImportRow, MergeLog, SavedMapping
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
 from crm.interop.vcard import vcard_for
@@ -365,9 +365,10 @@ def duplicate_scan():
     if kind not in MODELS:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        count = dup_services.scan_duplicates(kind)
+        counts = dup_services.scan_all_duplicates()
         db.session.commit()
-        flash(_("Search finished. Possible duplicates: %(count)s.", count=count), "success")
+        flash(_("Search finished. Possible duplicates: %(persons)s persons, %(organisations)s organisations.",
+                persons=counts["person"], organisations=counts["organisation"]), "success")
     return redirect(url_for("imports.duplicate_list", kind=kind))
 
 
@@ -426,7 +427,25 @@ def duplicate_merge(kind: str, a_id: int, b_id: int):
 def duplicate_log():
     stmt = select(MergeLog).order_by(MergeLog.at.desc(), MergeLog.id.desc())
     page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
-    return render_template("imports/merge_log.html", page=page)
+    undoable = {log.id for log in page.items if undo_problem(log) is None}
+    return render_template("imports/merge_log.html", page=page, undoable=undoable)
+
+
+@bp.post("/duplikate/protokoll/<int:log_id>/rueckgaengig")
+@can_edit
+def duplicate_unmerge(log_id: int):
+    log = db.get_or_404(MergeLog, log_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            undo_merge(log)
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            _flash_problem(problem)
+        else:
+            db.session.commit()
+            flash(_("Merge undone: “%(loser)s” and “%(winner)s” are two records again.", loser=log.loser_label,
+                    winner=log.winner_label), "success")
+    return redirect(url_for("imports.duplicate_log"))
 
 
 @bp.get("/duplikate/aehnliche")

@@ -18,6 +18,7 @@ ROUTES = {
     "imports.duplicate_ignore": ("staff", "POST"),
     "imports.duplicate_merge": ("staff", "GET POST"),
     "imports.duplicate_log": ("staff", "GET"),
+    "imports.duplicate_unmerge": ("staff", "POST"),
     "imports.duplicate_similar": ("staff", "GET"),
 }
 
