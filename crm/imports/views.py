@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, func, select
 
 from crm.contacts.forms import ConfirmForm
-from crm.contacts.models import Person
+from crm.contacts.models import Organisation, Person
 from crm.contacts.services import ContactFilters
 from crm.core.permissions import can_edit
 from crm.core.registry import detail_section, nav_item
@@ -20,7 +20,7 @@ from crm.imports.merge import FIELDS as MERGE_FIELDS
 from crm.imports.merge import MODELS, merge_preview, merge_records, undo_merge, undo_problem
 from crm.imports.models import ROW_ACTIONS, ContactDetail, DuplicatePair, ImportBatch, ImportRow, MergeLog, SavedMapping
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
-from crm.interop.vcard import vcard_for
+from crm.interop.vcard import organisation_vcard_for, vcard_for
 
 bp = Blueprint("imports", __name__)
 nav_item("imports.import_upload", _l("Import"), order=60, min_role="staff", prefix="imports.import_", menu="more")
@@ -49,6 +49,32 @@ def reason_text(reason: list) -> str:
 def message_text(item: list) -> str:
     _field, msgid, params = item
     return _(msgid, **params) if params else _(msgid)
+
+
+DETAIL_KINDS = {"email": _l("e-mail"), "phone": _l("phone"), "address": _l("address"), "title": _l("title"),
+                "web": _l("website")}
+# vCard types as stored in the label of a further detail ("CELL,WORK") -> words
+DETAIL_TYPES = {
+    "WORK": _l("business"), "HOME": _l("private"), "CELL": _l("mobile"), "FAX": _l("fax"), "PAGER": _l("pager"),
+    "VOICE": _l("phone"), "MAIN": _l("main number"), "OTHER": _l("other"), "CAR": _l("car phone"),
+    "ISDN": "ISDN", "TEXTPHONE": _l("text phone"), "TEXT": _l("text messages"), "VIDEO": _l("video"),
+    "ASSISTANT": _l("assistant"), "CALLBACK": _l("callback"), "MSG": _l("voice mail"), "INTERNET": _l("e-mail"),
+    "POSTAL": _l("postal"), "PARCEL": _l("parcels"), "DOM": _l("domestic"), "INTL": _l("international"),
+}
+
+
+@bp.app_template_filter("detail_kind")
+def _detail_kind_filter(kind: str) -> str:
+    return str(DETAIL_KINDS.get(kind, kind))
+
+
+@bp.app_template_filter("detail_label")
+def _detail_label_filter(label: str) -> str:
+    """ "CELL,WORK" -> "mobile, business"; a client's own label ("AssistantPhone") stays as written."""
+    parts = [p.strip() for p in (label or "").split(",") if p.strip()]
+    if parts and all(p.upper() in DETAIL_TYPES for p in parts):
+        return ", ".join(str(DETAIL_TYPES[p.upper()]) for p in parts)
+    return label or ""
 
 
 @bp.app_template_filter("import_reason")
@@ -294,6 +320,13 @@ def vcard_person(person_id: int):
                      exports.vcard_filename(person))
 
 
+@bp.get("/vcard/organisationen/<int:org_id>.vcf")
+def vcard_organisation(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
+                     exports.organisation_vcard_filename(org))
+
+
 @bp.get("/export/personen.<fmt>")
 @can_edit
 def export_persons(fmt: str):
@@ -323,10 +356,13 @@ def export_persons(fmt: str):
 @bp.get("/export/organisationen.<fmt>")
 @can_edit
 def export_organisations(fmt: str):
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ("vcf", "csv", "xlsx"):
         abort(404)
     stmt = exports.organisations_query(ContactFilters.from_args(request.args))
     session = exports.export_session()
+    if fmt == "vcf":
+        body = exports.closing(session, exports.organisation_vcard_bytes_stream(stmt, session))
+        return _download(body, "text/vcard; charset=utf-8", exports.export_filename(_("organisations"), "vcf"))
     rows = exports.organisation_rows(stmt, session)
     if fmt == "csv":
         body = exports.closing(session, csv_response_rows(exports.organisation_header(), rows))
