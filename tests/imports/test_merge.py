@@ -356,3 +356,42 @@ def test_only_the_last_merge_of_a_record_can_be_undone(make_person, session):
     undo_merge(first)
     session.commit()
     assert all(db.session.get(Person, x) is not None for x in (a.id, b.id, c.id))
+
+
+@pytest.mark.parametrize("kind", ["person", "organisation"])
+def test_undo_moves_back_every_foreign_key_found_in_the_metadata(kind, make_person, make_org, session):
+    from crm.imports.merge import undo_merge
+
+    model = Person if kind == "person" else Organisation
+    refs = foreign_keys_to(model.__tablename__)
+    if kind == "person":
+        winner, loser, third = make_person("Eins", "A"), make_person("Zwei", "B"), make_person("Drei", "C")
+        people = {"person": third.id, "organisation": make_org("Verein").id}
+    else:
+        winner, loser, third = make_org("Eins"), make_org("Zwei"), make_org("Drei")
+        people = {"organisation": third.id, "person": make_person("Person", "P").id}
+    winner_id, loser_id = winner.id, loser.id
+    created = []
+    for table, column in refs:
+        with db.session.begin_nested():
+            row = fabricate(table, {column.name: loser_id}, people)
+        created.append((table, column, _identity(table, row, column), loser_id))
+        if "id" not in table.c or len(table.primary_key.columns) > 1:  # the survivor's own copy of the link
+            with db.session.begin_nested():
+                twin = fabricate(table, {**row, column.name: winner_id}, people)
+            created.append((table, column, _identity(table, twin, column), winner_id))
+    session.commit()
+    counts = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t, _ in refs}
+
+    log = merge_records(kind, winner_id, loser_id, {})
+    session.commit()
+    undo_merge(db.session.get(MergeLog, log.id))
+    session.commit()
+
+    conn = db.session.connection()
+    assert db.session.get(model, loser_id) is not None
+    for table, column, identity, owner in created:
+        where = [table.c[k] == v for k, v in identity.items()] + [table.c[column.name] == owner]
+        assert conn.scalar(select(func.count()).select_from(table).where(*where)) == 1, \
+            f"{table.name}.{column.name}: the row of #{owner} is not back"
+    assert counts == {t.name: db.session.scalar(select(func.count()).select_from(t)) for t, _ in refs}
