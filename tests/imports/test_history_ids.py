@@ -67,3 +67,19 @@ def test_history_ignores_rows_from_before_the_last_deletion_of_the_id(app, make_
     assert labels == ["Jana Jetzt"]
     assert history_for("organisation", []) == []
     assert db.session.get(Organisation, 10**9) is None
+
+
+def test_every_audited_table_never_reuses_ids(app, session):
+    """Models declare AUTOINCREMENT for SQLite, and the migrated SQLite schema has it."""
+    from sqlalchemy import text
+
+    from crm.core.audit import Audited
+
+    tables = {m.class_.__table__ for m in db.Model.registry.mappers if issubclass(m.class_, Audited)}
+    assert {"person", "organisation", "affiliation"} <= {t.name for t in tables}
+    for table in tables:
+        assert table.dialect_options["sqlite"]["autoincrement"] is True, table.name
+    if db.engine.dialect.name == "sqlite":
+        for table in tables:
+            sql = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": table.name}).scalar()
+            assert "AUTOINCREMENT" in sql, table.name
