@@ -44,7 +44,7 @@ def scan_duplicates(kind: str) -> int:
     now = utcnow()
     rows = []
     pairs = [m for m in pairs if tuple(sorted((int(m.a), int(m.b)))) not in ignored]
-    for match in drop_echo_pairs(pairs):
+    for match in drop_echo_pairs(pairs, limit=MAX_STORED_PAIRS):
         a, b = sorted((int(match.a), int(match.b)))
         rows.append({"kind": kind, "a_id": a, "b_id": b, "score": match.score,
                      "reasons": [r.as_list() for r in match.reasons], "status": "open", "found_at": now})

@@ -402,7 +402,7 @@ def _scan(records, compare, threshold: int, max_block: int) -> list[Match]:
 STRONG_MATCH = 90
 
 
-def drop_echo_pairs(matches: list[Match], strong: int = STRONG_MATCH) -> list[Match]:
+def drop_echo_pairs(matches: list[Match], strong: int = STRONG_MATCH, limit: int | None = None) -> list[Match]:
     """Leave out pairs that only repeat a stronger one (matches sorted best first).
 
     When B and B' are near-identical (a strong pair), A-B and A-B' read the same in the list:
@@ -422,6 +422,8 @@ def drop_echo_pairs(matches: list[Match], strong: int = STRONG_MATCH) -> list[Ma
         if echo:
             continue
         kept.append(match)
+        if limit is not None and len(kept) >= limit:
+            break
         na[b] = nb[a] = match.score
     return kept
 
