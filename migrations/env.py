@@ -96,23 +96,28 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        # SQLite rebuilds a table for most changes (batch mode) and drops the old one; with
-        # foreign keys on, that drop would first delete (cascade) every row pointing at it.
-        # The pragma only works outside a transaction, so it is set here, before any migration.
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
+            # Batch migrations rebuild tables (copy, drop, rename). With foreign keys on, the
+            # DROP would run the ON DELETE rules of every referencing table and empty them.
+            # The pragma only takes effect outside a transaction, so it comes first.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.commit()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
         if sqlite:
-            connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise RuntimeError(f"Foreign keys broken by the migration: {broken[:5]}")

@@ -1,11 +1,10 @@
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts import services
-from crm.contacts import timeline as _timeline_sources  # noqa: F401  (registers the sources)
 from crm.contacts.forms import (
     AffiliationForm,
     EndAffiliationForm,
@@ -76,9 +75,22 @@ _ORGANISATION_PAGE = (selectinload(Organisation.affiliations).selectinload(Affil
                       selectinload(Organisation.affiliations).selectinload(Affiliation.function))
 
 
+def _merged_away(kind: str, record_id: int):
+    """A merged-away record's address leads to the record it was merged into; otherwise 404."""
+    from crm.imports.merge import merged_into
+
+    target = merged_into(kind, record_id)
+    if target is None:
+        abort(404)
+    endpoint, key = (("contacts.person_detail", "person_id") if kind == "person"
+                     else ("contacts.organisation_detail", "org_id"))
+    abort(redirect(url_for(endpoint, **{key: target})))
+
+
 @bp.get("/personen/<id:person_id>")
 def person_detail(person_id: int):
-    person = db.one_or_404(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE))
+    person = (db.session.scalar(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE))
+              or _merged_away("person", person_id))
     letter = _letter(person)
     return render_template(
         "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
@@ -273,7 +285,8 @@ def organisation_list():
 
 @bp.get("/organisationen/<id:org_id>")
 def organisation_detail(org_id: int):
-    org = db.one_or_404(select(Organisation).where(Organisation.id == org_id).options(*_ORGANISATION_PAGE))
+    org = (db.session.scalar(select(Organisation).where(Organisation.id == org_id).options(*_ORGANISATION_PAGE))
+           or _merged_away("organisation", org_id))
     return render_template(
         "contacts/organisation_detail.html", org=org, timeline=timeline_for("organisation", org), confirm=ConfirmForm()
     )

@@ -9,8 +9,8 @@ from decimal import Decimal
 from enum import Enum
 
 from flask import has_request_context
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, event, insert, inspect, select
-from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, event, func, insert, inspect, select
+from sqlalchemy.orm import Mapped, Mapper, Session, aliased, mapped_column
 
 from crm.core.models import utcnow
 from crm.extensions import db
@@ -21,6 +21,15 @@ class Audited:
 
     # Columns not worth recording (derived or bookkeeping).
     __audit_exclude__: frozenset[str] = frozenset({"created_at", "updated_at"})
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            # The history is kept by (table, id): an id must never be given out again after a
+            # delete, or the new record would show the old one's history. PostgreSQL sequences
+            # never reuse ids; SQLite needs AUTOINCREMENT for that.
+            table.dialect_kwargs["sqlite_autoincrement"] = True
 
     def audit_label(self) -> str:
         return str(self)
@@ -225,14 +234,25 @@ def _forget_audit_changes(session, previous_transaction):
 
 
 def history_for(entity_type: str, entity_ids, limit: int = 200) -> list[AuditLog]:
-    """Audit rows for one or more records of a type, newest first."""
+    """Audit rows for one or more records of a type, newest first.
+
+    Only rows after the last deletion of that id count: a database that once handed out an id
+    twice (SQLite before AUTOINCREMENT) must not show another person's history.
+    """
     ids = list(entity_ids) if not isinstance(entity_ids, int) else [entity_ids]
     if not ids:
         return []
+    deleted = aliased(AuditLog)
+    last_delete = (
+        select(func.coalesce(func.max(deleted.id), 0))
+        .where(deleted.entity_type == AuditLog.entity_type, deleted.entity_id == AuditLog.entity_id,
+               deleted.action == "delete")
+        .scalar_subquery()
+    )
     return list(
         db.session.scalars(
             select(AuditLog)
-            .where(AuditLog.entity_type == entity_type, AuditLog.entity_id.in_(ids))
+            .where(AuditLog.entity_type == entity_type, AuditLog.entity_id.in_(ids), AuditLog.id > last_delete)
             .order_by(AuditLog.at.desc(), AuditLog.id.desc())
             .limit(limit)
         )

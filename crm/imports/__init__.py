@@ -17,11 +17,12 @@ def register(registry) -> None:
                             column="side")
 
     registry.labels(
-        actions={"merge": MERGE_ACTION},
+        actions={"merge": MERGE_ACTION, "merged_away": _l("merged into another record"),
+                 "unmerge": _l("merge undone")},
         entities={"contact_detail": _l("Further contact detail"), "duplicate_pair": _l("Possible duplicate"),
                   "merge_log": _l("Merge log"), "import_batch": _l("Import"), "import_row": _l("Imported row"),
                   "import_mapping": _l("Saved column assignment")},
-        fields={"merged_from": _l("Merged from")},
+        fields={"merged_from": _l("Merged from"), "merged_into": _l("Merged into")},
     )
     registry.command(cli.import_command)
     registry.command(cli.export_vcard_command)

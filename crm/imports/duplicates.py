@@ -7,13 +7,14 @@ from sqlalchemy import delete, func, insert, or_, select
 from crm.contacts.models import Affiliation, Organisation, Person
 from crm.core.models import utcnow
 from crm.extensions import db
-from crm.imports.models import DuplicatePair
+from crm.imports.models import DuplicatePair, DuplicateScan
 from crm.imports.services import load_organisation_records, load_person_records
 from crm.interop.dedupe import (
     OrganisationRecord,
     PersonRecord,
     compare_organisations,
     compare_persons,
+    drop_echo_pairs,
     email_key,
     find_organisation_duplicates,
     find_person_duplicates,
@@ -42,17 +43,26 @@ def scan_duplicates(kind: str) -> int:
                                                       .where(table.c.kind == kind, table.c.status == "ignored"))}
     now = utcnow()
     rows = []
-    for match in pairs:
+    pairs = [m for m in pairs if tuple(sorted((int(m.a), int(m.b)))) not in ignored]
+    for match in drop_echo_pairs(pairs, limit=MAX_STORED_PAIRS):
         a, b = sorted((int(match.a), int(match.b)))
-        if (a, b) in ignored:
-            continue
         rows.append({"kind": kind, "a_id": a, "b_id": b, "score": match.score,
                      "reasons": [r.as_list() for r in match.reasons], "status": "open", "found_at": now})
         if len(rows) >= MAX_STORED_PAIRS:
             break
     for start in range(0, len(rows), 5000):
         conn.execute(insert(table), rows[start : start + 5000])
+    scan = db.session.get(DuplicateScan, kind) or DuplicateScan(kind=kind)
+    scan.scanned_at = now
+    scan.pairs = len(rows)
+    db.session.add(scan)
+    db.session.flush()
     return len(rows)
+
+
+def scan_all_duplicates() -> dict[str, int]:
+    """One search over persons and organisations ("Erneut suchen" on either tab)."""
+    return {kind: scan_duplicates(kind) for kind in ("person", "organisation")}
 
 
 def ignore_pair(pair: DuplicatePair) -> None:
@@ -61,6 +71,9 @@ def ignore_pair(pair: DuplicatePair) -> None:
 
 
 def last_scan(kind: str):
+    scan = db.session.get(DuplicateScan, kind)
+    if scan is not None:
+        return scan.scanned_at
     return db.session.scalar(select(func.max(DuplicatePair.found_at)).where(DuplicatePair.kind == kind))
 
 

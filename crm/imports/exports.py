@@ -22,7 +22,7 @@ from crm.core.formatting import display_phone
 from crm.extensions import db
 from crm.imports.models import ContactDetail
 from crm.interop.dedupe import fold
-from crm.interop.vcard import vcard_for
+from crm.interop.vcard import organisation_vcard_for, vcard_for
 
 CHUNK = 1000
 
@@ -101,6 +101,17 @@ def vcard_bytes_stream(stmt: Select, session: Session) -> Iterator[bytes]:
             buffer, size = [], 0
     if buffer:
         yield "".join(buffer).encode("utf-8")
+
+
+def organisation_vcard_bytes_stream(stmt: Select, session: Session) -> Iterator[bytes]:
+    """Company cards (X-ABShowAs:COMPANY) for the organisations of the list, in chunks."""
+    for chunk in stream_chunks(stmt, session):
+        yield "".join(organisation_vcard_for(org) for org in chunk).encode("utf-8")
+
+
+def organisation_vcard_filename(org) -> str:
+    base = re.sub(r"[^A-Za-z0-9_-]+", "_", fold(org.name)).strip("_")[:60]
+    return f"{base or 'organisation'}_{org.id}.vcf"
 
 
 def vcard_filename(person) -> str:

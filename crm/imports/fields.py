@@ -528,6 +528,8 @@ def record_from_vcard(contact) -> dict:
     function at the organisation, private data to the person; whatever has no field of its
     own (a second e-mail, a fax, a third address) is kept as a further contact detail.
     """
+    if getattr(contact, "is_organisation", False):
+        return _organisation_record_from_vcard(contact)
     record = empty_record()
     prefix_words = contact.prefix.replace(",", " ").split()
     degree_words = []
@@ -581,7 +583,8 @@ def record_from_vcard(contact) -> dict:
         record["extras"].append([kind, label, value])
 
     business = ["email"] if has_org else []
-    for email in contact.emails:
+    # typed addresses claim their slot before untyped ones (Thunderbird marks the untyped one PREF)
+    for email in sorted(contact.emails, key=lambda e: not (e.has("WORK") or e.has("HOME"))):
         if email.has("WORK"):
             place(business + ["private_email"], "email", email.value, email.label or "WORK")
         elif email.has("HOME"):
@@ -591,12 +594,18 @@ def record_from_vcard(contact) -> dict:
     for phone in contact.phones:
         label = phone.label or ",".join(sorted(t for t in phone.types if t not in ("VOICE", "PREF")))
         if phone.has("FAX"):
-            place(["fax"] if has_org else [], "phone", phone.value, label or "FAX")
-        elif phone.has("PAGER") or phone.label:
+            # the person's own fax: kept with the person (an organisation that exists keeps its own)
+            record["extras"].append(["phone", label or "FAX", phone.value])
+        elif phone.types & SPECIAL_PHONE_TYPES or (phone.label and not phone.types & {"CELL", "WORK", "HOME"}):
             record["extras"].append(["phone", label, phone.value])
+        elif phone.has("CELL") and phone.has("WORK"):
+            # a work mobile is never a private one; without an organisation it stays a labelled detail
+            place(["mobile"] if has_org else [], "phone", phone.value, label)
         elif phone.has("CELL"):
-            place((["mobile"] if phone.has("WORK") and has_org else []) + ["private_mobile"], "phone", phone.value,
-                  label)
+            # like an untyped phone: on a card with an organisation (Outlook's only mobile field)
+            # it is the business mobile, unless the card says HOME
+            business_mobile = has_org and not phone.has("HOME")
+            place((["mobile"] if business_mobile else []) + ["private_mobile"], "phone", phone.value, label)
         elif phone.has("WORK"):
             place(["phone"] if has_org else ["private_phone"], "phone", phone.value, label)
         elif phone.has("HOME"):
@@ -632,6 +641,53 @@ def record_from_vcard(contact) -> dict:
         record[target + "postcode"] = address.postcode
         record[target + "city"] = city
         record[target + "country"] = country or ""
+    for url in getattr(contact, "urls", []):
+        label = url.label or ",".join(sorted(t for t in url.types if t != "PREF"))
+        record["extras"].append(["web", label, url.value])
     record["tags"] = [c[:120] for c in contact.categories]
     record["notes"] = contact.note
+    return record
+
+
+# Phone types that are neither the office nor the private line nor a mobile: kept with their type.
+SPECIAL_PHONE_TYPES = frozenset({"PAGER", "CAR", "ISDN", "MODEM", "BBS", "TEXTPHONE", "ASSISTANT", "CALLBACK", "X400"})
+
+
+def _organisation_record_from_vcard(contact) -> dict:
+    """An organisation card (KIND:org, X-ABShowAs:COMPANY): an organisation only, no person.
+
+    Its phone, fax, e-mail, website and address go to the organisation's fields; what has no
+    field of its own is added to the notes, so nothing is lost.
+    """
+    record = empty_record()
+    name = contact.organisations[0][0] if contact.organisations and contact.organisations[0][0] else ""
+    record["organisation"] = name or contact.formatted_name or " ".join(
+        p for p in (contact.given, contact.family) if p)
+    more = []
+    if contact.organisations and contact.organisations[0][1]:
+        more.append(contact.organisations[0][1])
+
+    def put(slot: str, value: str, label: str) -> None:
+        if not record[slot]:
+            record[slot] = value
+        elif value != record[slot]:
+            more.append(f"{label}: {value}" if label else value)
+
+    for email in contact.emails:
+        put("email", email.value, email.label or ",".join(sorted(email.types - {"INTERNET", "PREF"})))
+    for phone in contact.phones:
+        label = phone.label or ",".join(sorted(t for t in phone.types if t not in ("VOICE", "PREF")))
+        put("fax" if phone.has("FAX") else "phone", phone.value, label)
+    for url in contact.urls:
+        put("website", url.value, url.label or ",".join(sorted(url.types - {"PREF"})))
+    for address in contact.addresses:
+        country = country_code_of(address.country) if address.country else ""
+        street = ", ".join(p for p in (address.extended, address.street) if p)
+        if not record["street"] and not record["city"] and country is not None and len(address.postcode) <= 10:
+            record["street"], record["postcode"], record["city"] = street[:200], address.postcode, address.city[:100]
+            record["country"] = country or ""
+        else:
+            more.append(address.one_line())
+    record["tags"] = [c[:120] for c in contact.categories]
+    record["notes"] = "\n".join(p for p in (contact.note, "\n".join(more)) if p).strip()
     return record

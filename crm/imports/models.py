@@ -131,6 +131,16 @@ class DuplicatePair(db.Model):
     found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class DuplicateScan(db.Model):
+    """When the duplicate search last ran per kind (also when it found nothing)."""
+
+    __tablename__ = "duplicate_scan"
+
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)  # person or organisation
+    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MergeLog(db.Model):
     """What a merge did: which record survived, the merged-away record as it was, what moved."""
 
@@ -147,5 +157,8 @@ class MergeLog(db.Model):
     loser_label: Mapped[str] = mapped_column(String(300), default="")
     fields: Mapped[dict] = mapped_column(JSON, default=dict)  # field -> [kept value, value taken over]
     moved: Mapped[dict] = mapped_column(JSON, default=dict)  # "table.column" -> rows moved
-    snapshot: Mapped[dict] = mapped_column(JSON, default=dict)  # the merged-away record and dropped rows
+    # the merged-away record, dropped rows, which rows moved: all an undo needs
+    snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by_name: Mapped[str] = mapped_column(String(120), default="")

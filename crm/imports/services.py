@@ -575,9 +575,11 @@ class _Committer:
         return values
 
     def create_organisations(self, records: list[dict]) -> None:
-        """Insert every organisation the records name and the database lacks, in bulk (first row wins)."""
+        """Insert every organisation the records name and the database lacks, in bulk (first row wins,
+        organisation rows first)."""
         wanted: dict[str, dict] = {}
-        for record in records:
+        # a row (or card) of the organisation itself wins over a person's row naming it
+        for record in sorted(records, key=lambda r: not record_is_organisation(r)):
             names = [(record["organisation"], record)] + [
                 (org, dict(record, organisation=org, street="", postcode="", city="", country="", fax="",
                            website="", last_name=record["last_name"] or "-"))

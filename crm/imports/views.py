@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, func, select
 
-from crm.contacts.models import Person
+from crm.contacts.models import Organisation, Person
 from crm.contacts.services import ContactFilters
 from crm.core.converters import arg_id, arg_page, parse_id, parse_ids
 from crm.core.forms import ConfirmForm
@@ -15,10 +15,10 @@ from crm.imports import exports, services
 from crm.imports.fields import TARGETS
 from crm.imports.forms import ActionForm, MappingForm, UploadForm
 from crm.imports.merge import FIELDS as MERGE_FIELDS
-from crm.imports.merge import MODELS, merge_preview, merge_records
+from crm.imports.merge import MODELS, merge_preview, merge_records, undo_merge, undo_problem
 from crm.imports.models import ROW_ACTIONS, ContactDetail, DuplicatePair, ImportBatch, ImportRow, MergeLog, SavedMapping
 from crm.interop.tabular import csv_response_rows, xlsx_bytes
-from crm.interop.vcard import vcard_for
+from crm.interop.vcard import organisation_vcard_for, vcard_for
 
 bp = Blueprint("imports", __name__)
 
@@ -45,6 +45,32 @@ def reason_text(reason: list) -> str:
 def message_text(item: list) -> str:
     _field, msgid, params = item
     return _(msgid, **params) if params else _(msgid)
+
+
+DETAIL_KINDS = {"email": _l("e-mail"), "phone": _l("phone"), "address": _l("address"), "title": _l("title"),
+                "web": _l("website")}
+# vCard types as stored in the label of a further detail ("CELL,WORK") -> words
+DETAIL_TYPES = {
+    "WORK": _l("business"), "HOME": _l("private"), "CELL": _l("mobile"), "FAX": _l("fax"), "PAGER": _l("pager"),
+    "VOICE": _l("phone"), "MAIN": _l("main number"), "OTHER": _l("other"), "CAR": _l("car phone"),
+    "ISDN": "ISDN", "TEXTPHONE": _l("text phone"), "TEXT": _l("text messages"), "VIDEO": _l("video"),
+    "ASSISTANT": _l("assistant"), "CALLBACK": _l("callback"), "MSG": _l("voice mail"), "INTERNET": _l("e-mail"),
+    "POSTAL": _l("postal"), "PARCEL": _l("parcels"), "DOM": _l("domestic"), "INTL": _l("international"),
+}
+
+
+@bp.app_template_filter("detail_kind")
+def _detail_kind_filter(kind: str) -> str:
+    return str(DETAIL_KINDS.get(kind, kind))
+
+
+@bp.app_template_filter("detail_label")
+def _detail_label_filter(label: str) -> str:
+    """ "CELL,WORK" -> "mobile, business"; a client's own label ("AssistantPhone") stays as written."""
+    parts = [p.strip() for p in (label or "").split(",") if p.strip()]
+    if parts and all(p.upper() in DETAIL_TYPES for p in parts):
+        return ", ".join(str(DETAIL_TYPES[p.upper()]) for p in parts)
+    return label or ""
 
 
 @bp.app_template_filter("import_reason")
@@ -293,6 +319,13 @@ def vcard_person(person_id: int):
                      exports.vcard_filename(person))
 
 
+@bp.get("/vcard/organisationen/<int:org_id>.vcf")
+def vcard_organisation(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
+                     exports.organisation_vcard_filename(org))
+
+
 @bp.get("/export/personen.<fmt>")
 @export_required
 def export_persons(fmt: str):
@@ -322,10 +355,13 @@ def export_persons(fmt: str):
 @bp.get("/export/organisationen.<fmt>")
 @export_required
 def export_organisations(fmt: str):
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ("vcf", "csv", "xlsx"):
         abort(404)
     stmt = exports.organisations_query(ContactFilters.from_args(request.args))
     session = exports.export_session()
+    if fmt == "vcf":
+        body = exports.closing(session, exports.organisation_vcard_bytes_stream(stmt, session))
+        return _download(body, "text/vcard; charset=utf-8", exports.export_filename(_("organisations"), "vcf"))
     rows = exports.organisation_rows(stmt, session)
     if fmt == "csv":
         body = exports.closing(session, csv_response_rows(exports.organisation_header(), rows))
@@ -364,9 +400,10 @@ def duplicate_scan():
     if kind not in MODELS:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        count = dup_services.scan_duplicates(kind)
+        counts = dup_services.scan_all_duplicates()
         db.session.commit()
-        flash(_("Search finished. Possible duplicates: %(count)s.", count=count), "success")
+        flash(_("Search finished. Possible duplicates: %(persons)s persons, %(organisations)s organisations.",
+                persons=counts["person"], organisations=counts["organisation"]), "success")
     return redirect(url_for("imports.duplicate_list", kind=kind))
 
 
@@ -425,7 +462,25 @@ def duplicate_merge(kind: str, a_id: int, b_id: int):
 def duplicate_log():
     stmt = select(MergeLog).order_by(MergeLog.at.desc(), MergeLog.id.desc())
     page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
-    return render_template("imports/merge_log.html", page=page)
+    undoable = {log.id for log in page.items if undo_problem(log) is None}
+    return render_template("imports/merge_log.html", page=page, undoable=undoable)
+
+
+@bp.post("/duplikate/protokoll/<int:log_id>/rueckgaengig")
+@can_edit
+def duplicate_unmerge(log_id: int):
+    log = db.get_or_404(MergeLog, log_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            undo_merge(log)
+        except services.ImportProblem as problem:
+            db.session.rollback()
+            _flash_problem(problem)
+        else:
+            db.session.commit()
+            flash(_("Merge undone: “%(loser)s” and “%(winner)s” are two records again.", loser=log.loser_label,
+                    winner=log.winner_label), "success")
+    return redirect(url_for("imports.duplicate_log"))
 
 
 @bp.get("/duplikate/aehnliche")

@@ -384,6 +384,35 @@ def _scan(records, compare, threshold: int, max_block: int) -> list[Match]:
     return found
 
 
+STRONG_MATCH = 90
+
+
+def drop_echo_pairs(matches: list[Match], strong: int = STRONG_MATCH, limit: int | None = None) -> list[Match]:
+    """Leave out pairs that only repeat a stronger one (matches sorted best first).
+
+    When B and B' are near-identical (a strong pair), A-B and A-B' read the same in the list:
+    only the first is kept; once B' is merged into B, A-B stands for both.
+    """
+    kept: list[Match] = []
+    neighbours: dict = defaultdict(dict)  # id -> {other id: score}
+    for match in matches:
+        a, b = match.a, match.b
+        na, nb = neighbours[a], neighbours[b]
+        small, other = (na, nb) if len(na) <= len(nb) else (nb, na)
+        echo = False
+        for c in small:
+            if c in other and (na[c] >= strong or nb[c] >= strong):
+                echo = True
+                break
+        if echo:
+            continue
+        kept.append(match)
+        if limit is not None and len(kept) >= limit:
+            break
+        na[b] = nb[a] = match.score
+    return kept
+
+
 def find_person_duplicates(records: Iterable[PersonRecord], threshold: int = PERSON_THRESHOLD,
                            max_block: int = MAX_BLOCK) -> list[Match]:
     """Pairs of likely duplicates among the records, best first."""

@@ -1,4 +1,4 @@
-"""vCard 3.0 export and vCard 2.1 / 3.0 / 4.0 import.
+"""vCard 3.0 export (persons; organisations as company cards) and vCard 2.1 / 3.0 / 4.0 import.
 
 Export rules (docs: design/interop.md): vCard 3.0, UTF-8 without BOM, CRLF, lines folded at
 75 octets without splitting a UTF-8 character, both N and FN, the academic degree in the N
@@ -102,6 +102,10 @@ def person_uid(person_id: int) -> str:
     return f"regionetz-person-{person_id}"
 
 
+def organisation_uid(org_id: int) -> str:
+    return f"regionetz-organisation-{org_id}"
+
+
 def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisation=None) -> str:
     """One vCard 3.0 for a person (with its current functions), as text with CRLF line ends.
 
@@ -161,7 +165,7 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
         tel(aff.effective_phone, "WORK,VOICE")
         tel(aff.mobile, "WORK,CELL")
     tel(person.phone, "HOME,VOICE")
-    tel(person.mobile, "CELL")
+    tel(person.mobile, "HOME,CELL")
 
     if primary is not None:
         a = person.addressee(primary)
@@ -174,7 +178,9 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
         lines.append("ADR;TYPE=HOME:" + _adr("", person.street, person.city, person.postcode, person.country))
 
     for kind, label, value in extra:
-        label_type = re.sub(r"[^A-Za-z0-9-]", "", (label or "").upper())
+        # a stored label is a type list ("FAX,WORK") or a client's own word ("AssistantPhone")
+        words = (re.sub(r"[^A-Za-z0-9-]", "", p) for p in (label or "").upper().split(","))
+        label_type = ",".join(t for t in words if t)
         type_param = f";TYPE={label_type}" if label_type else ""
         if kind == "email":
             if value.strip().lower() not in seen:
@@ -184,6 +190,8 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
             tel(value, label_type or "VOICE")
         elif kind == "address":
             lines.append(f"ADR{type_param}:" + _structured("", "", value, "", "", "", ""))
+        elif kind == "web" and value.strip():
+            lines.append(f"URL{type_param}:" + _url(value))
 
     # vCard 3.0 has no gender; X-GENDER (read by several clients and by our import) keeps the salutation
     gender = {"female": "Female", "male": "Male", "diverse": "Other"}.get(person.gender)
@@ -193,6 +201,46 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
     if tags:
         lines.append("CATEGORIES:" + ",".join(escape_text(t) for t in tags))
     rev = _rev(getattr(person, "updated_at", None))
+    if rev:
+        lines.append(f"REV:{rev}")
+    lines.append("END:VCARD")
+    return "".join(fold_line(line) + CRLF for line in lines)
+
+
+def _url(value: str) -> str:
+    # Written like text (commas escaped): vobject and several clients cut an unescaped URL at a comma.
+    return escape_text(value.strip().replace("\r", "").replace("\n", ""))
+
+
+def organisation_vcard_for(org, *, version: str = "3.0") -> str:
+    """One card for an organisation: KIND:org in vCard 4.0, X-ABShowAs:COMPANY in 3.0 (Apple;
+    Nextcloud and others read it), so that clients file it as a company, not as a person."""
+    lines = ["BEGIN:VCARD", f"VERSION:{version}", "PRODID:-//RegioNetz//RegioNetz CRM//DE"]
+    if version == "4.0":
+        lines.append("KIND:org")
+    lines.append(f"UID:{organisation_uid(org.id)}")
+    lines.append("FN:" + escape_text(org.name))
+    lines.append("N:" + _structured("", "", "", "", ""))
+    lines.append("ORG:" + escape_text(org.name))
+    if org.short_name:
+        lines.append("NICKNAME:" + escape_text(org.short_name))
+    if version != "4.0":
+        lines.append("X-ABShowAs:COMPANY")
+    if org.email:
+        lines.append(("EMAIL;TYPE=work:" if version == "4.0" else "EMAIL;TYPE=INTERNET,WORK:") + escape_text(org.email))
+    if org.phone:
+        lines.append(("TEL;TYPE=work,voice:" if version == "4.0" else "TEL;TYPE=WORK,VOICE:") + escape_text(org.phone))
+    if org.fax:
+        lines.append(("TEL;TYPE=work,fax:" if version == "4.0" else "TEL;TYPE=WORK,FAX:") + escape_text(org.fax))
+    if org.street or org.po_box or org.city or org.postcode:
+        lines.append(("ADR;TYPE=work:" if version == "4.0" else "ADR;TYPE=WORK:")
+                     + _adr(org.po_box, org.street, org.city, org.postcode, org.country))
+    if org.website:
+        lines.append(("URL;TYPE=work:" if version == "4.0" else "URL;TYPE=WORK:") + _url(org.website))
+    tags = [t.name for t in getattr(org, "tags", [])]
+    if tags:
+        lines.append("CATEGORIES:" + ",".join(escape_text(t) for t in tags))
+    rev = _rev(getattr(org, "updated_at", None))
     if rev:
         lines.append(f"REV:{rev}")
     lines.append("END:VCARD")
@@ -223,7 +271,7 @@ def vcards(persons: Iterable) -> Iterator[str]:
 
 KEPT_PROPERTIES = {
     "N", "FN", "ORG", "TITLE", "ROLE", "EMAIL", "TEL", "ADR", "CATEGORIES", "NOTE", "UID", "REV",
-    "NICKNAME", "GENDER", "X-ABLABEL", "X-GENDER",
+    "NICKNAME", "GENDER", "X-ABLABEL", "X-GENDER", "URL", "KIND", "X-ABSHOWAS", "X-ADDRESSBOOKSERVER-KIND",
 }
 ENCODING_VALUES = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 
@@ -236,13 +284,21 @@ TYPE_ALIASES = {
     "FAX": "FAX", "TELEFAX": "FAX", "VOICE": "VOICE", "TELEFON": "VOICE", "PAGER": "PAGER", "PREF": "PREF",
     "INTERNET": "INTERNET", "MAIN": "MAIN", "OTHER": "OTHER", "ANDERE": "OTHER", "SONSTIGE": "OTHER",
     "POSTAL": "POSTAL", "PARCEL": "PARCEL", "DOM": "DOM", "INTL": "INTL", "MSG": "MSG", "TEXT": "TEXT",
-    "VIDEO": "VIDEO", "X400": "X400", "SCHOOL": "OTHER",
+    "VIDEO": "VIDEO", "X400": "X400", "SCHOOL": "OTHER", "TEXTPHONE": "TEXTPHONE", "CAR": "CAR", "ISDN": "ISDN",
+    "MODEM": "MODEM", "BBS": "BBS", "PCS": "PCS", "ASSISTANT": "ASSISTANT", "CALLBACK": "CALLBACK",
+    "COMPANY": "MAIN", "X-ASSISTANT": "ASSISTANT", "X-COMPANY": "MAIN", "HOMEPAGE": "HOME", "BLOG": "BLOG",
+    "PROFILE": "PROFILE",
 }
 # Apple X-ABLabel values ("_$!<Mobile>!$_") -> types
 LABEL_TYPES = {
     "MOBILE": "CELL", "MOBIL": "CELL", "WORK": "WORK", "ARBEIT": "WORK", "HOME": "HOME", "PRIVAT": "HOME",
     "WORKFAX": "FAX", "HOMEFAX": "FAX", "FAX": "FAX", "MAIN": "MAIN", "PAGER": "PAGER", "OTHER": "OTHER",
+    "HOMEPAGE": "HOME", "WORKMOBILE": "CELL", "MOBILWORK": "CELL", "MOBILDIENSTLICH": "CELL",
 }
+# Labels that also say "business" or "private" ("Work mobile", "Mobil privat")
+LABEL_WORDS = {"WORK": "WORK", "ARBEIT": "WORK", "DIENSTLICH": "WORK", "GESCHAFTLICH": "WORK", "BUSINESS": "WORK",
+               "HOME": "HOME", "PRIVAT": "HOME", "PRIVATE": "HOME", "MOBILE": "CELL", "MOBIL": "CELL",
+               "HANDY": "CELL", "FAX": "FAX"}
 
 
 @dataclass
@@ -298,6 +354,7 @@ class VCardContact:
     role: str = ""
     emails: list[Typed] = field(default_factory=list)
     phones: list[Typed] = field(default_factory=list)
+    urls: list[Typed] = field(default_factory=list)
     addresses: list[PostalAddress] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     note: str = ""
@@ -305,6 +362,8 @@ class VCardContact:
     rev: str = ""
     gender: str = ""  # "male", "female", "" (from GENDER / X-GENDER only)
     version: str = ""
+    # A card for an organisation, not a person: KIND:org (4.0, Nextcloud, Apple), X-ABShowAs:COMPANY (3.0, Apple)
+    is_organisation: bool = False
 
 
 @dataclass
@@ -626,6 +685,9 @@ def _contact_from_component(card, position: int, version: str) -> VCardContact:
         key = re.sub(r"[^A-Z]", "", label.upper())
         if key in LABEL_TYPES:
             extra.add(LABEL_TYPES[key])
+        for word in re.findall(r"[A-Z]+", label.upper().replace("Ä", "A")):
+            if word in LABEL_WORDS:
+                extra.add(LABEL_WORDS[word])
         return label, frozenset(extra)
 
     for line in card.lines():
@@ -665,6 +727,15 @@ def _contact_from_component(card, position: int, version: str) -> VCardContact:
             if text:
                 label, extra = label_for(line)
                 contact.phones.append(Typed(text, _types_of(line) | extra, label))
+        elif name == "URL":
+            text = _text(value).strip().replace("\\:", ":")
+            if text:
+                label, extra = label_for(line)
+                contact.urls.append(Typed(text, _types_of(line) | extra, label))
+        elif name in ("KIND", "X-ADDRESSBOOKSERVER-KIND"):
+            contact.is_organisation = _text(value).strip().lower() in ("org", "organization", "organisation")
+        elif name == "X-ABSHOWAS":
+            contact.is_organisation = _text(value).strip().upper() == "COMPANY"
         elif name == "ADR":
             label, extra = label_for(line)
             address = PostalAddress(
@@ -695,6 +766,7 @@ def _contact_from_component(card, position: int, version: str) -> VCardContact:
     # Preferred entries first, as the client meant them.
     contact.emails.sort(key=lambda e: not e.has("PREF"))
     contact.phones.sort(key=lambda e: not e.has("PREF"))
+    contact.urls.sort(key=lambda e: not e.has("PREF"))
     contact.addresses.sort(key=lambda a: not a.has("PREF"))
     return contact
 
@@ -713,7 +785,7 @@ def parse_vcards(data: bytes) -> VCardFile:
         if problems:
             errors.append(CardError(position, start, "; ".join(problems)))
             continue
-        if not any(p.name in ("N", "FN", "EMAIL", "TEL", "ORG") for p in props):
+        if not any(p.name in ("N", "FN", "EMAIL", "TEL", "ORG", "URL") for p in props):
             errors.append(CardError(position, start, "the card holds no name, organisation, e-mail or phone"))
             continue
         clean = normalise_card(props, version)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.search import ORGANISATION, PERSON, matching_id_subquery
-from crm.contacts.services import archive, by_ids, restore  # noqa: F401  (archive/restore: used by the views)
+from crm.contacts.services import by_ids
 from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.text import fold

@@ -130,6 +130,17 @@ def test_duplicates_found_compared_and_merged(page, live_server, log_in, shot):
     expect(page).to_have_url(re.compile(rf"/personen/{a_id}$"))
     assert _person(live_server, b_id) is None
     assert _person(live_server, a_id)["mobile"] == "+49 160 1234567"
+    # the merged-away address leads to the merged record; the merge log undoes the merge
+    page.goto(f"/personen/{b_id}")
+    expect(page).to_have_url(re.compile(rf"/personen/{a_id}$"))
+    page.goto("/duplikate/protokoll")
+    shot("merge-log")
+    page.click("main form[action*='/duplikate/protokoll/'] button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("wieder zwei Datensätze")
+    assert _person(live_server, b_id)["mobile"] == "+49 160 1234567"
+    assert _person(live_server, a_id)["mobile"] == ""
+    page.goto(f"/personen/{b_id}")
+    expect(page).to_have_url(re.compile(rf"/personen/{b_id}$"))
     assert not page.js_errors
 
 

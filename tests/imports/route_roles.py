@@ -11,6 +11,7 @@ ROUTES = {
     "imports.import_mappings": ("staff", "GET"),
     "imports.import_mapping_delete": ("staff", "POST"),
     "imports.vcard_person": ("viewer", "GET"),
+    "imports.vcard_organisation": ("viewer", "GET"),
     "imports.export_persons": ("staff", "GET"),
     "imports.export_organisations": ("staff", "GET"),
     "imports.duplicate_list": ("staff", "GET"),
@@ -18,13 +19,14 @@ ROUTES = {
     "imports.duplicate_ignore": ("staff", "POST"),
     "imports.duplicate_merge": ("staff", "GET POST"),
     "imports.duplicate_log": ("staff", "GET"),
+    "imports.duplicate_unmerge": ("staff", "POST"),
     "imports.duplicate_similar": ("staff", "GET"),
 }
 
 
 def url_values(fixture):
     from crm.extensions import db
-    from crm.imports.models import DuplicatePair, ImportBatch, SavedMapping
+    from crm.imports.models import DuplicatePair, ImportBatch, MergeLog, SavedMapping
 
     make_person = fixture("make_person")
     a, b = make_person("Sweepmann", "Anna"), make_person("Sweepmann", "Anne")
@@ -33,7 +35,10 @@ def url_values(fixture):
     saved = SavedMapping(name="Sweep", columns={"Nachname": "last_name"})
     # "ignored": the sweep also runs the scan, which replaces open pairs
     pair = DuplicatePair(kind="person", a_id=a.id, b_id=b.id, score=80, reasons=[["name", 90]], status="ignored")
-    db.session.add_all([batch, saved, pair])
+    # a merge from before merges could be undone: the undo route answers with a message
+    log = MergeLog(kind="person", winner_id=a.id, loser_id=10**8, winner_label="Anna Sweepmann",
+                   loser_label="Alte Sweepmann")
+    db.session.add_all([batch, saved, pair, log])
     db.session.commit()
     return {"batch_id": batch.id, "mapping_id": saved.id, "fmt": "csv", "pair_id": pair.id, "kind": "person",
-            "a_id": a.id, "b_id": b.id}
+            "a_id": a.id, "b_id": b.id, "log_id": log.id}

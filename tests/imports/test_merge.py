@@ -1,6 +1,6 @@
 """Merging persons and organisations keeps every relation, also those of tables added later."""
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -177,7 +177,7 @@ def test_merging_two_persons_keeps_the_relations_of_both(make_org, make_person, 
     assert {"table": "person_tag", "row": {"person_id": b.id, "tag_id": resolve_tags(["Presse"])[0].id}} in \
         log.snapshot["dropped_rows"]
     actions = {(r.action, r.entity_id) for r in db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "person"))}
-    assert ("merge", a.id) in actions and ("delete", b.id) in actions
+    assert ("merge", a.id) in actions and ("merged_away", b.id) in actions
 
 
 def test_a_seat_held_by_one_with_the_other_as_deputy_loses_only_the_deputy(make_person, session):
@@ -214,3 +214,199 @@ def test_a_record_cannot_be_merged_with_itself(make_person, session):
     a = make_person()
     with pytest.raises(ImportProblem):
         merge_records("person", a.id, a.id, {})
+
+
+# ----------------------------------------------------------------------------- issue 8.7
+
+
+def _badges(html: str) -> int:
+    return html.count("Hauptfunktion")
+
+
+def test_merged_person_has_exactly_one_primary_function(client, login, make_org, make_person, make_function, session):
+    login("staff")
+    rathaus = make_org("Markt Eschau", kind="municipality", sector="public")
+    verein = make_org("Obst- und Gartenbauverein Eschau")
+    a = make_person("Meier", "Gerhard", gender="male", organisation=rathaus, function=make_function())
+    b = make_person("Maier", "Gerhard", gender="male", organisation=verein)
+    before = _badges(client.get(f"/personen/{a.id}").get_data(as_text=True))
+    assert before >= 1
+    merge_records("person", a.id, b.id, {})
+    session.commit()
+    db.session.expire_all()
+    merged = db.session.get(Person, a.id)
+    assert [x.organisation.name for x in merged.affiliations if x.is_primary] == ["Markt Eschau"]
+    page = client.get(f"/personen/{a.id}").get_data(as_text=True)
+    assert "Obst- und Gartenbauverein Eschau" in page
+    assert _badges(page) == before
+
+
+def test_known_values_are_proposed_over_unknown_ones(client, login, make_person, session):
+    login("staff")
+    a = make_person("Meier", "Gerhard", gender="unknown", phone="")
+    b = make_person("Maier", "Gerhard", gender="male", phone="06093 1234")
+    page = client.get(f"/duplikate/zusammenfuehren/person/{a.id}/{b.id}?keep={a.id}").get_data(as_text=True)
+    assert re.search(r'name="field-gender"[^>]*value="b"[^>]*checked', page)
+    # merged without choosing (as a form with only some fields): the known gender wins
+    merge_records("person", a.id, b.id, {"last_name": "a"})
+    session.commit()
+    db.session.expire_all()
+    merged = db.session.get(Person, a.id)
+    assert merged.gender == "male" and merged.phone == "06093 1234"
+
+
+def test_known_gender_of_the_survivor_stays(make_person, session):
+    a = make_person("Meier", "Gerda", gender="female")
+    b = make_person("Meier", "Gerda", gender="unknown")
+    merge_records("person", a.id, b.id, {})
+    session.commit()
+    assert db.session.get(Person, a.id).gender == "female"
+
+
+@pytest.mark.parametrize("kind", ["person", "organisation"])
+def test_the_merged_away_address_leads_to_the_merged_record(kind, client, login, make_person, make_org, session):
+    login("staff")
+    if kind == "person":
+        a, b, c = make_person("Eins", "A"), make_person("Zwei", "B"), make_person("Drei", "C")
+        url = "/personen/{}"
+    else:
+        a, b, c = make_org("Eins"), make_org("Zwei"), make_org("Drei")
+        url = "/organisationen/{}"
+    merge_records(kind, a.id, b.id, {})
+    session.commit()
+    response = client.get(url.format(b.id))
+    assert response.status_code == 302 and response.headers["Location"].endswith(url.format(a.id))
+    # merged on: the old address follows the chain
+    merge_records(kind, c.id, a.id, {})
+    session.commit()
+    assert client.get(url.format(b.id)).headers["Location"].endswith(url.format(c.id))
+    assert client.get(url.format(10**9)).status_code == 404
+
+
+def test_undo_of_a_person_merge_restores_both_records_and_every_relation(client, login, make_org, make_person,
+                                                                          make_function, session):
+    login("staff")
+    rathaus = make_org("Markt Eschau", kind="municipality", sector="public")
+    verein = make_org("Heimatverein Eschau e.V.")
+    a = make_person("Meier", "Gerhard", gender="unknown", organisation=rathaus, function=make_function(),
+                    notes="Kennt alle Vereine.")
+    b = make_person("Maier", "Gerd", gender="male", organisation=verein, email="g.maier@web.de",
+                    notes="Mag keine Telefonate.", contact_objection=True, data_collected_on=date(2024, 3, 1))
+    a.tags = resolve_tags(["Presse", "Ehrenamt"])
+    b.tags = resolve_tags(["Presse", "Streuobst"])
+    session.add(ContactDetail(person_id=b.id, kind="phone", label="FAX", value="06093 1234"))
+    session.commit()
+    a_id, b_id = a.id, b.id
+    extra = {}
+    if "seat" in db.metadata.tables:  # a seat held by a with b as deputy
+        extra = fabricate(db.metadata.tables["seat"], {"person_id": a_id, "deputy_id": b_id}, {"person": a_id})
+        session.commit()
+    log = merge_records("person", a_id, b_id, {"email": "b", "notes": "both"})
+    session.commit()
+    log_id = log.id
+
+    page = client.get("/duplikate/protokoll").get_data(as_text=True)
+    assert "Zusammenführung rückgängig machen" in page
+    response = client.post(f"/duplikate/protokoll/{log_id}/rueckgaengig", follow_redirects=True)
+    assert "sind wieder zwei Datensätze" in response.get_data(as_text=True)
+    db.session.expire_all()
+    a, b = db.session.get(Person, a_id), db.session.get(Person, b_id)
+    assert b is not None and (b.first_name, b.last_name, b.gender) == ("Gerd", "Maier", "male")
+    assert b.email == "g.maier@web.de" and b.contact_objection is True and b.data_collected_on == date(2024, 3, 1)
+    assert (a.email, a.notes, a.gender, a.contact_objection) == ("", "Kennt alle Vereine.", "unknown", False)
+    assert [x.organisation.name for x in a.affiliations] == ["Markt Eschau"]
+    assert [(x.organisation.name, x.is_primary) for x in b.affiliations] == [("Heimatverein Eschau e.V.", True)]
+    assert sorted(t.name for t in a.tags) == ["Ehrenamt", "Presse"]
+    assert sorted(t.name for t in b.tags) == ["Presse", "Streuobst"]
+    assert db.session.scalar(select(ContactDetail.person_id)) == b_id
+    if extra:
+        seat = db.metadata.tables["seat"]
+        assert db.session.execute(select(seat.c.person_id, seat.c.deputy_id)
+                                  .where(seat.c.id == extra["id"])).one() == (a_id, b_id)
+    assert client.get(f"/personen/{b_id}").status_code == 200
+    log = db.session.get(MergeLog, log_id)
+    assert log.undone_at is not None
+    actions = {(r.action, r.entity_id) for r in db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "person"))}
+    assert ("unmerge", a_id) in actions and ("unmerge", b_id) in actions
+    # b's own history is back on its page, a second undo is refused
+    history = client.get(f"/personen/{b_id}/verlauf").get_data(as_text=True)
+    assert "g.maier@web.de" in history
+    response = client.post(f"/duplikate/protokoll/{log_id}/rueckgaengig", follow_redirects=True)
+    assert "bereits rückgängig gemacht" in response.get_data(as_text=True)
+
+
+def test_undo_of_an_organisation_merge_restores_members_and_parent(make_org, make_person, session):
+    from crm.imports.merge import undo_merge
+
+    district = make_org("Landkreis Miltenberg", kind="district", sector="public")
+    twin = make_org("LRA Miltenberg", kind="authority", sector="public", phone="09371 5010")
+    district.parent_id = twin.id
+    child = make_org("Markt Eschau", kind="municipality", sector="public", parent_id=twin.id)
+    member = make_person("Scherf", "Jens", gender="male", organisation=twin)
+    session.commit()
+    log = merge_records("organisation", district.id, twin.id, {"phone": "b"})
+    session.commit()
+    assert db.session.get(Organisation, district.id).phone == "09371 5010"
+    undo_merge(db.session.get(MergeLog, log.id))
+    session.commit()
+    db.session.expire_all()
+    assert db.session.get(Organisation, district.id).parent_id == twin.id
+    assert db.session.get(Organisation, district.id).phone == ""
+    assert db.session.get(Organisation, child.id).parent_id == twin.id
+    assert db.session.get(Organisation, twin.id).phone == "09371 5010"
+    assert [x.organisation_id for x in db.session.get(Person, member.id).affiliations] == [twin.id]
+
+
+def test_only_the_last_merge_of_a_record_can_be_undone(make_person, session):
+    from crm.imports.merge import undo_merge
+    from crm.imports.services import ImportProblem
+
+    a, b, c = make_person("Eins", "A"), make_person("Zwei", "B"), make_person("Drei", "C")
+    first = merge_records("person", a.id, b.id, {})
+    second = merge_records("person", a.id, c.id, {})
+    session.commit()
+    with pytest.raises(ImportProblem):
+        undo_merge(first)
+    undo_merge(second)
+    undo_merge(first)
+    session.commit()
+    assert all(db.session.get(Person, x) is not None for x in (a.id, b.id, c.id))
+
+
+@pytest.mark.parametrize("kind", ["person", "organisation"])
+def test_undo_moves_back_every_foreign_key_found_in_the_metadata(kind, make_person, make_org, session):
+    from crm.imports.merge import undo_merge
+
+    model = Person if kind == "person" else Organisation
+    refs = foreign_keys_to(model.__tablename__)
+    if kind == "person":
+        winner, loser, third = make_person("Eins", "A"), make_person("Zwei", "B"), make_person("Drei", "C")
+        people = {"person": third.id, "organisation": make_org("Verein").id}
+    else:
+        winner, loser, third = make_org("Eins"), make_org("Zwei"), make_org("Drei")
+        people = {"organisation": third.id, "person": make_person("Person", "P").id}
+    winner_id, loser_id = winner.id, loser.id
+    created = []
+    for table, column in refs:
+        with db.session.begin_nested():
+            row = fabricate(table, {column.name: loser_id}, people)
+        created.append((table, column, _identity(table, row, column), loser_id))
+        if "id" not in table.c or len(table.primary_key.columns) > 1:  # the survivor's own copy of the link
+            with db.session.begin_nested():
+                twin = fabricate(table, {**row, column.name: winner_id}, people)
+            created.append((table, column, _identity(table, twin, column), winner_id))
+    session.commit()
+    counts = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t, _ in refs}
+
+    log = merge_records(kind, winner_id, loser_id, {})
+    session.commit()
+    undo_merge(db.session.get(MergeLog, log.id))
+    session.commit()
+
+    conn = db.session.connection()
+    assert db.session.get(model, loser_id) is not None
+    for table, column, identity, owner in created:
+        where = [table.c[k] == v for k, v in identity.items()] + [table.c[column.name] == owner]
+        assert conn.scalar(select(func.count()).select_from(table).where(*where)) == 1, \
+            f"{table.name}.{column.name}: the row of #{owner} is not back"
+    assert counts == {t.name: db.session.scalar(select(func.count()).select_from(t)) for t, _ in refs}

@@ -96,3 +96,35 @@ def test_person_without_function_writes_home_data_and_no_org(make_person, sessio
     assert card.n.value.family == "von Thurn"
     assert "ORG" not in text and "TITLE" not in text
     assert card.adr.params["TYPE"] == ["HOME"]
+
+
+def test_organisations_are_written_as_company_cards(make_org, session):
+    from crm.contacts.services import resolve_tags
+    from crm.interop.vcard import organisation_vcard_for, parse_vcards
+
+    org = make_org("Tourismusverband Spessart-Mainland e.V.", email="info@spessart-mainland.de",
+                   phone="+49 6022 2611-0", fax="+49 6022 2611-99", website="https://www.spessart-mainland.de/?a=1,2",
+                   street="Bayernstraße 18", postcode="63739", city="Aschaffenburg")
+    org.tags = resolve_tags(["Tourismus"])
+    session.commit()
+    v3 = organisation_vcard_for(org)
+    assert "VERSION:3.0\r\n" in v3 and "X-ABShowAs:COMPANY\r\n" in v3 and "KIND" not in v3
+    card = vobject.readOne(v3)
+    assert card.org.value == ["Tourismusverband Spessart-Mainland e.V."]
+    assert card.url.value == "https://www.spessart-mainland.de/?a=1,2"
+    assert {t.value for t in card.contents["tel"]} == {"+49 6022 2611-0", "+49 6022 2611-99"}
+    v4 = organisation_vcard_for(org, version="4.0")
+    assert "VERSION:4.0\r\nPRODID:-//RegioNetz//RegioNetz CRM//DE\r\nKIND:org\r\n" in v4
+    for text in (v3, v4):  # and our own import reads both back as an organisation
+        contact = parse_vcards(text.encode()).contacts[0]
+        assert contact.is_organisation and contact.urls[0].value == "https://www.spessart-mainland.de/?a=1,2"
+        assert contact.addresses[0].postcode == "63739"
+
+
+def test_a_persons_websites_and_private_mobile_are_written(make_org, make_person, make_function, session):
+    person = _person(make_org, make_person, make_function)
+    text = vcard_for(person, extra=[("web", "WORK", "https://www.example.org/a,b"), ("phone", "FAX,WORK", "0351 99")])
+    card = vobject.readOne(text)
+    assert card.url.value == "https://www.example.org/a,b"
+    assert "TEL;TYPE=HOME,CELL:+49 171 1234567\r\n" in text
+    assert "TEL;TYPE=FAX,WORK:0351 99\r\n" in text
