@@ -97,6 +97,8 @@ def _changes(obj, creating: bool) -> dict:
     mapper = state.mapper
     session = state.session
     exclude = obj.__audit_exclude__
+    if mapper.version_id_col is not None:  # the row version is bookkeeping, not a change a reader wants to see
+        exclude = exclude | {mapper.get_property_by_column(mapper.version_id_col).key}
     targets = _foreign_key_targets(mapper)
 
     def plain(key, value):

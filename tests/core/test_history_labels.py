@@ -19,7 +19,8 @@ import crm.interactions.models  # noqa: F401
 import crm.network.models  # noqa: F401
 import crm.projects.models  # noqa: F401
 from crm.core.audit import Audited, AuditLog
-from crm.core.labels import VALUE_LABELS, audit_value, entity_label, field_label
+from crm.core.labels import audit_value, entity_label, field_label
+from crm.core.registry import current_registry
 from crm.extensions import db
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -33,7 +34,7 @@ def _audited_models():
 
 def _audited_keys(model):
     mapper = db.inspect(model)
-    exclude = model.__audit_exclude__
+    exclude = model.__audit_exclude__ | {"version"}  # the row version is not audited
     columns = [a for a in mapper.column_attrs if a.key not in exclude and a.key != "id"]
     lists = [r.key for r in mapper.relationships
              if r.uselist and r.secondary is not None and r.key not in exclude and not r.viewonly]
@@ -41,8 +42,9 @@ def _audited_keys(model):
 
 
 def _sample(table: str, attr) -> object:
-    """A value as the audit log stores it for this column (see crm.core.audit._plain)."""
-    mapping = VALUE_LABELS.get(f"{table}.{attr.key}") or VALUE_LABELS.get(attr.key)
+    """A value as the audit log stores it for this column (see crm.core.audit.plain_value)."""
+    value_labels = current_registry().value_labels
+    mapping = value_labels.get(f"{table}.{attr.key}") or value_labels.get(attr.key)
     if mapping:
         return next(iter(mapping))
     column_type = attr.columns[0].type
