@@ -633,3 +633,34 @@ def record_from_vcard(contact) -> dict:
     record["tags"] = [c[:120] for c in contact.categories]
     record["notes"] = contact.note
     return record
+
+
+# ----------------------------------------------------------------------------- organisations
+
+# Legal forms say what kind of organisation it is, not which one: "Ritter-Software GmbH & Co. KG",
+# "Ritter Software GmbH & Co.KG" and "Ritter-Software" are the same organisation.
+_LEGAL_FORM = re.compile(
+    r"(?<![0-9a-z])(?:"
+    r"(?:gmbh|ag|ug|se|ltd)\s*(?:&|\+|und)\s*co\.?\s*(?:kg(?:aa)?|ohg)"
+    r"|ug\s*\(?\s*haftungsbeschrankt\s*\)?"
+    r"|g?gmbh|mbh|kgaa|kg|ohg|gbr|ag|ug|se|eg|e\.?\s*g\.?(?![0-9a-z])"
+    r"|e\.?\s*kfr?\.?|e\.?\s*kfm\.?|e\.?\s*k\.?(?![0-9a-z])|e\.?\s*v\.?(?![0-9a-z])"
+    r"|partg(?:mbb)?|ltd\.?|inc\.?"
+    r")\.?(?![0-9a-z])"
+)
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def organisation_key(name: str | None) -> str:
+    """The name of an organisation as the import compares it: folded (umlauts, ß, case), without
+    its legal form and punctuation, "&" read as "und"."""
+    folded = fold(name or "")
+    if not folded:
+        return ""
+    text = _LEGAL_FORM.sub(" ", folded.replace("&", " und ").replace("+", " und "))
+    words = _NOT_ALNUM.sub(" ", text).split()
+    while words and words[-1] in ("und", "co"):  # what is left of "& Co."
+        words.pop()
+    key = " ".join(words)
+    return key or " ".join(_NOT_ALNUM.sub(" ", folded).split())

@@ -36,6 +36,7 @@ from crm.imports.fields import (
     N_,
     compact_record,
     full_record,
+    organisation_key,
     record_from_row,
     record_from_vcard,
     record_is_organisation,
@@ -58,6 +59,7 @@ from crm.interop.vcard import VCardFileError, parse_vcards
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 UPDATE_THRESHOLD = 90  # a match this strong is proposed as "update" in the preview
+STRONG_NAME_ORG_SCORE = 75  # the same name at the same organisation (or e-mail, phone) is proposed as well
 CHUNK = 5000
 
 
@@ -73,6 +75,13 @@ class ImportProblem(ValueError):
 
 def max_upload_bytes() -> int:
     return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def megabytes(size: int) -> str:
+    """A size in MB as the user's locale writes it: "10", "2,5"."""
+    from flask_babel import format_decimal
+
+    return format_decimal(round(size / 1024 / 1024, 1), format="#,##0.#")
 
 
 # ----------------------------------------------------------------------------- upload
@@ -91,7 +100,7 @@ def start_import(filename: str, data: bytes) -> ImportBatch:
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
     if len(data) > max_upload_bytes():
         raise ImportProblem(N_("The file is larger than %(limit)s MB."), "file",
-                            limit=round(max_upload_bytes() / 1024 / 1024, 1))
+                            limit=megabytes(max_upload_bytes()))
     if not data or not data.strip():
         raise ImportProblem(N_("The file is empty."), "file")
     user_id, user_name = _actor()
@@ -199,6 +208,7 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
     fields_of_action = _catalogue_names(FieldOfAction)
     target_groups = _catalogue_names(TargetGroup)
     persons, organisations = load_match_indexes()
+    org_keys = organisation_keys()
     # earlier rows of the same file: only strong matches are reported, so e-mail and phone suffice
     in_file = DuplicateIndex([], compare_persons, UPDATE_THRESHOLD, contact_keys_only=True)
     in_file_labels: dict[str, int] = {}
@@ -247,9 +257,17 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
                 probe = organisation_record_of(record, f"row{position}")
                 found = organisations.matches(probe, limit=3)
                 matches = found_as_dicts(found, organisations)
+            if record["organisation"]:
+                known_org = org_keys.get(organisation_key(record["organisation"]))
+                if known_org is not None:
+                    # what the commit will do: this existing organisation, not a new one
+                    record["organisation_id"] = known_org[0]
+                    if kind == "organisation" and known_org[0] not in {m["id"] for m in matches}:
+                        matches = [{"id": known_org[0], "score": 100, "reasons": [["name", 100]],
+                                    "label": organisations.labels.get(known_org[0], known_org[1])}] + matches[:2]
         if errors:
             action, target = "skip", None
-        elif matches and matches[0]["score"] >= UPDATE_THRESHOLD:
+        elif matches and is_strong_match(matches[0]):
             action, target = "update", matches[0]["id"]
         else:
             action, target = "create", None
@@ -263,6 +281,24 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
     batch.counts = preview_counts(batch)
     db.session.flush()
     db.session.expire(batch, ["rows"])
+
+
+def is_strong_match(match: dict) -> bool:
+    """A match the preview proposes to update: very similar, or the same name at the same organisation."""
+    if match["score"] >= UPDATE_THRESHOLD:
+        return True
+    reasons = {r[0]: (r[1] if len(r) > 1 else None) for r in match["reasons"]}
+    return (match["score"] >= STRONG_NAME_ORG_SCORE and (reasons.get("name") or 0) >= 90
+            and ("organisation" in reasons or "email" in reasons or "phone" in reasons))
+
+
+def organisation_keys() -> dict[str, tuple[int, str]]:
+    """organisation_key(name) -> (id, name) of every organisation; active ones and older ones first."""
+    o = Organisation.__table__.c
+    keys: dict[str, tuple[int, str]] = {}
+    for oid, name in db.session.execute(select(o.id, o.name).order_by(o.archived_at.is_not(None), o.id)):
+        keys.setdefault(organisation_key(name), (oid, name))
+    return keys
 
 
 def found_as_dicts(found, index) -> list[dict]:
@@ -294,7 +330,7 @@ def person_record_of(record: dict, key) -> PersonRecord:
         phones=(record["phone"], record["mobile"], record["private_phone"], record.get("private_mobile", "")),
         addresses=(address_key(record["postcode"], record["street"]),
                    address_key(record.get("private_postcode"), record.get("private_street"))),
-        organisations=(organisation_name_key(record["organisation"]),) if record["organisation"] else (),
+        organisations=(organisation_key(record["organisation"]),) if record["organisation"] else (),
     )
 
 
@@ -322,7 +358,7 @@ def load_person_records(active_only: bool = False, org_keys: str = "name") -> tu
     a, o = Affiliation.__table__.c, Organisation.__table__.c
     today = date.today()
     org_names = {row.id: row.name for row in conn.execute(select(o.id, o.name))}
-    name_keys = {oid: organisation_name_key(name) for oid, name in org_names.items()}
+    name_keys = {oid: organisation_key(name) for oid, name in org_names.items()}
     for row in conn.execute(
         select(a.person_id, a.organisation_id, a.email, a.phone, a.mobile, a.street, a.postcode)
         .where((a.valid_to.is_(None)) | (a.valid_to >= today))
@@ -502,7 +538,7 @@ class _Committer:
         self.org_by_id = {}
         for row in self.conn.execute(select(*_org_lookup_columns()).order_by(o.archived_at.is_not(None), o.id)):
             info = _OrgInfo(*row)
-            self.orgs.setdefault(fold(row.name), info)
+            self.orgs.setdefault(organisation_key(row.name), info)
             self.org_by_id[row.id] = info
         self.created_orgs: list[int] = []
         self.created_keys: set[str] = set()
@@ -572,7 +608,7 @@ class _Committer:
                            website="", last_name=record["last_name"] or "-"))
                 for org, _department, _function in record.get("more_affiliations", [])]
             for name, source in names:
-                key = fold(name)
+                key = organisation_key(name)
                 if name and key not in self.orgs and key not in wanted:
                     wanted[key] = self._new_organisation_values(source)
         if not wanted:
@@ -591,7 +627,7 @@ class _Committer:
 
     def organisation_for(self, record: dict) -> tuple[int, bool]:
         """Id of the organisation named in the record (created beforehand by create_organisations)."""
-        key = fold(record["organisation"])
+        key = organisation_key(record["organisation"])
         if key not in self.orgs:
             self.create_organisations([record])
         return self.orgs[key].id, key in self.created_keys
@@ -783,7 +819,7 @@ class _Committer:
         return results
 
     def create_organisation(self, row: ImportRow) -> dict:
-        key = fold(row.data["organisation"])
+        key = organisation_key(row.data["organisation"])
         if key in self.orgs and key not in self.created_keys or key in self.claimed_keys:
             return {"organisation_id": self.orgs[key].id, "existed": True}
         org_id, _ = self.organisation_for(row.data)
@@ -818,6 +854,13 @@ def commit_import(batch: ImportBatch) -> dict:
     if db.session.scalar(select(func.count()).select_from(t).where(
             t.c.batch_id == batch.id, t.c.action != "skip", cast(t.c.errors, Text) != "[]")):
         raise ImportProblem(N_("Rows with errors can only be skipped."))
+    # Claim the batch: of two requests that commit it at once (two tabs) only one changes the
+    # status; the other waits for the row lock, then finds no row in "preview" and stops.
+    b = ImportBatch.__table__
+    claimed = db.session.execute(update(b).where(b.c.id == batch.id, b.c.status == "preview")
+                                 .values(status="committing").execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise ImportProblem(N_("This import has already been carried out or discarded."))
     # plain rows, not ORM objects: 100,000 rows with six JSON columns each would be slow to load
     rows = [_PlainRow(r.id, r.position, full_record(r.data), r.kind, r.action, r.target_id)
             for r in db.session.execute(select(t.c.id, t.c.position, t.c.data, t.c.kind, t.c.action, t.c.target_id)

@@ -51,6 +51,25 @@ def message_text(item: list) -> str:
     return _(msgid, **params) if params else _(msgid)
 
 
+ENCODING_LABELS = {
+    "utf-8": _l("UTF-8"),
+    "utf-8-sig": _l("UTF-8 (with byte order mark)"),
+    "utf-16": _l("UTF-16"),
+    "cp1252": _l("Windows-1252 (Western European, as saved by German Excel)"),
+}
+DELIMITER_LABELS = {";": _l("semicolon"), ",": _l("comma"), "\t": _l("tab"), "|": _l("vertical bar")}
+
+
+@bp.app_template_filter("import_encoding")
+def _encoding_filter(name):
+    return ENCODING_LABELS.get(name, name)
+
+
+@bp.app_template_filter("import_delimiter")
+def _delimiter_filter(delimiter):
+    return DELIMITER_LABELS.get(delimiter, delimiter)
+
+
 @bp.app_template_filter("import_reason")
 def _reason_filter(reason):
     return reason_text(reason)
@@ -102,7 +121,7 @@ def import_upload():
             return redirect(url_for("imports.import_preview", batch_id=batch.id))
     recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
                                 .limit(5)).all()
-    return render_template("imports/upload.html", form=form, recent=recent, limit_mb=round(limit / 1024 / 1024, 1))
+    return render_template("imports/upload.html", form=form, recent=recent, limit_mb=services.megabytes(limit))
 
 
 def _batch(batch_id: int) -> ImportBatch:
