@@ -44,6 +44,8 @@ from crm.imports.fields import (
     validate_record,
 )
 from crm.imports.bulk import bulk_insert
+from crm.imports.compare import Change, decide, organisation_changes
+from crm.imports.compare import person_changes
 from crm.imports.models import ContactDetail, ImportBatch, ImportRow, SavedMapping
 from crm.interop.dedupe import (
     DuplicateIndex,
@@ -436,6 +438,65 @@ def set_row_actions(batch: ImportBatch, choices: dict[int, str]) -> int:
     return changed
 
 
+def set_field_choices(batch: ImportBatch, choices: dict[int, dict[str, str]]) -> int:
+    """choices: row id -> {change key: "old" | "new"} (which value wins, field by field)."""
+    if batch.status != "preview":
+        raise ImportProblem(N_("This import can no longer be changed."))
+    if not choices:
+        return 0
+    rows = db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id,
+                                                     ImportRow.id.in_(list(choices)))).all()
+    changed = 0
+    for row in rows:
+        wanted = {k: v for k, v in choices[row.id].items() if v in ("old", "new")}
+        merged = dict((row.data or {}).get("field_choices") or {}, **wanted)
+        if merged != (row.data or {}).get("field_choices"):
+            row.data = dict(row.data or {}, field_choices=merged)  # a new dict: JSON columns see no mutation
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def preview_changes(rows: list[ImportRow]) -> dict[int, dict]:
+    """For the preview page: row id -> {"changes": [...], "new_function": org name or ""} of the
+    rows that update a contact (person or organisation), with the user's choices applied."""
+    from sqlalchemy.orm import selectinload
+
+    person_ids = {r.target_id for r in rows if r.action == "update" and r.kind == "person" and r.target_id}
+    org_ids = {r.target_id for r in rows if r.action == "update" and r.kind == "organisation" and r.target_id}
+    org_ids |= {r.data.get("organisation_id") for r in rows if r.action == "update" and r.kind == "person"
+                and r.data.get("organisation_id")}
+    people = {p.id: p for p in db.session.scalars(
+        select(Person).where(Person.id.in_(person_ids)).options(
+            selectinload(Person.affiliations).selectinload(Affiliation.function)))} if person_ids else {}
+    orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))} \
+        if org_ids else {}
+    out: dict[int, dict] = {}
+    for row in rows:
+        if row.action != "update" or not row.target_id:
+            continue
+        record = full_record(row.data)
+        if row.kind == "organisation":
+            org = orgs.get(row.target_id)
+            if org is not None:
+                out[row.id] = {"changes": decide(organisation_update_changes(record, org),
+                                                 record.get("field_choices")), "new_function": ""}
+            continue
+        person = people.get(row.target_id)
+        if person is None:
+            continue
+        org_id = record.get("organisation_id")
+        org = orgs.get(org_id) if org_id else None
+        aff = None
+        if org is not None:
+            current = [a for a in person.affiliations if a.organisation_id == org.id and a.is_current]
+            aff = current[0] if current else None
+        new_function = record["organisation"] if record["organisation"] and aff is None else ""
+        out[row.id] = {"changes": decide(update_changes(record, person, aff, org), record.get("field_choices")),
+                       "new_function": new_function, "organisation_exists": org is not None}
+    return out
+
+
 def discard_import(batch: ImportBatch) -> None:
     if batch.status not in ("mapping", "preview"):
         raise ImportProblem(N_("An imported file cannot be discarded; undo the import instead."))
@@ -483,6 +544,49 @@ def _extras(record: dict) -> list:
         if record.get("website"):
             extras.append(["web", "", record["website"]])
     return extras
+
+
+def wanted_affiliation(record: dict, org) -> dict:
+    """The function at the row's organisation as the row describes it (business data that only
+    repeats the organisation's own is left out: the organisation's is shown anyway)."""
+    values = {"function": record["function"], "department": record["department"], "email": "", "phone": "",
+              "mobile": record["mobile"], "street": "", "postcode": "", "city": ""}
+    org_email, org_phone = (org.email or "", org.phone or "") if org is not None else ("", "")
+    if record["email"] and record["email"].lower() != org_email.lower():
+        values["email"] = record["email"]
+    if record["phone"] and record["phone"] != org_phone:
+        values["phone"] = record["phone"]
+    same_address = org is not None and fold(record["street"]) == fold(org.street) and \
+        record["postcode"] == org.postcode
+    if (record["street"] or record["city"]) and not same_address:
+        values.update(street=record["street"], postcode=record["postcode"], city=record["city"])
+    return values
+
+
+def update_changes(record: dict, person, aff, org) -> list[Change]:
+    """What updating `person` (an ORM Person) with the record would change, field by field.
+
+    aff is the person's current function at the record's organisation (None: a new function
+    would be added), org that organisation (anything with email, phone, street, postcode).
+    """
+    current = {c: getattr(person, c) for c in set(PERSON_COLUMNS.values())}
+    wanted_aff = current_aff = None
+    names: tuple[str, ...] = ()
+    if aff is not None:
+        wanted_aff = wanted_affiliation(record, org)
+        current_aff = {c: getattr(aff, c) for c in ("department", "email", "phone", "mobile", "street", "postcode",
+                                                    "city")}
+        current_aff["function"] = aff.function_name
+        function = aff.function
+        names = (aff.function_label,) + ((function.name_male, function.name_female, function.name_neutral)
+                                          if function is not None else ())
+    return person_changes(_person_values(record), current, wanted_aff, current_aff, names)
+
+
+def organisation_update_changes(record: dict, org) -> list[Change]:
+    wanted = {column: record.get(key) or "" for key, column in ORGANISATION_COLUMNS.items()}
+    current = {column: getattr(org, column) for column in ORGANISATION_COLUMNS.values()}
+    return organisation_changes(wanted, current)
 
 
 def _guess_org_kind(name: str) -> tuple[str, str]:
@@ -747,37 +851,45 @@ class _Committer:
                           "tags": [], "fields": [], "groups": [], "details": []}
                 results[row.id] = result
                 before = result["before"]
-                for column, value in _person_values(record).items():
-                    current = getattr(person, column)
-                    if column in ("gender", "country") and value in ("unknown", "DE") and current:
-                        continue
-                    if not value or value == current:
-                        continue
-                    if column == "notes" and current:
-                        if value in current:
-                            continue
-                        value = f"{current}\n\n{value}"
-                    before.setdefault(column, current)
-                    setattr(person, column, value)
+                org, aff = None, None
                 if record["organisation"]:
                     org_id, _ = self.organisation_for(record)
+                    org = self.org_by_id[org_id]
                     current = [a for a in person.affiliations if a.organisation_id == org_id and a.is_current]
-                    wanted = self.affiliation_values(record, person.id, org_id,
-                                                     not any(a.is_current for a in person.affiliations))
-                    if current:
-                        aff = current[0]
-                        changes = result["affiliations"].setdefault(str(aff.id), {})
-                        for column in ("function_id", "function_label", "department", "email", "phone", "mobile",
-                                       "street", "postcode", "city"):
-                            value = wanted[column]
-                            if value and value != getattr(aff, column):
-                                changes.setdefault(column, getattr(aff, column))
-                                setattr(aff, column, value)
+                    aff = current[0] if current else None
+                changes = decide(update_changes(record, person, aff, org), record.get("field_choices"))
+                for change in changes:
+                    if change.winner != "new":
+                        continue
+                    if change.target == "person":
+                        for column, value in zip(change.columns, change.new):
+                            current = getattr(person, column)
+                            if column == "notes" and current:
+                                value = f"{current}\n\n{value}"
+                            elif column == "country":
+                                value = value or "DE"
+                            if value != current:
+                                before.setdefault(column, current)
+                                setattr(person, column, value)
+                        continue
+                    aff_changes = result["affiliations"].setdefault(str(aff.id), {})
+                    if change.key == "aff_function":
+                        function = change.new[0]
+                        function_id = self.functions.get(fold(function))
+                        values = {"function_id": function_id, "function_label": "" if function_id else function[:120]}
                     else:
-                        aff = Affiliation(**{k: v for k, v in wanted.items() if k not in ("created_at", "updated_at")})
-                        db.session.add(aff)
-                        person.affiliations.append(aff)
-                        new_affiliations.append((result, aff))
+                        values = dict(zip(change.columns, change.new))
+                    for column, value in values.items():
+                        if value != getattr(aff, column):
+                            aff_changes.setdefault(column, getattr(aff, column))
+                            setattr(aff, column, value)
+                if record["organisation"] and aff is None:
+                    wanted = self.affiliation_values(record, person.id, org.id,
+                                                     not any(a.is_current for a in person.affiliations))
+                    aff = Affiliation(**{k: v for k, v in wanted.items() if k not in ("created_at", "updated_at")})
+                    db.session.add(aff)
+                    person.affiliations.append(aff)
+                    new_affiliations.append((result, aff))
                 for column, key, ids_ in (
                     ("tag_id", "tags", self.tag_ids(record["tags"])),
                     ("field_of_action_id", "fields", [self.fields[fold(n)] for n in record["fields_of_action"]
@@ -834,16 +946,26 @@ class _Committer:
         if org is None:
             raise ImportProblem(N_("Row %(row)s: the contact to update no longer exists."), row=row.position)
         before = {}
-        for key, column in ORGANISATION_COLUMNS.items():
-            value = row.data.get(key) or ""
-            if column == "name" or not value or value == getattr(org, column):
+        for change in decide(organisation_update_changes(row.data, org), row.data.get("field_choices")):
+            if change.winner != "new":
                 continue
-            if column == "notes" and org.notes:
-                value = f"{org.notes}\n\n{value}"
-            before[column] = getattr(org, column)
-            setattr(org, column, value)
+            for column, value in zip(change.columns, change.new):
+                current = getattr(org, column)
+                if column == "notes" and current:
+                    value = f"{current}\n\n{value}"
+                elif column == "country":
+                    value = value or "DE"
+                if value != current:
+                    before.setdefault(column, current)
+                    setattr(org, column, value)
         db.session.flush()
         return {"organisation_id": org.id, "before": before}
+
+
+def changed_values(result: dict) -> int:
+    """How many values an update really changed (fields, functions, links, further details)."""
+    return (len(result.get("before", {})) + sum(len(c) for c in result.get("affiliations", {}).values())
+            + sum(len(result.get(k, [])) for k in ("created_affiliations", "tags", "fields", "groups", "details")))
 
 
 def commit_import(batch: ImportBatch) -> dict:
@@ -883,6 +1005,14 @@ def commit_import(batch: ImportBatch) -> dict:
             results[row.id] = committer.update_organisation(row)
     conn = committer.conn
     bulk_insert(conn, AuditLog.__table__, committer.audit)
+    updated = unchanged = 0
+    for result in results.values():
+        if "before" in result:
+            result["changed"] = changed_values(result)
+            if result["changed"]:
+                updated += 1
+            else:
+                unchanged += 1
     if results:
         items = [{"_id": row_id, "_result": result} for row_id, result in results.items()]
         stmt = (update(ImportRow.__table__).where(ImportRow.__table__.c.id == bindparam("_id"))
@@ -909,7 +1039,8 @@ def commit_import(batch: ImportBatch) -> dict:
     counts = dict(batch.counts or {})
     counts.update(
         created=len(created) + sum(1 for r in results.values() if r.get("created")),
-        updated=sum(1 for r in results.values() if "before" in r),
+        updated=updated,
+        unchanged=unchanged,
         skipped=batch.row_count - len(rows),
         organisations_created=len(committer.created_orgs),
     )
