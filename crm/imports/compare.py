@@ -148,8 +148,10 @@ def _address(key: str, target: str, columns: tuple[str, ...], old: tuple, new: t
     street, postcode, city = new[0], new[1], new[2]
     if not (street or postcode or city):
         return None
-    same_street = street_key(old[0]) == street_key(street) if (old[0] or street) else True
-    same_place = postcode.replace(" ", "") == old[1].replace(" ", "") and (not city or fold(city) == fold(old[2]))
+    # what the file leaves out is no difference: "63741 Aschaffenburg" agrees with the full address
+    same_street = not street or street_key(old[0]) == street_key(street)
+    same_place = (not postcode or postcode.replace(" ", "") == old[1].replace(" ", "")) and \
+        (not city or fold(city) == fold(old[2]))
     if len(columns) > 3:  # the country only counts when the file names one
         same_place = same_place and (not new[3] or new[3] == (old[3] or "DE"))
     if same_street and same_place:

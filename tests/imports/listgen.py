@@ -106,7 +106,7 @@ def make_rows(count: int, seed: int = 8) -> list[list[str]]:
             salutation = "Herr" if gender == "male" else "Frau"
             if (i // 10) % 2 == 0:  # ASCII spelling, the organisation's legal form written differently, no street
                 rows.append([salutation, "", fold_ascii(first) if k % 4 == 2 else first, variant, function, org_variant,
-                             "", postcode, city, "", "", "Newsletter", ""])
+                             "", postcode[:4] + "9", city, "", "", "Newsletter", ""])  # another postcode, no street
             else:  # with the e-mail address as stored
                 email = f"{fold_ascii(first)}.{fold_ascii(last)}@firma{org_index}.de".lower()
                 rows.append([salutation, "", first, last, function, org_variant, street, postcode, city, email, "",
