@@ -827,7 +827,10 @@ class _Committer:
         people = {}
         for start in range(0, len(ids), 1000):
             for person in db.session.scalars(select(Person).where(Person.id.in_(ids[start : start + 1000]))
-                                             .options(selectinload(Person.affiliations))):
+                                             .options(selectinload(Person.affiliations)
+                                                      .selectinload(Affiliation.function),
+                                                      selectinload(Person.affiliations)
+                                                      .selectinload(Affiliation.organisation))):
                 people[person.id] = person
         detail_rows = db.session.execute(select(ContactDetail.person_id, ContactDetail.kind, ContactDetail.value)
                                          .where(ContactDetail.person_id.in_(ids))).all()
