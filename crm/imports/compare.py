@@ -7,7 +7,8 @@ damages data:
 - an empty value in the file never blanks a filled field;
 - a value that differs only in spelling (umlauts folded, "ß" as "ss", case, punctuation:
   "Heß"/"Hess", "Döring"/"Doering") keeps the stored one;
-- a different name (first, last, particle, degree, suffix, gender) keeps the stored one by default;
+- a different name (first, last, particle, degree, suffix, gender) keeps the stored one by default,
+  and an academic degree is not added unasked;
 - an address (street, postcode, town, country) is taken or left as a whole; an incomplete address
   in the file does not replace a complete one by default;
 - notes are appended, not replaced.
@@ -60,6 +61,7 @@ SPELLING = N_("only the spelling differs")
 NAME = N_("a different name is kept unless you choose otherwise")
 INCOMPLETE = N_("the address in the file is incomplete")
 APPEND = N_("appended to the notes")
+DEGREE = N_("a degree is only added or changed when you choose so")
 
 
 @dataclass
@@ -133,6 +135,9 @@ def _single(key: str, target: str, column: str, old: str, new: str) -> Change | 
         if new in old:
             return None
         return Change(key, target, (column,), (old,), (new,), "new", APPEND if old else "")
+    if key == "degree" and spelling_key(old) != spelling_key(new):
+        # an academic degree read from a salutation column ("Frau Dr.") is not added unasked
+        return Change(key, target, (column,), (old,), (new,), "old", DEGREE)
     if not old:
         return Change(key, target, (column,), (old,), (new,), "new")
     if spelling_key(old) == spelling_key(new):

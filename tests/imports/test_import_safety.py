@@ -101,7 +101,7 @@ def test_update_rules_field_by_field():
     assert changes["last_name"].default == "old" and changes["first_name"].default == "old"  # spelling only
     assert "email" not in changes  # an empty value never blanks a filled one
     assert changes["phone"].default == "new"  # an empty field is filled
-    assert changes["degree"].default == "new" and changes["degree"].old == ("",)  # shown, can be refused
+    assert changes["degree"].default == "old" and changes["degree"].new == ("Dr.",)  # shown, added only if chosen
     assert "address" not in changes  # postcode and town as stored: no change
     assert changes["notes"].default == "new" and changes["notes"].new_text == "… neu"
     wanted.update(street="", postcode="63739", city="Aschaffenburg")
@@ -127,7 +127,7 @@ def test_update_keeps_good_data_and_counts_real_changes(make_org, make_person, s
     first, second = rows_of(batch)
     assert (first.action, first.target_id) == ("update", person.id)
     assert (second.action, second.target_id) == ("update", same.id)
-    services.set_field_choices(batch, {first.id: {"degree": "old"}})  # the "Dr." is refused
+    services.set_field_choices(batch, {second.id: {"gender": "new"}})  # (no such change: ignored)
     counts = services.commit_import(batch)
     session.commit()
     db.session.expire_all()
