@@ -276,3 +276,17 @@ def test_every_request_has_a_size_limit_with_a_german_answer(app, client, login,
         assert response.status_code == 413
         assert "Die Datei ist zu groß" in response.get_data(as_text=True)
     assert count(ImportBatch) == 0
+
+
+def test_a_page_that_fails_to_show_does_not_claim_nothing_was_saved(app, client, login, session, monkeypatch):
+    login("staff")
+
+    def boom(**kwargs):
+        raise RuntimeError("broken page")
+
+    monkeypatch.setitem(app.view_functions, "imports.import_log", boom)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/import/protokoll")
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Beim Anzeigen dieser Seite ist ein Fehler aufgetreten" in text and "nichts gespeichert" not in text
