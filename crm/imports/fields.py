@@ -359,13 +359,20 @@ def compact_record(record: dict) -> dict:
 _EMPTY = None
 
 
+_LIST_KEYS = ("tags", "fields_of_action", "target_groups", "extras", "more_affiliations")
+
+
 def full_record(data: dict) -> dict:
-    """A stored (compact) record with every key again."""
+    """A stored (compact) record with every key again (lists of its own, never shared)."""
     global _EMPTY
     if _EMPTY is None:
         _EMPTY = empty_record()
-    record = {k: (list(v) if isinstance(v, list) else v) for k, v in _EMPTY.items()}
-    record.update(data or {})
+    data = data or {}
+    record = _EMPTY.copy()
+    record.update(data)
+    for key in _LIST_KEYS:
+        if key not in data:
+            record[key] = []
     return record
 
 
