@@ -60,6 +60,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "regionetz@localhost")
     PER_PAGE = 50
+    # Uploads: the import takes files up to IMPORT_MAX_BYTES; no request may be larger than
+    # MAX_CONTENT_LENGTH (the file plus the form around it), whatever the page.
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 512 * 1024
     PHONE_DEFAULT_REGION = "DE"
 
 

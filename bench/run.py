@@ -31,6 +31,7 @@ TARGETS = {
     "search_naive_ratio": (10.0, "min", "x"),
     "list_p95_ms": (100.0, "max", "ms"),
     "import_100k_s": (60.0, "max", "s"),
+    "import_preview_1000_ms": (500.0, "max", "ms"),
     "dedupe_100k_s": (30.0, "max", "s"),
     "vcard_export_100k_s": (200.0, "max", "s"),
     "vcard_export_peak_rss_mb": (200.0, "max", "MB"),
@@ -237,13 +238,64 @@ def measure(label: str, items: list, run, rounds: int) -> tuple[list[float], dic
     return samples, worst
 
 
+def search_and_list_figures(app, backend: str, rounds: int, naive_rounds: int, result: dict, details: dict) -> None:
+    """Quick search (ours and the naive one) and the person list on the seeded database."""
+    from crm.contacts import services
+    from crm.contacts.search import quick_search
+    from crm.extensions import db
+
+    with app.app_context():
+        queries = pick_queries(app)
+        log(f"[{backend}] {len(queries)} queries: {queries}")
+        details["queries"] = queries
+
+        with app.test_request_context("/"):
+
+            def ours(q):
+                quick_search(q)
+                db.session.remove()
+
+            samples, worst = measure("quick_search", queries, ours, rounds)
+            result["search_p95_ms"] = round(p95(samples), 2)
+            result["search_p50_ms"] = round(statistics.median(samples), 2)
+            details["search_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
+            details["search_hits"] = {}
+            for q in queries:
+                r = quick_search(q)
+                details["search_hits"][q] = [len(r.persons), len(r.organisations)]
+                db.session.remove()
+
+            def naive(q):
+                with db.engine.connect() as conn:
+                    naive_search(conn, q)
+
+            samples, worst = measure("naive search", queries, naive, naive_rounds)
+            result["naive_p95_ms"] = round(p95(samples), 2)
+            result["search_naive_ratio"] = round(result["naive_p95_ms"] / max(result["search_p95_ms"], 1e-6), 1)
+            details["naive_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
+
+            filters = list_filters(app)
+
+            def person_list(f):
+                page = db.paginate(services.person_list_query(f), page=1, per_page=50, error_out=False)
+                for p in page.items:
+                    p.primary_affiliation  # noqa: B018  (the template shows it)
+                db.session.remove()
+
+            samples, worst = measure("person list", filters, person_list, rounds)
+            result["list_p95_ms"] = round(p95(samples), 2)
+            result["list_p50_ms"] = round(statistics.median(samples), 2)
+            details["list_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
+        db.session.remove()
+
+
 def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int,
-                  with_imports: bool = True, only: str | None = None) -> dict:
+                  with_imports: bool = True, only: str = "all") -> dict:
+    """All figures of one backend; only="import" or "start": the seeded database and those figures alone."""
     from flask_migrate import upgrade
 
     from crm import create_app
-    from crm.contacts import demo, services
-    from crm.contacts.search import quick_search
+    from crm.contacts import demo
     from crm.extensions import db
 
     database = SqliteDatabase() if backend == "sqlite" else PostgresDatabase(postgres_url)
@@ -272,57 +324,18 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
                 log(f"  VACUUM ANALYZE in {result['vacuum_analyze_s']} s")
 
             details: dict = {"counts": counts}
-            if only is None:
-                queries = pick_queries(app)
-                log(f"[{backend}] {len(queries)} queries: {queries}")
-                details["queries"] = queries
-
-                with app.test_request_context("/"):
-
-                    def ours(q):
-                        quick_search(q)
-                        db.session.remove()
-
-                    samples, worst = measure("quick_search", queries, ours, rounds)
-                    result["search_p95_ms"] = round(p95(samples), 2)
-                    result["search_p50_ms"] = round(statistics.median(samples), 2)
-                    details["search_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
-                    details["search_hits"] = {}
-                    for q in queries:
-                        r = quick_search(q)
-                        details["search_hits"][q] = [len(r.persons), len(r.organisations)]
-                        db.session.remove()
-
-                    def naive(q):
-                        with db.engine.connect() as conn:
-                            naive_search(conn, q)
-
-                    samples, worst = measure("naive search", queries, naive, naive_rounds)
-                    result["naive_p95_ms"] = round(p95(samples), 2)
-                    result["search_naive_ratio"] = round(result["naive_p95_ms"] / max(result["search_p95_ms"], 1e-6), 1)
-                    details["naive_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
-
-                    filters = list_filters(app)
-
-                    def person_list(f):
-                        page = db.paginate(services.person_list_query(f), page=1, per_page=50, error_out=False)
-                        for p in page.items:
-                            p.primary_affiliation  # noqa: B018  (the template shows it)
-                        db.session.remove()
-
-                    samples, worst = measure("person list", filters, person_list, rounds)
-                    result["list_p95_ms"] = round(p95(samples), 2)
-                    result["list_p50_ms"] = round(statistics.median(samples), 2)
-                    details["list_worst_ms"] = {k: round(v, 2) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])}
-            db.session.remove()
-        if with_imports and only is None:
+        if only == "all":
+            search_and_list_figures(app, backend, rounds, naive_rounds, result, details)
+        if (with_imports and only == "all") or only == "import":
             # Import, duplicate scan and vCard export on the same seeded database (bench/imports_bench.py).
             from bench import imports_bench
 
-            result.update(imports_bench.bench_dedupe(app, scale))
-            result.update(imports_bench.bench_vcard_export(app, scale))
+            if only == "all":
+                result.update(imports_bench.bench_dedupe(app, scale))
+                result.update(imports_bench.bench_vcard_export(app, scale))
+            result.update(imports_bench.bench_import_preview(app))
             result.update(imports_bench.bench_import(app, scale))
-        if only in (None, "start"):
+        if only in ("all", "start"):
             # Last, so that the interactions it adds change no other figure (bench/start_bench.py).
             from bench import start_bench
 
@@ -379,7 +392,9 @@ def main(argv=None) -> int:
     parser.add_argument("--naive-rounds", type=int, default=3, help="measured rounds of the naive search")
     parser.add_argument("--details", action="store_true", help="also print the slowest queries and filters")
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
-    parser.add_argument("--only", choices=("start",), help="seed, then measure only this figure (start: start_page_p95_ms)")
+    parser.add_argument("--only", choices=("all", "import", "start"), default="all",
+                        help="import: seed, then only import_preview_1000_ms and import_100k_s (quick); "
+                             "start: seed, then only start_page_p95_ms")
     args = parser.parse_args(argv)
 
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)

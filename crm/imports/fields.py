@@ -361,13 +361,20 @@ def compact_record(record: dict) -> dict:
 _EMPTY = None
 
 
+_LIST_KEYS = ("tags", "fields_of_action", "target_groups", "extras", "more_affiliations")
+
+
 def full_record(data: dict) -> dict:
-    """A stored (compact) record with every key again."""
+    """A stored (compact) record with every key again (lists of its own, never shared)."""
     global _EMPTY
     if _EMPTY is None:
         _EMPTY = empty_record()
-    record = {k: (list(v) if isinstance(v, list) else v) for k, v in _EMPTY.items()}
-    record.update(data or {})
+    data = data or {}
+    record = _EMPTY.copy()
+    record.update(data)
+    for key in _LIST_KEYS:
+        if key not in data:
+            record[key] = []
     return record
 
 
@@ -691,3 +698,34 @@ def _organisation_record_from_vcard(contact) -> dict:
     record["tags"] = [c[:120] for c in contact.categories]
     record["notes"] = "\n".join(p for p in (contact.note, "\n".join(more)) if p).strip()
     return record
+
+
+# ----------------------------------------------------------------------------- organisations
+
+# Legal forms say what kind of organisation it is, not which one: "Ritter-Software GmbH & Co. KG",
+# "Ritter Software GmbH & Co.KG" and "Ritter-Software" are the same organisation.
+_LEGAL_FORM = re.compile(
+    r"(?<![0-9a-z])(?:"
+    r"(?:gmbh|ag|ug|se|ltd)\s*(?:&|\+|und)\s*co\.?\s*(?:kg(?:aa)?|ohg)"
+    r"|ug\s*\(?\s*haftungsbeschrankt\s*\)?"
+    r"|g?gmbh|mbh|kgaa|kg|ohg|gbr|ag|ug|se|eg|e\.?\s*g\.?(?![0-9a-z])"
+    r"|e\.?\s*kfr?\.?|e\.?\s*kfm\.?|e\.?\s*k\.?(?![0-9a-z])|e\.?\s*v\.?(?![0-9a-z])"
+    r"|partg(?:mbb)?|ltd\.?|inc\.?"
+    r")\.?(?![0-9a-z])"
+)
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def organisation_key(name: str | None) -> str:
+    """The name of an organisation as the import compares it: folded (umlauts, ß, case), without
+    its legal form and punctuation, "&" read as "und"."""
+    folded = fold(name or "")
+    if not folded:
+        return ""
+    text = _LEGAL_FORM.sub(" ", folded.replace("&", " und ").replace("+", " und "))
+    words = _NOT_ALNUM.sub(" ", text).split()
+    while words and words[-1] in ("und", "co"):  # what is left of "& Co."
+        words.pop()
+    key = " ".join(words)
+    return key or " ".join(_NOT_ALNUM.sub(" ", folded).split())

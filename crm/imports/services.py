@@ -42,10 +42,12 @@ from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
 from crm.imports.bulk import bulk_insert
+from crm.imports.compare import Change, decide, organisation_changes, person_changes
 from crm.imports.fields import (
     N_,
     compact_record,
     full_record,
+    organisation_key,
     record_from_row,
     record_from_vcard,
     record_is_organisation,
@@ -60,13 +62,13 @@ from crm.interop.dedupe import (
     address_key,
     compare_persons,
     fold,
-    organisation_name_key,
 )
 from crm.interop.tabular import TableError, read_table
 from crm.interop.vcard import VCardFileError, parse_vcards
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 UPDATE_THRESHOLD = 90  # a match this strong is proposed as "update" in the preview
+STRONG_NAME_ORG_SCORE = 75  # the same name at the same organisation (or e-mail, phone) is proposed as well
 CHUNK = 5000
 
 
@@ -82,6 +84,13 @@ class ImportProblem(DomainError):
 
 def max_upload_bytes() -> int:
     return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def megabytes(size: int) -> str:
+    """A size in MB as the user's locale writes it: "10", "2,5"."""
+    from flask_babel import format_decimal
+
+    return format_decimal(round(size / 1024 / 1024, 1), format="#,##0.#")
 
 
 # ----------------------------------------------------------------------------- upload
@@ -100,7 +109,7 @@ def start_import(filename: str, data: bytes) -> ImportBatch:
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
     if len(data) > max_upload_bytes():
         raise ImportProblem(N_("The file is larger than %(limit)s MB."), "file",
-                            limit=round(max_upload_bytes() / 1024 / 1024, 1))
+                            limit=megabytes(max_upload_bytes()))
     if not data or not data.strip():
         raise ImportProblem(N_("The file is empty."), "file")
     user_id, user_name = _actor()
@@ -208,6 +217,7 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
     fields_of_action = _catalogue_names(FieldOfAction)
     target_groups = _catalogue_names(TargetGroup)
     persons, organisations = load_match_indexes()
+    org_keys = organisation_keys()
     # earlier rows of the same file: only strong matches are reported, so e-mail and phone suffice
     in_file = DuplicateIndex([], compare_persons, UPDATE_THRESHOLD, contact_keys_only=True)
     in_file_labels: dict[str, int] = {}
@@ -257,9 +267,17 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
                 probe = organisation_record_of(record, f"row{position}")
                 found = organisations.matches(probe, limit=3)
                 matches = found_as_dicts(found, organisations)
+            if record["organisation"]:
+                known_org = org_keys.get(organisation_key(record["organisation"]))
+                if known_org is not None:
+                    # what the commit will do: this existing organisation, not a new one
+                    record["organisation_id"] = known_org[0]
+                    if kind == "organisation" and known_org[0] not in {m["id"] for m in matches}:
+                        matches = [{"id": known_org[0], "score": 100, "reasons": [["name", 100]],
+                                    "label": organisations.labels.get(known_org[0], known_org[1])}] + matches[:2]
         if errors:
             action, target = "skip", None
-        elif matches and matches[0]["score"] >= UPDATE_THRESHOLD:
+        elif matches and is_strong_match(matches[0]):
             action, target = "update", matches[0]["id"]
         else:
             action, target = "create", None
@@ -273,6 +291,24 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
     batch.counts = preview_counts(batch)
     db.session.flush()
     db.session.expire(batch, ["rows"])
+
+
+def is_strong_match(match: dict) -> bool:
+    """A match the preview proposes to update: very similar, or the same name at the same organisation."""
+    if match["score"] >= UPDATE_THRESHOLD:
+        return True
+    reasons = {r[0]: (r[1] if len(r) > 1 else None) for r in match["reasons"]}
+    return (match["score"] >= STRONG_NAME_ORG_SCORE and (reasons.get("name") or 0) >= 90
+            and ("organisation" in reasons or "email" in reasons or "phone" in reasons))
+
+
+def organisation_keys() -> dict[str, tuple[int, str]]:
+    """organisation_key(name) -> (id, name) of every organisation; active ones and older ones first."""
+    o = Organisation.__table__.c
+    keys: dict[str, tuple[int, str]] = {}
+    for oid, name in db.session.execute(select(o.id, o.name).order_by(o.archived_at.is_not(None), o.id)):
+        keys.setdefault(organisation_key(name), (oid, name))
+    return keys
 
 
 def found_as_dicts(found, index) -> list[dict]:
@@ -304,7 +340,7 @@ def person_record_of(record: dict, key) -> PersonRecord:
         phones=(record["phone"], record["mobile"], record["private_phone"], record.get("private_mobile", "")),
         addresses=(address_key(record["postcode"], record["street"]),
                    address_key(record.get("private_postcode"), record.get("private_street"))),
-        organisations=(organisation_name_key(record["organisation"]),) if record["organisation"] else (),
+        organisations=(organisation_key(record["organisation"]),) if record["organisation"] else (),
     )
 
 
@@ -332,7 +368,7 @@ def load_person_records(active_only: bool = False, org_keys: str = "name") -> tu
     a, o = Affiliation.__table__.c, Organisation.__table__.c
     today = clock.today()
     org_names = {row.id: row.name for row in conn.execute(select(o.id, o.name))}
-    name_keys = {oid: organisation_name_key(name) for oid, name in org_names.items()}
+    name_keys = {oid: organisation_key(name) for oid, name in org_names.items()}
     for row in conn.execute(
         select(a.person_id, a.organisation_id, a.email, a.phone, a.mobile, a.street, a.postcode)
         .where((a.valid_to.is_(None)) | (a.valid_to >= today))
@@ -411,6 +447,65 @@ def set_row_actions(batch: ImportBatch, choices: dict[int, str]) -> int:
     return changed
 
 
+def set_field_choices(batch: ImportBatch, choices: dict[int, dict[str, str]]) -> int:
+    """choices: row id -> {change key: "old" | "new"} (which value wins, field by field)."""
+    if batch.status != "preview":
+        raise ImportProblem(N_("This import can no longer be changed."))
+    if not choices:
+        return 0
+    rows = db.session.scalars(select(ImportRow).where(ImportRow.batch_id == batch.id,
+                                                     ImportRow.id.in_(list(choices)))).all()
+    changed = 0
+    for row in rows:
+        wanted = {k: v for k, v in choices[row.id].items() if v in ("old", "new")}
+        merged = dict((row.data or {}).get("field_choices") or {}, **wanted)
+        if merged != (row.data or {}).get("field_choices"):
+            row.data = dict(row.data or {}, field_choices=merged)  # a new dict: JSON columns see no mutation
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def preview_changes(rows: list[ImportRow]) -> dict[int, dict]:
+    """For the preview page: row id -> {"changes": [...], "new_function": org name or ""} of the
+    rows that update a contact (person or organisation), with the user's choices applied."""
+    from sqlalchemy.orm import selectinload
+
+    person_ids = {r.target_id for r in rows if r.action == "update" and r.kind == "person" and r.target_id}
+    org_ids = {r.target_id for r in rows if r.action == "update" and r.kind == "organisation" and r.target_id}
+    org_ids |= {r.data.get("organisation_id") for r in rows if r.action == "update" and r.kind == "person"
+                and r.data.get("organisation_id")}
+    people = {p.id: p for p in db.session.scalars(
+        select(Person).where(Person.id.in_(person_ids)).options(
+            selectinload(Person.affiliations).selectinload(Affiliation.function)))} if person_ids else {}
+    orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))} \
+        if org_ids else {}
+    out: dict[int, dict] = {}
+    for row in rows:
+        if row.action != "update" or not row.target_id:
+            continue
+        record = full_record(row.data)
+        if row.kind == "organisation":
+            org = orgs.get(row.target_id)
+            if org is not None:
+                out[row.id] = {"changes": decide(organisation_update_changes(record, org),
+                                                 record.get("field_choices")), "new_function": ""}
+            continue
+        person = people.get(row.target_id)
+        if person is None:
+            continue
+        org_id = record.get("organisation_id")
+        org = orgs.get(org_id) if org_id else None
+        aff = None
+        if org is not None:
+            current = [a for a in person.affiliations if a.organisation_id == org.id and a.is_current]
+            aff = current[0] if current else None
+        new_function = record["organisation"] if record["organisation"] and aff is None else ""
+        out[row.id] = {"changes": decide(update_changes(record, person, aff, org), record.get("field_choices")),
+                       "new_function": new_function, "organisation_exists": org is not None}
+    return out
+
+
 def discard_import(batch: ImportBatch) -> None:
     if batch.status not in ("mapping", "preview"):
         raise ImportProblem(N_("An imported file cannot be discarded; undo the import instead."))
@@ -458,6 +553,49 @@ def _extras(record: dict) -> list:
         if record.get("website"):
             extras.append(["web", "", record["website"]])
     return extras
+
+
+def wanted_affiliation(record: dict, org) -> dict:
+    """The function at the row's organisation as the row describes it (business data that only
+    repeats the organisation's own is left out: the organisation's is shown anyway)."""
+    values = {"function": record["function"], "department": record["department"], "email": "", "phone": "",
+              "mobile": record["mobile"], "street": "", "postcode": "", "city": ""}
+    org_email, org_phone = (org.email or "", org.phone or "") if org is not None else ("", "")
+    if record["email"] and record["email"].lower() != org_email.lower():
+        values["email"] = record["email"]
+    if record["phone"] and record["phone"] != org_phone:
+        values["phone"] = record["phone"]
+    same_address = org is not None and fold(record["street"]) == fold(org.street) and \
+        record["postcode"] == org.postcode
+    if (record["street"] or record["city"]) and not same_address:
+        values.update(street=record["street"], postcode=record["postcode"], city=record["city"])
+    return values
+
+
+def update_changes(record: dict, person, aff, org) -> list[Change]:
+    """What updating `person` (an ORM Person) with the record would change, field by field.
+
+    aff is the person's current function at the record's organisation (None: a new function
+    would be added), org that organisation (anything with email, phone, street, postcode).
+    """
+    current = {c: getattr(person, c) for c in set(PERSON_COLUMNS.values())}
+    wanted_aff = current_aff = None
+    names: tuple[str, ...] = ()
+    if aff is not None:
+        wanted_aff = wanted_affiliation(record, org)
+        current_aff = {c: getattr(aff, c) for c in ("department", "email", "phone", "mobile", "street", "postcode",
+                                                    "city")}
+        current_aff["function"] = aff.function_name
+        function = aff.function
+        names = (aff.function_label,) + ((function.name_male, function.name_female, function.name_neutral)
+                                          if function is not None else ())
+    return person_changes(_person_values(record), current, wanted_aff, current_aff, names)
+
+
+def organisation_update_changes(record: dict, org) -> list[Change]:
+    wanted = {column: record.get(key) or "" for key, column in ORGANISATION_COLUMNS.items()}
+    current = {column: getattr(org, column) for column in ORGANISATION_COLUMNS.values()}
+    return organisation_changes(wanted, current)
 
 
 def _guess_org_kind(name: str) -> tuple[str, str]:
@@ -513,7 +651,7 @@ class _Committer:
         self.org_by_id = {}
         for row in self.conn.execute(select(*_org_lookup_columns()).order_by(o.archived_at.is_not(None), o.id)):
             info = _OrgInfo(*row)
-            self.orgs.setdefault(fold(row.name), info)
+            self.orgs.setdefault(organisation_key(row.name), info)
             self.org_by_id[row.id] = info
         self.created_orgs: list[int] = []
         self.created_keys: set[str] = set()
@@ -585,7 +723,7 @@ class _Committer:
                            website="", last_name=record["last_name"] or "-"))
                 for org, _department, _function in record.get("more_affiliations", [])]
             for name, source in names:
-                key = fold(name)
+                key = organisation_key(name)
                 if name and key not in self.orgs and key not in wanted:
                     wanted[key] = self._new_organisation_values(source)
         if not wanted:
@@ -604,7 +742,7 @@ class _Committer:
 
     def organisation_for(self, record: dict) -> tuple[int, bool]:
         """Id of the organisation named in the record (created beforehand by create_organisations)."""
-        key = fold(record["organisation"])
+        key = organisation_key(record["organisation"])
         if key not in self.orgs:
             self.create_organisations([record])
         return self.orgs[key].id, key in self.created_keys
@@ -700,7 +838,10 @@ class _Committer:
         people = {}
         for start in range(0, len(ids), 1000):
             for person in db.session.scalars(select(Person).where(Person.id.in_(ids[start : start + 1000]))
-                                             .options(selectinload(Person.affiliations))):
+                                             .options(selectinload(Person.affiliations)
+                                                      .selectinload(Affiliation.function),
+                                                      selectinload(Person.affiliations)
+                                                      .selectinload(Affiliation.organisation))):
                 people[person.id] = person
         detail_rows = db.session.execute(select(ContactDetail.person_id, ContactDetail.kind, ContactDetail.value)
                                          .where(ContactDetail.person_id.in_(ids))).all()
@@ -724,37 +865,45 @@ class _Committer:
                           "tags": [], "fields": [], "groups": [], "details": []}
                 results[row.id] = result
                 before = result["before"]
-                for column, value in _person_values(record).items():
-                    current = getattr(person, column)
-                    if column in ("gender", "country") and value in ("unknown", "DE") and current:
-                        continue
-                    if not value or value == current:
-                        continue
-                    if column == "notes" and current:
-                        if value in current:
-                            continue
-                        value = f"{current}\n\n{value}"
-                    before.setdefault(column, current)
-                    setattr(person, column, value)
+                org, aff = None, None
                 if record["organisation"]:
                     org_id, _ = self.organisation_for(record)
+                    org = self.org_by_id[org_id]
                     current = [a for a in person.affiliations if a.organisation_id == org_id and a.is_current]
-                    wanted = self.affiliation_values(record, person.id, org_id,
-                                                     not any(a.is_current for a in person.affiliations))
-                    if current:
-                        aff = current[0]
-                        changes = result["affiliations"].setdefault(str(aff.id), {})
-                        for column in ("function_id", "function_label", "department", "email", "phone", "mobile",
-                                       "street", "postcode", "city"):
-                            value = wanted[column]
-                            if value and value != getattr(aff, column):
-                                changes.setdefault(column, getattr(aff, column))
-                                setattr(aff, column, value)
+                    aff = current[0] if current else None
+                changes = decide(update_changes(record, person, aff, org), record.get("field_choices"))
+                for change in changes:
+                    if change.winner != "new":
+                        continue
+                    if change.target == "person":
+                        for column, value in zip(change.columns, change.new):
+                            current = getattr(person, column)
+                            if column == "notes" and current:
+                                value = f"{current}\n\n{value}"
+                            elif column == "country":
+                                value = value or "DE"
+                            if value != current:
+                                before.setdefault(column, current)
+                                setattr(person, column, value)
+                        continue
+                    aff_changes = result["affiliations"].setdefault(str(aff.id), {})
+                    if change.key == "aff_function":
+                        function = change.new[0]
+                        function_id = self.functions.get(fold(function))
+                        values = {"function_id": function_id, "function_label": "" if function_id else function[:120]}
                     else:
-                        aff = Affiliation(**{k: v for k, v in wanted.items() if k not in ("created_at", "updated_at")})
-                        db.session.add(aff)
-                        person.affiliations.append(aff)
-                        new_affiliations.append((result, aff))
+                        values = dict(zip(change.columns, change.new))
+                    for column, value in values.items():
+                        if value != getattr(aff, column):
+                            aff_changes.setdefault(column, getattr(aff, column))
+                            setattr(aff, column, value)
+                if record["organisation"] and aff is None:
+                    wanted = self.affiliation_values(record, person.id, org.id,
+                                                     not any(a.is_current for a in person.affiliations))
+                    aff = Affiliation(**{k: v for k, v in wanted.items() if k not in ("created_at", "updated_at")})
+                    db.session.add(aff)
+                    person.affiliations.append(aff)
+                    new_affiliations.append((result, aff))
                 for column, key, ids_ in (
                     ("tag_id", "tags", self.tag_ids(record["tags"])),
                     ("field_of_action_id", "fields", [self.fields[fold(n)] for n in record["fields_of_action"]
@@ -796,7 +945,7 @@ class _Committer:
         return results
 
     def create_organisation(self, row: ImportRow) -> dict:
-        key = fold(row.data["organisation"])
+        key = organisation_key(row.data["organisation"])
         if key in self.orgs and key not in self.created_keys or key in self.claimed_keys:
             return {"organisation_id": self.orgs[key].id, "existed": True}
         org_id, _ = self.organisation_for(row.data)
@@ -811,16 +960,26 @@ class _Committer:
         if org is None:
             raise ImportProblem(N_("Row %(row)s: the contact to update no longer exists."), row=row.position)
         before = {}
-        for key, column in ORGANISATION_COLUMNS.items():
-            value = row.data.get(key) or ""
-            if column == "name" or not value or value == getattr(org, column):
+        for change in decide(organisation_update_changes(row.data, org), row.data.get("field_choices")):
+            if change.winner != "new":
                 continue
-            if column == "notes" and org.notes:
-                value = f"{org.notes}\n\n{value}"
-            before[column] = getattr(org, column)
-            setattr(org, column, value)
+            for column, value in zip(change.columns, change.new):
+                current = getattr(org, column)
+                if column == "notes" and current:
+                    value = f"{current}\n\n{value}"
+                elif column == "country":
+                    value = value or "DE"
+                if value != current:
+                    before.setdefault(column, current)
+                    setattr(org, column, value)
         db.session.flush()
         return {"organisation_id": org.id, "before": before}
+
+
+def changed_values(result: dict) -> int:
+    """How many values an update really changed (fields, functions, links, further details)."""
+    return (len(result.get("before", {})) + sum(len(c) for c in result.get("affiliations", {}).values())
+            + sum(len(result.get(k, [])) for k in ("created_affiliations", "tags", "fields", "groups", "details")))
 
 
 def commit_import(batch: ImportBatch) -> dict:
@@ -831,6 +990,13 @@ def commit_import(batch: ImportBatch) -> dict:
     if db.session.scalar(select(func.count()).select_from(t).where(
             t.c.batch_id == batch.id, t.c.action != "skip", cast(t.c.errors, Text) != "[]")):
         raise ImportProblem(N_("Rows with errors can only be skipped."))
+    # Claim the batch: of two requests that commit it at once (two tabs) only one changes the
+    # status; the other waits for the row lock, then finds no row in "preview" and stops.
+    b = ImportBatch.__table__
+    claimed = db.session.execute(update(b).where(b.c.id == batch.id, b.c.status == "preview")
+                                 .values(status="committing").execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise ImportProblem(N_("This import has already been carried out or discarded."))
     # plain rows, not ORM objects: 100,000 rows with six JSON columns each would be slow to load
     rows = [_PlainRow(r.id, r.position, full_record(r.data), r.kind, r.action, r.target_id)
             for r in db.session.execute(select(t.c.id, t.c.position, t.c.data, t.c.kind, t.c.action, t.c.target_id)
@@ -853,6 +1019,14 @@ def commit_import(batch: ImportBatch) -> dict:
             results[row.id] = committer.update_organisation(row)
     conn = committer.conn
     bulk_insert(conn, AuditLog.__table__, committer.audit)
+    updated = unchanged = 0
+    for result in results.values():
+        if "before" in result:
+            result["changed"] = changed_values(result)
+            if result["changed"]:
+                updated += 1
+            else:
+                unchanged += 1
     if results:
         items = [{"_id": row_id, "_result": result} for row_id, result in results.items()]
         stmt = (update(ImportRow.__table__).where(ImportRow.__table__.c.id == bindparam("_id"))
@@ -879,7 +1053,8 @@ def commit_import(batch: ImportBatch) -> dict:
     counts = dict(batch.counts or {})
     counts.update(
         created=len(created) + sum(1 for r in results.values() if r.get("created")),
-        updated=sum(1 for r in results.values() if "before" in r),
+        updated=updated,
+        unchanged=unchanged,
         skipped=batch.row_count - len(rows),
         organisations_created=len(committer.created_orgs),
     )

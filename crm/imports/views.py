@@ -73,6 +73,37 @@ def _detail_label_filter(label: str) -> str:
     return label or ""
 
 
+ENCODING_LABELS = {
+    "utf-8": _l("UTF-8"),
+    "utf-8-sig": _l("UTF-8 (with byte order mark)"),
+    "utf-16": _l("UTF-16"),
+    "cp1252": _l("Windows-1252 (Western European, as saved by German Excel)"),
+}
+DELIMITER_LABELS = {";": _l("semicolon"), ",": _l("comma"), "\t": _l("tab"), "|": _l("vertical bar")}
+
+
+def number(value) -> str:
+    """1234 -> "1.234" in German."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value or 0, format="#,##0")
+
+
+@bp.app_template_filter("import_number")
+def _number_filter(value):
+    return number(value)
+
+
+@bp.app_template_filter("import_encoding")
+def _encoding_filter(name):
+    return ENCODING_LABELS.get(name, name)
+
+
+@bp.app_template_filter("import_delimiter")
+def _delimiter_filter(delimiter):
+    return DELIMITER_LABELS.get(delimiter, delimiter)
+
+
 @bp.app_template_filter("import_reason")
 def _reason_filter(reason):
     return reason_text(reason)
@@ -124,7 +155,7 @@ def import_upload():
             return redirect(url_for("imports.import_preview", batch_id=batch.id))
     recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
                                 .limit(5)).all()
-    return render_template("imports/upload.html", form=form, recent=recent, limit_mb=round(limit / 1024 / 1024, 1))
+    return render_template("imports/upload.html", form=form, recent=recent, limit_mb=services.megabytes(limit))
 
 
 def _batch(batch_id: int) -> ImportBatch:
@@ -189,13 +220,20 @@ def import_preview(batch_id: int):
     form = ActionForm()
     show = request.args.get("show", "all")
     if form.validate_on_submit():
-        choices = {}
+        choices, field_choices = {}, {}
         for key, value in request.form.items():
-            row_id = parse_id(key[7:]) if key.startswith("action-") else None
-            if row_id is not None:
-                choices[row_id] = value
+            if key.startswith("action-"):
+                row_id = parse_id(key[7:])
+                if row_id is not None:
+                    choices[row_id] = value
+            elif key.startswith("field-"):
+                row_key, _sep, change_key = key[6:].partition("-")
+                row_id = parse_id(row_key)
+                if row_id is not None and change_key:
+                    field_choices.setdefault(row_id, {})[change_key] = value
         try:
             services.set_row_actions(batch, choices)
+            services.set_field_choices(batch, field_choices)
             if "commit" in request.form:
                 counts = services.commit_import(batch)
         except services.ImportProblem as problem:
@@ -205,8 +243,13 @@ def import_preview(batch_id: int):
                                     page=arg_page()))
         db.session.commit()
         if "commit" in request.form:
-            flash(_("Import done: %(created)s created, %(updated)s updated, %(skipped)s skipped.",
-                    created=counts["created"], updated=counts["updated"], skipped=counts["skipped"]), "success")
+            message = _("Import done: %(created)s created, %(updated)s updated, %(skipped)s skipped.",
+                        created=number(counts["created"]), updated=number(counts["updated"]),
+                        skipped=number(counts["skipped"]))
+            if counts.get("unchanged"):
+                message += " " + _("Already up to date (nothing changed): %(count)s.",
+                                   count=number(counts["unchanged"]))
+            flash(message, "success")
             return redirect(url_for("imports.import_detail", batch_id=batch.id))
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("imports.import_preview", batch_id=batch.id, show=show,
@@ -214,7 +257,8 @@ def import_preview(batch_id: int):
     stmt = _row_filter(select(ImportRow).where(ImportRow.batch_id == batch.id), show).order_by(ImportRow.position)
     page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
     return render_template("imports/preview.html", batch=batch, page=page, form=form, show=show,
-                           confirm=ConfirmForm(), actions=ROW_ACTIONS, counts=batch.counts or {})
+                           confirm=ConfirmForm(), actions=ROW_ACTIONS, counts=batch.counts or {},
+                           changes=services.preview_changes(page.items))
 
 
 @bp.post("/import/<id:batch_id>/verwerfen")
@@ -266,7 +310,7 @@ def import_undo(batch_id: int):
         else:
             db.session.commit()
             message = _("The import has been undone. Contacts removed: %(deleted)s, values restored: %(restored)s.",
-                        deleted=counts["undo_deleted"], restored=counts["undo_restored"])
+                        deleted=number(counts["undo_deleted"]), restored=number(counts["undo_restored"]))
             if counts.get("undo_kept"):
                 message += " " + _("Values changed again after the import stay as they are: %(kept)s.",
                                    kept=counts["undo_kept"])

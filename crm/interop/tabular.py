@@ -26,6 +26,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBERISH = re.compile(r"^[+-]?[\d\s()/.,-]*$")
 
 
+# Caps checked while reading, before a file can cost much time or memory: a small .xlsx may
+# declare a million rows, a small CSV twenty thousand columns.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 250
+MAX_CELL_CHARS = 10_000
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; translated where the message is shown."""
+    return message
+
+
 class TableError(ValueError):
     """The file cannot be read as a table; the message is for the user (English msgid)."""
 
@@ -215,79 +227,140 @@ def _rows_without_empties(rows: Iterable[list], width: int) -> list[list[str]]:
     return out
 
 
+def _check_cells(cells, line: int) -> None:
+    if len(cells) > MAX_COLUMNS and any(str(c).strip() for c in cells[MAX_COLUMNS:] if c is not None):
+        raise TableError(N_("The file has more than %(max)s columns. Please remove the columns that are not needed "
+                            "for the import."), max=MAX_COLUMNS)
+    for cell in cells:
+        if cell is not None and len(str(cell)) > MAX_CELL_CHARS:
+            raise TableError(N_("Line %(line)s has a cell with more than %(max)s characters. Please shorten it."),
+                             line=line, max=MAX_CELL_CHARS)
+
+
+def _too_many_rows() -> TableError:
+    return TableError(N_("The file has more than %(max)s rows. Please split it into several files."), max=MAX_ROWS)
+
+
 def read_csv(data: bytes) -> Table:
     if not data.strip():
-        raise TableError("The file is empty.")
+        raise TableError(N_("The file is empty."))
     if looks_binary(data):
-        raise TableError("This is not a text file. Please upload a CSV file (or an Excel .xlsx file).")
+        raise TableError(N_("This is not a text file. Please upload a CSV file (or an Excel .xlsx file)."))
     text, encoding = decode_text(data)
     delimiter = detect_delimiter(text)
+    # the caps are checked row by row while reading, so a huge table stops early
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    all_rows = []
     try:
-        all_rows = [row for row in reader]
-    except csv.Error as exc:
-        raise TableError("The CSV file cannot be read: %(error)s", error=str(exc)) from exc
-    all_rows = [r for r in all_rows if any(c.strip() for c in r)]
+        for row in reader:
+            if len(all_rows) > MAX_ROWS:
+                raise _too_many_rows()
+            if len(row) > MAX_COLUMNS or (row and max(map(len, row)) > MAX_CELL_CHARS):
+                _check_cells(row, reader.line_num)
+                row = row[:MAX_COLUMNS]
+            if any(c.strip() for c in row):
+                all_rows.append(row)
+    except csv.Error:
+        raise TableError(N_("The CSV file cannot be read from line %(line)s on (a quotation mark that is not "
+                            "closed?)."), line=reader.line_num) from None
     if not all_rows:
-        raise TableError("The file is empty.")
+        raise TableError(N_("The file is empty."))
     header = _clean_header(all_rows[0])
     rows = _rows_without_empties(all_rows[1:], len(header))
     if not rows:
-        raise TableError("The file has a header line but no rows.")
+        raise TableError(N_("The file has a header line but no rows."))
     return Table(header=header, rows=rows, encoding=encoding, delimiter=delimiter, kind="csv")
+
+
+def _xlsx_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y") if value.time() == datetime.min.time() else value.strftime(
+            "%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+MAX_XLSX_SHEET_BYTES = 400 * 1024 * 1024  # the first sheet's XML, unpacked
 
 
 def read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
     if not data:
-        raise TableError("The file is empty.")
+        raise TableError(N_("The file is empty."))
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
+        if unpacked > MAX_XLSX_SHEET_BYTES:
+            raise _too_many_rows()
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError("This is not a readable Excel file (.xlsx).") from exc
+        if isinstance(exc, TableError):
+            raise
+        raise TableError(N_("This is not a readable Excel file (.xlsx).")) from exc
     try:
         ws = wb.worksheets[0]
-        iterator = ws.iter_rows(values_only=True)
+        # The declared size ("A1:XFD8000") is not trusted: only the rows that are there are read,
+        # and no row wider than the column cap is built.
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
+        iterator = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
         header = None
+        line = 0
         for row in iterator:
+            line += 1
+            if line > MAX_ROWS:
+                raise _too_many_rows()
             if row and any(v not in (None, "") for v in row):
-                header = list(row)
+                _check_cells(row, line)
+                header = list(row[:MAX_COLUMNS])
                 break
         if header is None:
-            raise TableError("The file is empty.")
+            raise TableError(N_("The file is empty."))
         while header and header[-1] in (None, ""):
             header.pop()
         header = _clean_header([str(h) if h is not None else "" for h in header])
 
-        def text(value):
-            if value is None:
-                return ""
-            if isinstance(value, datetime):
-                return value.strftime("%d.%m.%Y") if value.time() == datetime.min.time() else value.strftime(
-                    "%d.%m.%Y %H:%M")
-            if isinstance(value, date):
-                return value.strftime("%d.%m.%Y")
-            if isinstance(value, float) and value.is_integer():
-                return str(int(value))
-            return str(value)
+        width = len(header)
 
-        rows = _rows_without_empties(([text(v) for v in row] for row in iterator), len(header))
+        def rows():
+            nonlocal line
+            for row in iterator:
+                line += 1
+                if line > MAX_ROWS + 1:
+                    raise _too_many_rows()
+                tail = row[width:]
+                if tail and tail.count(None) != len(tail):  # values right of the header (rare)
+                    if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] not in (None, ""):
+                        _check_cells(row, line)
+                    cells = [_xlsx_text(v) for v in row[:MAX_COLUMNS]]
+                else:
+                    cells = [_xlsx_text(v) for v in row[:width]]
+                if cells and max(map(len, cells)) > MAX_CELL_CHARS:
+                    _check_cells(cells, line)
+                yield cells
+
+        rows = _rows_without_empties(rows(), len(header))
     finally:
         wb.close()
     if not rows:
-        raise TableError("The file has a header line but no rows.")
+        raise TableError(N_("The file has a header line but no rows."))
     return Table(header=header, rows=rows, kind="xlsx")
 
 
 def read_table(data: bytes, filename: str = "") -> Table:
     """A CSV or XLSX file (by content, not by name) as header + rows of strings."""
     if not data or not data.strip():
-        raise TableError("The file is empty.")
+        raise TableError(N_("The file is empty."))
     if data[:4] == b"PK\x03\x04":
         return read_xlsx(data)
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise TableError("This is not a readable Excel file (.xlsx).")
+        raise TableError(N_("This is not a readable Excel file (.xlsx)."))
     if filename.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise TableError("Old Excel files (.xls) cannot be read. Please save the file as .xlsx or CSV.")
+        raise TableError(N_("Old Excel files (.xls) cannot be read. Please save the file as .xlsx or CSV."))
     return read_csv(data)

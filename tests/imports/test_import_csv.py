@@ -161,12 +161,14 @@ def test_duplicates_are_shown_and_update_fills_the_existing_contact(run_import, 
     assert first.action == "update" and first.target_id == existing.id  # proposed for a strong match
     assert second.action == "create"
     services.set_row_actions(batch, {first.id: f"update:{existing.id}", second.id: "skip"})
+    # a different name is kept unless the user chooses the file's value for that field
+    services.set_field_choices(batch, {first.id: {"last_name": "new"}})
     counts = services.commit_import(batch)
     session.commit()
     assert (counts["created"], counts["updated"], counts["skipped"]) == (0, 1, 1)
     db.session.expire_all()
     person = db.session.get(Person, existing.id)
-    assert person.last_name == "Maier"  # the file's spelling wins on update
+    assert person.last_name == "Maier"  # the file's spelling, as chosen for this field
     assert person.affiliations[0].mobile == "+49 170 5555555"
     assert [t.name for t in person.tags] == ["Bürgermeister"]
     assert count(Affiliation) == 1
