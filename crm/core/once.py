@@ -85,10 +85,10 @@ def remember_creation(form, record) -> None:
     token = _token_of(form)
     if not token or record.id is None:
         return
-    user_id = current_user.get_id() if current_user and current_user.is_authenticated else None
+    user_id = current_user.id if current_user and current_user.is_authenticated else None
     db.session.merge(FormSubmission(
         token=token, entity_type=record.__tablename__, entity_id=record.id,
-        user_id=int(user_id) if user_id else None,
+        user_id=user_id,
     ))
     db.session.flush()
 
