@@ -77,6 +77,7 @@ def seed_activity(app, scale: int, seed: int = 3) -> dict:
                 conn.execute(insert(interaction_organisation), orgs)
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('interaction', 'id'), (SELECT max(id) FROM interaction))"))
+            conn.execute(text("ANALYZE interaction, interaction_person, interaction_organisation"))
         refresh_last_contacted(None, connection=conn)
 
         audit = []

@@ -76,7 +76,15 @@ def refresh_last_contacted(person_ids=None, connection=None) -> None:
         .scalar_subquery()
     )
     if person_ids is None:
-        conn.execute(update(person).values(last_contacted_at=newest))
+        # Everyone (bulk loads): one grouped pass over the links instead of a subquery per person.
+        latest = (
+            select(interaction_person.c.person_id, func.max(Interaction.occurred_at).label("last"))
+            .join(Interaction, Interaction.id == interaction_person.c.interaction_id)
+            .group_by(interaction_person.c.person_id)
+            .subquery()
+        )
+        conn.execute(update(person).where(person.c.last_contacted_at.is_not(None)).values(last_contacted_at=None))
+        conn.execute(update(person).where(person.c.id == latest.c.person_id).values(last_contacted_at=latest.c.last))
         return
     ids = sorted({int(i) for i in person_ids})
     for start in range(0, len(ids), 1000):

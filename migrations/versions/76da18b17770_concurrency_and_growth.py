@@ -60,11 +60,13 @@ def upgrade():
 
     with op.batch_alter_table("person") as batch_op:
         batch_op.add_column(sa.Column("last_contacted_at", sa.DateTime(timezone=True), nullable=True))
+    # One grouped pass (UPDATE ... FROM: PostgreSQL, SQLite >= 3.33), not a subquery per person.
     op.execute(
-        "UPDATE person SET last_contacted_at = ("
-        " SELECT max(interaction.occurred_at) FROM interaction"
-        " JOIN interaction_person ON interaction_person.interaction_id = interaction.id"
-        " WHERE interaction_person.person_id = person.id)"
+        "UPDATE person SET last_contacted_at = latest.last FROM ("
+        " SELECT interaction_person.person_id AS person_id, max(interaction.occurred_at) AS last"
+        " FROM interaction_person JOIN interaction ON interaction.id = interaction_person.interaction_id"
+        " GROUP BY interaction_person.person_id) AS latest"
+        " WHERE person.id = latest.person_id"
     )
 
     with op.batch_alter_table("audit_log") as batch_op:

@@ -54,3 +54,20 @@ def test_a_merged_person_keeps_the_newer_last_contact(make_person, session):
     merge_records("person", keep.id, gone.id, {})
     session.commit()
     assert _same(keep.last_contacted_at, _at(28))
+
+
+def test_refresh_for_everyone_after_a_bulk_load(make_person, session):
+    from sqlalchemy import insert
+
+    from crm.interactions.models import interaction_person
+    from crm.interactions.services import refresh_last_contacted
+
+    anna, bernd = make_person("Vogel", "Anna"), make_person("Beispiel", "Bernd")
+    conn = session.connection()
+    ids = conn.execute(insert(Interaction.__table__).returning(Interaction.__table__.c.id),
+                       [{"subject": "Import", "kind": "note", "results": "", "occurred_at": _at(d), "created_at": _at(d),
+                         "updated_at": _at(d)} for d in (4, 9)]).scalars().all()
+    conn.execute(insert(interaction_person), [{"interaction_id": i, "person_id": anna.id} for i in ids])
+    refresh_last_contacted(None)
+    session.commit()
+    assert _same(anna.last_contacted_at, _at(9)) and bernd.last_contacted_at is None
