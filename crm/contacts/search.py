@@ -418,6 +418,7 @@ class QuickResult:
     # An organisation's own name matches the whole query ("Rueden" -> Gemeinde Rüdenau): it is
     # what the user looks for, so the drop-down shows organisations first and Enter opens it.
     organisations_first: bool = False
+    named_organisations: int = 0  # how many of `organisations` (at their head) are named so
 
 
 def name_matches_query(organisation, words: list[str]) -> bool:
@@ -452,7 +453,8 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
         objs = list(db.session.scalars(stmt))
         if model is Organisation:
             objs.sort(key=lambda o: (not name_matches_query(o, words), rank_of[o.id], o.sort_name))
-            result.organisations_first = name_matches_query(objs[0], words)
+            result.named_organisations = sum(1 for o in objs if name_matches_query(o, words))
+            result.organisations_first = result.named_organisations > 0
         else:
             objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
         setattr(result, attr, objs)

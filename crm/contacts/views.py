@@ -435,6 +435,7 @@ def quick_search_json():
             "more_persons": result.more_persons,
             "more_organisations": result.more_organisations,
             "organisations_first": result.organisations_first,
+            "named_organisations": result.named_organisations,
             "all_persons_url": url_for("contacts.person_list", q=query),
             "all_organisations_url": url_for("contacts.organisation_list", q=query),
         }

@@ -53,7 +53,7 @@
       let any = false;
       const groups = this.opts.groupOrder ? this.opts.groupOrder(data) : this.opts.groups;
       for (const group of groups) {
-        const rows = data[group.key] || [];
+        const rows = (data[group.key] || []).slice(group.from || 0, group.to);
         if (!rows.length) continue;
         any = true;
         if (group.label) this.menu.appendChild(el("h6", "dropdown-header", group.label));
@@ -120,8 +120,14 @@
       ],
       noneLabel: menu.dataset.labelNone,
       moreLabel: menu.dataset.labelMore,
-      // An organisation named like the whole query comes first, so Enter opens it.
-      groupOrder(data) { return data.organisations_first ? this.groups.slice().reverse() : this.groups; },
+      // Organisations named like the whole query come first, so Enter opens the first of them;
+      // then the persons, then the other organisations (in that town, with that e-mail ...).
+      groupOrder(data) {
+        const n = data.named_organisations || 0;
+        if (!n) return this.groups;
+        const [persons, organisations] = this.groups;
+        return [{ ...organisations, to: n, moreKey: null }, persons, { ...organisations, from: n }];
+      },
       onChoose: (row) => { window.location.href = row.url; },
       enterSubmits: true,
     });

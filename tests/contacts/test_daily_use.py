@@ -259,7 +259,7 @@ def test_an_organisation_named_like_the_query_comes_first(ruedenau, client, logi
     assert result.organisations[0] == ruedenau and result.organisations_first
     login("viewer")
     data = client.get("/suche/schnell?q=Rueden").get_json()
-    assert data["organisations_first"] is True
+    assert data["organisations_first"] is True and data["named_organisations"] == 1
     assert data["organisations"][0]["label"] == "Gemeinde Rüdenau"
     html = client.get("/suche?q=Rueden").get_data(as_text=True)
     assert "order-first" in html
