@@ -93,7 +93,8 @@ def world(app, make_org, make_person, make_function):
     def for_interaction(target, n):
         for i in range(n):
             o = org()
-            target.persons.append(person(i, o))
+            p = person(i, o)  # commits: build it before touching the collections
+            target.persons.append(p)
             target.organisations.append(o)
             target.fields_of_action.append(FieldOfAction(name=f"Handlungsfeld {next(_seq)}"))
             db.session.add(Task(title=f"Aufgabe {next(_seq)}", interaction=target, due_on=date(2026, 12, 1)))
