@@ -192,7 +192,7 @@ def bench_dedupe(app, scale: int) -> dict:
 def _export_in_this_process(database_url: str) -> dict:
     from crm import create_app
     from crm.contacts.services import ContactFilters
-    from crm.imports import exports
+    from crm.exports import services as exports
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():

@@ -25,5 +25,4 @@ def register(registry) -> None:
         fields={"merged_from": _l("Merged from"), "merged_into": _l("Merged into")},
     )
     registry.command(cli.import_command)
-    registry.command(cli.export_vcard_command)
     registry.command(cli.find_duplicates_command)

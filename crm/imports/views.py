@@ -1,24 +1,20 @@
 """Import (upload, columns, preview, commit, log, undo), exports, duplicates and merge."""
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, func, select
 
-from crm.contacts.models import Organisation, Person
-from crm.contacts.services import ContactFilters
-from crm.core.converters import arg_id, arg_page, parse_id, parse_ids
+from crm.core.converters import arg_id, arg_page, parse_id
 from crm.core.forms import ConfirmForm
-from crm.core.permissions import can_edit, export_required
+from crm.core.permissions import can_edit
 from crm.extensions import db
 from crm.imports import duplicates as dup_services
-from crm.imports import exports, services
+from crm.imports import services
 from crm.imports.fields import TARGETS
 from crm.imports.forms import ActionForm, MappingForm, UploadForm
 from crm.imports.merge import FIELDS as MERGE_FIELDS
 from crm.imports.merge import MODELS, merge_preview, merge_records, undo_merge, undo_problem
 from crm.imports.models import ROW_ACTIONS, ContactDetail, DuplicatePair, ImportBatch, ImportRow, MergeLog, SavedMapping
-from crm.interop.tabular import csv_response_rows, xlsx_bytes
-from crm.interop.vcard import organisation_vcard_for, vcard_for
 
 bp = Blueprint("imports", __name__)
 
@@ -334,88 +330,6 @@ def import_mapping_delete(mapping_id: int):
         db.session.commit()
         flash(_("The column assignment “%(name)s” has been deleted.", name=saved.name), "success")
     return redirect(url_for("imports.import_mappings"))
-
-
-# ----------------------------------------------------------------------------- exports
-
-
-def _download(body, mimetype: str, filename: str) -> Response:
-    # content_type, not mimetype: the type carries its charset already ("text/csv; charset=utf-8"),
-    # and mimetype= would add a second one
-    response = Response(body, content_type=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _selected_ids() -> list[int] | None:
-    raw = request.values.getlist("ids") or [request.values.get("ids", "")]
-    ids = parse_ids(raw)
-    return ids or None
-
-
-@bp.get("/vcard/personen/<id:person_id>.vcf")
-def vcard_person(person_id: int):
-    person = db.get_or_404(Person, person_id)
-    details = [(d.kind, d.label, d.value) for d in db.session.scalars(
-        select(ContactDetail).where(ContactDetail.person_id == person.id).order_by(ContactDetail.id))]
-    return _download(vcard_for(person, extra=details).encode("utf-8"), "text/vcard; charset=utf-8",
-                     exports.vcard_filename(person))
-
-
-@bp.get("/vcard/organisationen/<int:org_id>.vcf")
-def vcard_organisation(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
-    return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
-                     exports.organisation_vcard_filename(org))
-
-
-@bp.get("/export/personen.<fmt>")
-@export_required
-def export_persons(fmt: str):
-    if fmt not in ("vcf", "zip", "csv", "xlsx"):
-        abort(404)
-    filters = ContactFilters.from_args(request.args)
-    stmt = exports.persons_query(filters, _selected_ids())
-    session = exports.export_session()
-    if fmt == "vcf":
-        body = exports.closing(session, exports.vcard_bytes_stream(stmt, session))
-        return _download(body, "text/vcard; charset=utf-8", exports.export_filename(_("persons"), "vcf"))
-    if fmt == "zip":
-        body = exports.closing(session, exports.vcard_zip_stream(stmt, session))
-        return _download(body, "application/zip", exports.export_filename(_("persons-vcards"), "zip"))
-    if fmt == "csv":
-        rows = exports.person_rows(stmt, session)
-        body = exports.closing(session, csv_response_rows(exports.person_header(), rows))
-        return _download(body, "text/csv; charset=utf-8", exports.export_filename(_("persons"), "csv"))
-    try:
-        data = xlsx_bytes(exports.person_header(), exports.person_rows(stmt, session), sheet_title=_("Persons"))
-    finally:
-        session.close()
-    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     exports.export_filename(_("persons"), "xlsx"))
-
-
-@bp.get("/export/organisationen.<fmt>")
-@export_required
-def export_organisations(fmt: str):
-    if fmt not in ("vcf", "csv", "xlsx"):
-        abort(404)
-    stmt = exports.organisations_query(ContactFilters.from_args(request.args))
-    session = exports.export_session()
-    if fmt == "vcf":
-        body = exports.closing(session, exports.organisation_vcard_bytes_stream(stmt, session))
-        return _download(body, "text/vcard; charset=utf-8", exports.export_filename(_("organisations"), "vcf"))
-    rows = exports.organisation_rows(stmt, session)
-    if fmt == "csv":
-        body = exports.closing(session, csv_response_rows(exports.organisation_header(), rows))
-        return _download(body, "text/csv; charset=utf-8", exports.export_filename(_("organisations"), "csv"))
-    try:
-        data = xlsx_bytes(exports.organisation_header(), rows, sheet_title=_("Organisations"))
-    finally:
-        session.close()
-    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     exports.export_filename(_("organisations"), "xlsx"))
 
 
 # ----------------------------------------------------------------------------- duplicates

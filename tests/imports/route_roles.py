@@ -10,10 +10,6 @@ ROUTES = {
     "imports.import_undo": ("staff", "POST"),
     "imports.import_mappings": ("staff", "GET"),
     "imports.import_mapping_delete": ("staff", "POST"),
-    "imports.vcard_person": ("viewer", "GET"),
-    "imports.vcard_organisation": ("viewer", "GET"),
-    "imports.export_persons": ("staff", "GET"),
-    "imports.export_organisations": ("staff", "GET"),
     "imports.duplicate_list": ("staff", "GET"),
     "imports.duplicate_scan": ("staff", "POST"),
     "imports.duplicate_ignore": ("staff", "POST"),
@@ -40,5 +36,5 @@ def url_values(fixture):
                    loser_label="Alte Sweepmann")
     db.session.add_all([batch, saved, pair, log])
     db.session.commit()
-    return {"batch_id": batch.id, "mapping_id": saved.id, "fmt": "csv", "pair_id": pair.id, "kind": "person",
+    return {"batch_id": batch.id, "mapping_id": saved.id, "pair_id": pair.id, "kind": "person",
             "a_id": a.id, "b_id": b.id, "log_id": log.id}
