@@ -176,8 +176,8 @@ def bench_import_preview(app, rows: int = 1000, rounds: int = 20) -> dict:
 
 
 def bench_dedupe(app, scale: int) -> dict:
+    from crm.duplicates.finder import scan_duplicates
     from crm.extensions import db
-    from crm.imports.duplicates import scan_duplicates
 
     with app.app_context():
         start = time.perf_counter()

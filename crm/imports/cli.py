@@ -1,4 +1,4 @@
-"""flask crm import / find-duplicates (declared in crm/imports/__init__.py)."""
+"""flask crm import (declared in crm/imports/__init__.py)."""
 from pathlib import Path
 
 import click
@@ -72,15 +72,3 @@ def import_command(file: Path, mapping_name: str, dry_run: bool):
     click.echo(_("Imported (import no. %(number)s): %(created)s created, %(updated)s updated, %(skipped)s skipped. "
                  "Undo in the web interface under Import > Import log.", number=batch.id, created=result["created"],
                  updated=result["updated"], skipped=result["skipped"]))
-
-
-@click.command("find-duplicates")
-@click.option("--kind", type=click.Choice(["person", "organisation"]), default="person", show_default=True)
-@with_appcontext
-def find_duplicates_command(kind: str):
-    """Search for possible duplicates (the list under Duplicates in the web interface)."""
-    from crm.imports.duplicates import scan_duplicates
-
-    count = scan_duplicates(kind)
-    db.session.commit()
-    click.echo(_("%(count)s possible duplicates found.", count=count))

@@ -1068,7 +1068,7 @@ def commit_import(batch: ImportBatch) -> dict:
 
 def references_count(table_name: str, ids: list[int]) -> dict[int, int]:
     """How many rows anywhere point at these records (every foreign key in the metadata)."""
-    from crm.imports.merge import references_to
+    from crm.duplicates.merge import references_to
 
     counts: dict[int, int] = defaultdict(int)
     conn = db.session.connection()

@@ -35,7 +35,8 @@ def test_no_part_imports_the_cli_module_to_hang_commands_on_it():
 
 def test_every_domain_part_is_found():
     names = {package.__name__ for package in part_packages()}
-    assert {"crm.auth", "crm.contacts", "crm.network", "crm.projects", "crm.interactions", "crm.imports"} <= names
+    assert {"crm.auth", "crm.contacts", "crm.network", "crm.projects", "crm.interactions", "crm.imports",
+            "crm.exports", "crm.duplicates"} <= names
     assert "crm.core" not in names and "crm.interop" not in names
 
 

@@ -1,4 +1,4 @@
-"""flask crm import / find-duplicates."""
+"""flask crm import."""
 from sqlalchemy import func, select
 
 from crm.contacts.models import Person
@@ -46,12 +46,5 @@ def test_import_refuses_an_empty_file(app, tmp_path, session):
     path.write_bytes(b"")
     result = app.test_cli_runner().invoke(args=["crm", "import", str(path)])
     assert result.exit_code != 0 and "Die Datei ist leer." in result.output
-
-
-def test_find_duplicates(app, make_person, session):
-    make_person("Schmidt", "Anna", email="anna@schmidt.de")
-    make_person("Schmitt", "Anna", email="anna@schmidt.de")
-    result = app.test_cli_runner().invoke(args=["crm", "find-duplicates"])
-    assert result.exit_code == 0 and "1 mögliche Dubletten gefunden." in result.output
 
 

@@ -42,9 +42,9 @@ from crm.contacts.models import PERSON_FIELDS, Organisation, Person
 from crm.contacts.search import reindex_organisations, reindex_persons
 from crm.core.audit import AuditLog, _actor, plain_value
 from crm.core.models import utcnow
+from crm.duplicates.models import DuplicatePair, MergeLog
 from crm.extensions import db
 from crm.imports.fields import N_
-from crm.imports.models import DuplicatePair, MergeLog
 from crm.imports.services import ImportProblem
 
 # An objection to being contacted is never chosen away: it carries over (see merge_records).
