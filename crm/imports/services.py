@@ -49,7 +49,6 @@ from crm.imports.fields import (
     full_record,
     organisation_key,
     record_from_row,
-    record_from_vcard,
     record_is_organisation,
     suggest_mapping,
     validate_record,
@@ -65,6 +64,7 @@ from crm.interop.dedupe import (
 )
 from crm.interop.tabular import TableError, read_table
 from crm.interop.vcard import VCardFileError, parse_vcards
+from crm.interop.vcard_records import record_from_vcard
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 UPDATE_THRESHOLD = 90  # a match this strong is proposed as "update" in the preview
