@@ -176,8 +176,8 @@ def bench_import_preview(app, rows: int = 1000, rounds: int = 20) -> dict:
 
 
 def bench_dedupe(app, scale: int) -> dict:
+    from crm.duplicates.finder import scan_duplicates
     from crm.extensions import db
-    from crm.imports.duplicates import scan_duplicates
 
     with app.app_context():
         start = time.perf_counter()
@@ -192,7 +192,7 @@ def bench_dedupe(app, scale: int) -> dict:
 def _export_in_this_process(database_url: str) -> dict:
     from crm import create_app
     from crm.contacts.services import ContactFilters
-    from crm.imports import exports
+    from crm.exports import services as exports
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():

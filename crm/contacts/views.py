@@ -77,7 +77,7 @@ _ORGANISATION_PAGE = (selectinload(Organisation.affiliations).selectinload(Affil
 
 def _merged_away(kind: str, record_id: int):
     """A merged-away record's address leads to the record it was merged into; otherwise 404."""
-    from crm.imports.merge import merged_into
+    from crm.duplicates.merge import merged_into
 
     target = merged_into(kind, record_id)
     if target is None:
@@ -314,7 +314,7 @@ def _organisation_save(org, form):
 
 def _lookalikes(form) -> list[dict]:
     """Existing organisations like the new one, unless the user confirmed it is another one."""
-    from crm.imports.duplicates import similar_organisations
+    from crm.duplicates.finder import similar_organisations
 
     if form.create_anyway.data:
         return []

@@ -82,6 +82,38 @@ def _actor():
     return None, "System"
 
 
+# ----------------------------------------------------------------------------- public API
+# Most changes are audited automatically (the session events below). Changes the automatic
+# audit cannot see (a merge, an undo, rows written in bulk without the ORM) are recorded
+# through these functions, never by building AuditLog rows by hand.
+
+
+def current_actor() -> tuple[int | None, str]:
+    """(user_id, name) of whoever makes the change: the logged-in user, else "System" (CLI, jobs)."""
+    return _actor()
+
+
+def audit_row(entity_type: str, entity_id: int, action: str, changes: dict | None = None, *, label: str = "",
+              actor: tuple[int | None, str] | None = None, at: datetime | None = None) -> dict:
+    """One audit row as column values, for writing many at once (``bulk_insert(conn, AuditLog.__table__, rows)``).
+
+    `changes` maps a field to [old, new] in plain values; `actor` and `at` default to
+    `current_actor()` and now (pass them once for a batch of rows).
+    """
+    user_id, user_name = actor if actor is not None else _actor()
+    return {"at": at if at is not None else utcnow(), "user_id": user_id, "user_name": user_name, "action": action,
+            "entity_type": entity_type, "entity_id": entity_id, "label": (label or "")[:300],
+            "changes": changes if changes is not None else {}}
+
+
+def record_audit(entity_type: str, entity_id: int, action: str, changes: dict | None = None, *,
+                 label: str = "") -> "AuditLog":
+    """Adds one audit row to the current transaction (flushed with it, committed by the view)."""
+    row = AuditLog(**audit_row(entity_type, entity_id, action, changes, label=label))
+    db.session.add(row)
+    return row
+
+
 def _foreign_key_targets(mapper) -> dict:
     """Column key -> related class, for many-to-one references (recorded by label, not id)."""
     targets = {}

@@ -1,4 +1,4 @@
-"""flask crm import / export-vcard / find-duplicates (declared in crm/imports/__init__.py)."""
+"""flask crm import (declared in crm/imports/__init__.py)."""
 from pathlib import Path
 
 import click
@@ -72,36 +72,3 @@ def import_command(file: Path, mapping_name: str, dry_run: bool):
     click.echo(_("Imported (import no. %(number)s): %(created)s created, %(updated)s updated, %(skipped)s skipped. "
                  "Undo in the web interface under Import > Import log.", number=batch.id, created=result["created"],
                  updated=result["updated"], skipped=result["skipped"]))
-
-
-@click.command("export-vcard")
-@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--archived", is_flag=True, help="Include archived persons.")
-@with_appcontext
-def export_vcard_command(out: Path, archived: bool):
-    """Write every person as vCard 3.0 to OUT (a .vcf file, or a .zip with one card per person)."""
-    from crm.contacts.services import ContactFilters
-    from crm.imports import exports
-
-    stmt = exports.persons_query(ContactFilters(archived="all" if archived else "active"))
-    session = exports.export_session()
-    make = exports.vcard_zip_stream if out.suffix.lower() == ".zip" else exports.vcard_bytes_stream
-    stream = exports.closing(session, make(stmt, session))
-    size = 0
-    with out.open("wb") as handle:
-        for chunk in stream:
-            handle.write(chunk)
-            size += len(chunk)
-    click.echo(_("Written: %(file)s (%(size)s KB).", file=out, size=size // 1024))
-
-
-@click.command("find-duplicates")
-@click.option("--kind", type=click.Choice(["person", "organisation"]), default="person", show_default=True)
-@with_appcontext
-def find_duplicates_command(kind: str):
-    """Search for possible duplicates (the list under Duplicates in the web interface)."""
-    from crm.imports.duplicates import scan_duplicates
-
-    count = scan_duplicates(kind)
-    db.session.commit()
-    click.echo(_("%(count)s possible duplicates found.", count=count))

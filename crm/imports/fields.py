@@ -1,5 +1,5 @@
 """What an imported row can hold, how German column headers map onto it, and how a row
-(or a vCard) becomes one validated contact record.
+becomes one validated contact record (a vCard: crm/interop/vcard_records.py).
 
 No database here: records are plain dicts that the preview stores as JSON. Messages are
 English msgids marked with N_ and translated when shown, so a preview can be looked at in
@@ -13,6 +13,16 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from crm.interop.dedupe import fold
+from crm.interop.records import (
+    DEGREE_RE,
+    GENDER_VALUES,
+    SALUTATIONS,
+    country_code_of,
+    empty_record,
+    header_key,
+    split_full_name,
+    split_nobility,
+)
 
 
 def N_(message: str) -> str:
@@ -110,10 +120,6 @@ _HEADER_SYNONYMS = {
 }
 
 
-def header_key(name: str) -> str:
-    return " ".join(re.split(r"[^0-9a-z]+", fold(name))).strip()
-
-
 @lru_cache(maxsize=1)
 def _synonyms() -> dict[str, str]:
     table = {}
@@ -142,102 +148,6 @@ def suggest_mapping(header: list[str]) -> dict[int, str]:
 
 
 # ----------------------------------------------------------------------------- values
-
-SALUTATIONS = {
-    "herr": "male", "herrn": "male", "hr": "male", "mr": "male", "sir": "male",
-    "frau": "female", "fr": "female", "mrs": "female", "ms": "female", "miss": "female", "madam": "female",
-    "divers": "diverse", "mx": "diverse",
-}
-GENDER_VALUES = {
-    "m": "male", "mannlich": "male", "male": "male", "mann": "male", "herr": "male",
-    "w": "female", "f": "female", "weiblich": "female", "female": "female", "frau": "female",
-    "d": "diverse", "divers": "diverse", "diverse": "diverse", "x": "diverse",
-}
-NOBILITY_PARTICLES = [
-    "freiherr von und zu", "freifrau von und zu", "von und zu", "freiherr von", "freifrau von", "graf von",
-    "gräfin von", "prinz von", "prinzessin von", "von der", "von dem", "von den", "van der", "van den", "von",
-    "vom", "zu", "van", "de", "di", "du",
-]
-DEGREE_RE = re.compile(
-    r"^((?:prof\.?|professor(?:in)?|dr\.?(?:[- ]?(?:ing|med|phil|rer\. ?nat|jur|oec|h\. ?c)\.?)*|dipl\.?-?[\w.]*|"
-    r"mag\.?|m\.? ?a\.?|b\.? ?a\.?|m\.? ?sc\.?|b\.? ?sc\.?|ing\.?|rechtsanw[aä]lt(?:in)?)\s+)+",
-    re.IGNORECASE,
-)
-COUNTRIES_EXTRA = {
-    "d": "DE", "deutschland": "DE", "germany": "DE", "brd": "DE", "bundesrepublik deutschland": "DE",
-    "usa": "US", "u s a": "US", "united states of america": "US", "united states": "US", "us": "US",
-    "vereinigte staaten": "US", "a": "AT", "osterreich": "AT", "austria": "AT", "ch": "CH", "schweiz": "CH",
-    "switzerland": "CH", "uk": "GB", "england": "GB", "grossbritannien": "GB", "united kingdom": "GB",
-}
-
-
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    from babel import Locale
-
-    table = {}
-    for lang in ("en", "de"):
-        for code, name in Locale(lang).territories.items():
-            if len(code) == 2 and code.isalpha():
-                table[header_key(name)] = code
-    for name, code in COUNTRIES_EXTRA.items():
-        table[header_key(name)] = code
-    return table
-
-
-def country_code_of(value: str) -> str | None:
-    """ISO code for "Deutschland", "Germany", "DE", "Österreich" ...; None if unknown."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if len(value) == 2 and value.isalpha():
-        code = value.upper()
-        return "DE" if code == "DE" else (code if code in _country_names().values() else None)
-    return _country_names().get(header_key(value))
-
-
-def split_nobility(last_name: str) -> tuple[str, str]:
-    """"von Thurn" -> ("von", "Thurn"); names without a particle stay as they are."""
-    lowered = last_name.lower()
-    for particle in NOBILITY_PARTICLES:
-        if lowered.startswith(particle + " ") and len(last_name) > len(particle) + 1:
-            return last_name[: len(particle)], last_name[len(particle) + 1 :].strip()
-    return "", last_name
-
-
-def split_full_name(value: str) -> dict:
-    """"Müller, Hans" / "Dr. Hans von Müller" -> degree, first_name, nobility, last_name."""
-    value = " ".join(value.split())
-    out = {"degree": "", "first_name": "", "nobility": "", "last_name": ""}
-    salutation = value.split(" ", 1)[0].rstrip(".").lower()
-    if salutation in SALUTATIONS and " " in value:
-        out["gender"] = SALUTATIONS[salutation]
-        value = value.split(" ", 1)[1]
-    match = DEGREE_RE.match(value + " ")
-    if match:
-        out["degree"] = match.group(0).strip()
-        value = value[match.end():].strip() if match.end() <= len(value) else ""
-    if "," in value:
-        last, first = (p.strip() for p in value.split(",", 1))
-        out["first_name"] = first
-        out["nobility"], out["last_name"] = split_nobility(last)
-        return out
-    words = value.split(" ")
-    if len(words) == 1:
-        out["last_name"] = words[0]
-        return out
-    # the nobility particle starts the last name: "Hans von Thurn"
-    for i in range(1, len(words)):
-        rest = " ".join(words[i:])
-        nobility, last = split_nobility(rest)
-        if nobility:
-            out["first_name"] = " ".join(words[:i])
-            out["nobility"], out["last_name"] = nobility, last
-            return out
-    out["first_name"] = " ".join(words[:-1])
-    out["last_name"] = words[-1]
-    return out
-
 
 _LIST_SEPARATORS = re.compile(r"[,;|\n]")
 
@@ -333,24 +243,12 @@ def clean_phone(value: str, region: str = "DE") -> tuple[str, bool]:
 
 # ----------------------------------------------------------------------------- records
 
-RECORD_FIELDS = (
-    "gender", "degree", "first_name", "nobility", "last_name", "name_suffix", "salutation_override",
-    "organisation", "department", "function", "street", "postcode", "city", "country",
-    "email", "phone", "mobile", "fax", "private_email", "private_phone", "private_mobile",
-    "private_street", "private_postcode", "private_city", "private_country", "website", "notes", "expertise_note",
-)
 MAX_LENGTHS = {
     "degree": 60, "first_name": 100, "nobility": 40, "last_name": 100, "name_suffix": 40, "salutation_override": 200,
     "organisation": 200, "department": 120, "function": 120, "street": 200, "postcode": 10, "city": 100,
     "email": 254, "phone": 40, "mobile": 40, "fax": 40, "private_email": 254, "private_phone": 40,
     "private_mobile": 40, "private_street": 200, "private_postcode": 10, "private_city": 100, "website": 300,
 }
-
-
-def empty_record() -> dict:
-    record = {name: "" for name in RECORD_FIELDS}
-    record.update(tags=[], fields_of_action=[], target_groups=[], extras=[], more_affiliations=[], record_id=None)
-    return record
 
 
 def compact_record(record: dict) -> dict:
@@ -523,181 +421,6 @@ def computed_salutation(record: dict) -> str:
 def record_is_organisation(record: dict) -> bool:
     """A row with an organisation but no person name imports an organisation."""
     return not record["last_name"] and not record["first_name"] and bool(record["organisation"])
-
-
-# ----------------------------------------------------------------------------- vCards
-
-
-def record_from_vcard(contact) -> dict:
-    """A parsed vCard (crm.interop.vcard.VCardContact) as a contact record.
-
-    Business data (TYPE=WORK, or untyped when the card has an organisation) goes to the
-    function at the organisation, private data to the person; whatever has no field of its
-    own (a second e-mail, a fax, a third address) is kept as a further contact detail.
-    """
-    if getattr(contact, "is_organisation", False):
-        return _organisation_record_from_vcard(contact)
-    record = empty_record()
-    prefix_words = contact.prefix.replace(",", " ").split()
-    degree_words = []
-    for word in prefix_words:
-        key = word.rstrip(".").lower()
-        if key in SALUTATIONS:
-            record["gender"] = SALUTATIONS[key]
-        else:
-            degree_words.append(word)
-    record["degree"] = " ".join(degree_words)
-    if contact.gender:
-        record["gender"] = contact.gender
-    family = contact.family
-    given = " ".join(p for p in (contact.given, contact.additional) if p)
-    if not family and not given and contact.formatted_name:
-        split = split_full_name(contact.formatted_name)
-        family, given = split["last_name"], split["first_name"]
-        record["degree"] = record["degree"] or split["degree"]
-        record["nobility"] = split["nobility"]
-    record["first_name"] = given
-    nobility, last = split_nobility(family) if family else ("", "")
-    record["nobility"] = record["nobility"] or nobility
-    record["last_name"] = last
-    record["name_suffix"] = contact.suffix
-    if not record["last_name"] and not record["first_name"] and not contact.organisations:
-        # Android keeps cards with only an e-mail address or a phone number
-        if contact.emails:
-            record["last_name"] = contact.emails[0].value.split("@")[0]
-        elif contact.phones:
-            record["last_name"] = contact.phones[0].value
-    has_org = bool(contact.organisations)
-    if has_org:
-        org, department = contact.organisations[0]
-        record["organisation"], record["department"] = org, department
-        record["function"] = contact.titles[0] if contact.titles else ""
-        for i, (org, department) in enumerate(contact.organisations[1:], start=1):
-            title = contact.titles[i] if i < len(contact.titles) else ""
-            record["more_affiliations"].append([org, department, title])
-    elif contact.titles:
-        record["extras"].append(["title", "", contact.titles[0]])
-    for title in contact.titles[len(contact.organisations or [None]):]:
-        record["extras"].append(["title", "", title])
-    if contact.role:
-        record["expertise_note"] = contact.role
-
-    def place(slots: list[str], kind: str, value: str, label: str) -> None:
-        for slot in slots:
-            if not record[slot]:
-                record[slot] = value
-                return
-        record["extras"].append([kind, label, value])
-
-    business = ["email"] if has_org else []
-    # typed addresses claim their slot before untyped ones (Thunderbird marks the untyped one PREF)
-    for email in sorted(contact.emails, key=lambda e: not (e.has("WORK") or e.has("HOME"))):
-        if email.has("WORK"):
-            place(business + ["private_email"], "email", email.value, email.label or "WORK")
-        elif email.has("HOME"):
-            place(["private_email"], "email", email.value, email.label or "HOME")
-        else:
-            place(business + ["private_email"], "email", email.value, email.label)
-    for phone in contact.phones:
-        label = phone.label or ",".join(sorted(t for t in phone.types if t not in ("VOICE", "PREF")))
-        if phone.has("FAX"):
-            # the person's own fax: kept with the person (an organisation that exists keeps its own)
-            record["extras"].append(["phone", label or "FAX", phone.value])
-        elif phone.types & SPECIAL_PHONE_TYPES or (phone.label and not phone.types & {"CELL", "WORK", "HOME"}):
-            record["extras"].append(["phone", label, phone.value])
-        elif phone.has("CELL") and phone.has("WORK"):
-            # a work mobile is never a private one; without an organisation it stays a labelled detail
-            place(["mobile"] if has_org else [], "phone", phone.value, label)
-        elif phone.has("CELL"):
-            # like an untyped phone: on a card with an organisation (Outlook's only mobile field)
-            # it is the business mobile, unless the card says HOME
-            business_mobile = has_org and not phone.has("HOME")
-            place((["mobile"] if business_mobile else []) + ["private_mobile"], "phone", phone.value, label)
-        elif phone.has("WORK"):
-            place(["phone"] if has_org else ["private_phone"], "phone", phone.value, label)
-        elif phone.has("HOME"):
-            place(["private_phone"], "phone", phone.value, label)
-        else:
-            place((["phone"] if has_org else []) + ["private_phone"], "phone", phone.value, label)
-    used_business = not has_org
-    used_private = False
-    for address in contact.addresses:
-        street = ", ".join(p for p in (address.extended, address.street) if p)
-        if address.po_box and not street:
-            street = f"Postfach {address.po_box}" if address.po_box[:1].isdigit() else address.po_box
-        elif address.po_box:
-            street = f"{street}, {address.po_box}"
-        city = address.city
-        if address.region and address.region != address.city:
-            city = f"{city}, {address.region}" if city else address.region
-        country = country_code_of(address.country) if address.country else ""
-        fits = country is not None and len(address.postcode) <= 10 and len(street) <= 200 and len(city) <= 100
-        target = None
-        if fits and address.has("WORK") and not used_business:
-            target, used_business = "", True
-        elif fits and (address.has("HOME") or not address.types - {"PREF", "POSTAL", "PARCEL", "DOM", "INTL"}) \
-                and not used_private:
-            target, used_private = "private_", True
-        elif fits and not used_business and not address.has("HOME"):
-            target, used_business = "", True
-        if target is None:
-            record["extras"].append(["address", address.label or ",".join(sorted(address.types - {"PREF"})),
-                                     address.one_line()])
-            continue
-        record[target + "street"] = street
-        record[target + "postcode"] = address.postcode
-        record[target + "city"] = city
-        record[target + "country"] = country or ""
-    for url in getattr(contact, "urls", []):
-        label = url.label or ",".join(sorted(t for t in url.types if t != "PREF"))
-        record["extras"].append(["web", label, url.value])
-    record["tags"] = [c[:120] for c in contact.categories]
-    record["notes"] = contact.note
-    return record
-
-
-# Phone types that are neither the office nor the private line nor a mobile: kept with their type.
-SPECIAL_PHONE_TYPES = frozenset({"PAGER", "CAR", "ISDN", "MODEM", "BBS", "TEXTPHONE", "ASSISTANT", "CALLBACK", "X400"})
-
-
-def _organisation_record_from_vcard(contact) -> dict:
-    """An organisation card (KIND:org, X-ABShowAs:COMPANY): an organisation only, no person.
-
-    Its phone, fax, e-mail, website and address go to the organisation's fields; what has no
-    field of its own is added to the notes, so nothing is lost.
-    """
-    record = empty_record()
-    name = contact.organisations[0][0] if contact.organisations and contact.organisations[0][0] else ""
-    record["organisation"] = name or contact.formatted_name or " ".join(
-        p for p in (contact.given, contact.family) if p)
-    more = []
-    if contact.organisations and contact.organisations[0][1]:
-        more.append(contact.organisations[0][1])
-
-    def put(slot: str, value: str, label: str) -> None:
-        if not record[slot]:
-            record[slot] = value
-        elif value != record[slot]:
-            more.append(f"{label}: {value}" if label else value)
-
-    for email in contact.emails:
-        put("email", email.value, email.label or ",".join(sorted(email.types - {"INTERNET", "PREF"})))
-    for phone in contact.phones:
-        label = phone.label or ",".join(sorted(t for t in phone.types if t not in ("VOICE", "PREF")))
-        put("fax" if phone.has("FAX") else "phone", phone.value, label)
-    for url in contact.urls:
-        put("website", url.value, url.label or ",".join(sorted(url.types - {"PREF"})))
-    for address in contact.addresses:
-        country = country_code_of(address.country) if address.country else ""
-        street = ", ".join(p for p in (address.extended, address.street) if p)
-        if not record["street"] and not record["city"] and country is not None and len(address.postcode) <= 10:
-            record["street"], record["postcode"], record["city"] = street[:200], address.postcode, address.city[:100]
-            record["country"] = country or ""
-        else:
-            more.append(address.one_line())
-    record["tags"] = [c[:120] for c in contact.categories]
-    record["notes"] = "\n".join(p for p in (contact.note, "\n".join(more)) if p).strip()
-    return record
 
 
 # ----------------------------------------------------------------------------- organisations

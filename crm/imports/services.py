@@ -36,7 +36,7 @@ from crm.contacts.search import (
     reindex_persons,
 )
 from crm.core import time as clock
-from crm.core.audit import AuditLog, _actor
+from crm.core.audit import AuditLog, audit_row, current_actor
 from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
@@ -49,7 +49,6 @@ from crm.imports.fields import (
     full_record,
     organisation_key,
     record_from_row,
-    record_from_vcard,
     record_is_organisation,
     suggest_mapping,
     validate_record,
@@ -65,6 +64,7 @@ from crm.interop.dedupe import (
 )
 from crm.interop.tabular import TableError, read_table
 from crm.interop.vcard import VCardFileError, parse_vcards
+from crm.interop.vcard_records import record_from_vcard
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 UPDATE_THRESHOLD = 90  # a match this strong is proposed as "update" in the preview
@@ -112,7 +112,7 @@ def start_import(filename: str, data: bytes) -> ImportBatch:
                             limit=megabytes(max_upload_bytes()))
     if not data or not data.strip():
         raise ImportProblem(N_("The file is empty."), "file")
-    user_id, user_name = _actor()
+    user_id, user_name = current_actor()
     batch = ImportBatch(filename=filename, created_by_id=user_id, created_by_name=user_name)
     if looks_like_vcard(filename, data):
         try:
@@ -178,7 +178,7 @@ def save_mapping(name: str, batch: ImportBatch, mapping: dict[int, str]) -> Save
         raise ImportProblem(N_("Please enter a name for the mapping."), "mapping_name")
     columns = {batch.header[i]: target for i, target in mapping.items() if target and i < len(batch.header)}
     saved = db.session.scalar(select(SavedMapping).where(SavedMapping.name == name))
-    _, user_name = _actor()
+    _, user_name = current_actor()
     if saved is None:
         saved = SavedMapping(name=name, created_by_name=user_name)
         db.session.add(saved)
@@ -645,7 +645,7 @@ class _Committer:
         self.conn = db.session.connection()
         self.now = utcnow()
         self.today = clock.today()
-        self.user_id, self.user_name = _actor()
+        self.user_id, self.user_name = current_actor()
         o = Organisation.__table__.c
         self.orgs = {}
         self.org_by_id = {}
@@ -682,9 +682,8 @@ class _Committer:
             elif hasattr(new, "isoformat"):
                 new = new.isoformat()
             plain[key] = [old, new]
-        self.audit.append({"at": self.now, "user_id": self.user_id, "user_name": self.user_name, "action": action,
-                           "entity_type": entity, "entity_id": entity_id, "label": (label or "")[:300],
-                           "changes": plain})
+        self.audit.append(audit_row(entity, entity_id, action, plain, label=label,
+                                    actor=(self.user_id, self.user_name), at=self.now))
 
     # -- catalogues
 
@@ -1068,7 +1067,7 @@ def commit_import(batch: ImportBatch) -> dict:
 
 def references_count(table_name: str, ids: list[int]) -> dict[int, int]:
     """How many rows anywhere point at these records (every foreign key in the metadata)."""
-    from crm.imports.merge import references_to
+    from crm.duplicates.merge import references_to
 
     counts: dict[int, int] = defaultdict(int)
     conn = db.session.connection()
@@ -1085,7 +1084,7 @@ def undo_import(batch: ImportBatch) -> dict:
     if batch.status != "committed":
         raise ImportProblem(N_("Only a carried-out import can be undone."))
     conn = db.session.connection()
-    user_id, user_name = _actor()
+    user_id, user_name = current_actor()
     now = utcnow()
     t = ImportRow.__table__
     rows = [r for r in conn.execute(select(t.c.id, t.c.data, t.c.result).where(t.c.batch_id == batch.id)
@@ -1138,8 +1137,8 @@ def undo_import(batch: ImportBatch) -> dict:
         for row in conn.execute(select(p.c.id, p.c.first_name, p.c.last_name).where(p.c.id.in_(chunk))):
             existing.append(row.id)
             labels[row.id] = f"{row.first_name} {row.last_name}".strip()
-    audit = [{"at": now, "user_id": user_id, "user_name": user_name, "action": "delete", "entity_type": "person",
-              "entity_id": pid, "label": labels[pid][:300], "changes": {}} for pid in existing]
+    actor = (user_id, user_name)
+    audit = [audit_row("person", pid, "delete", label=labels[pid], actor=actor, at=now) for pid in existing]
     for start in range(0, len(existing), 1000):
         conn.execute(delete(p).where(p.c.id.in_(existing[start : start + 1000])))
     # 3. created organisations: deleted unless something else uses them by now
@@ -1148,8 +1147,7 @@ def undo_import(batch: ImportBatch) -> dict:
     removable = [oid for oid in org_ids if not in_use.get(oid)]
     o = Organisation.__table__
     org_labels = dict(conn.execute(select(o.c.id, o.c.name).where(o.c.id.in_(removable))).all()) if removable else {}
-    audit += [{"at": now, "user_id": user_id, "user_name": user_name, "action": "delete",
-               "entity_type": "organisation", "entity_id": oid, "label": org_labels.get(oid, "")[:300], "changes": {}}
+    audit += [audit_row("organisation", oid, "delete", label=org_labels.get(oid, ""), actor=actor, at=now)
               for oid in removable if oid in org_labels]
     if removable:
         conn.execute(delete(o).where(o.c.id.in_(removable)))

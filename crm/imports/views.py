@@ -1,24 +1,17 @@
-"""Import (upload, columns, preview, commit, log, undo), exports, duplicates and merge."""
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+"""Import (upload, columns, preview, commit, log, undo) and the further details on the person page."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, select
 
-from crm.contacts.models import Organisation, Person
-from crm.contacts.services import ContactFilters
-from crm.core.converters import arg_id, arg_page, parse_id, parse_ids
+from crm.core.converters import arg_page, parse_id
 from crm.core.forms import ConfirmForm
-from crm.core.permissions import can_edit, export_required
+from crm.core.permissions import can_edit
 from crm.extensions import db
-from crm.imports import duplicates as dup_services
-from crm.imports import exports, services
+from crm.imports import services
 from crm.imports.fields import TARGETS
 from crm.imports.forms import ActionForm, MappingForm, UploadForm
-from crm.imports.merge import FIELDS as MERGE_FIELDS
-from crm.imports.merge import MODELS, merge_preview, merge_records, undo_merge, undo_problem
-from crm.imports.models import ROW_ACTIONS, ContactDetail, DuplicatePair, ImportBatch, ImportRow, MergeLog, SavedMapping
-from crm.interop.tabular import csv_response_rows, xlsx_bytes
-from crm.interop.vcard import organisation_vcard_for, vcard_for
+from crm.imports.models import ROW_ACTIONS, ContactDetail, ImportBatch, ImportRow, SavedMapping
 
 bp = Blueprint("imports", __name__)
 
@@ -334,214 +327,6 @@ def import_mapping_delete(mapping_id: int):
         db.session.commit()
         flash(_("The column assignment “%(name)s” has been deleted.", name=saved.name), "success")
     return redirect(url_for("imports.import_mappings"))
-
-
-# ----------------------------------------------------------------------------- exports
-
-
-def _download(body, mimetype: str, filename: str) -> Response:
-    # content_type, not mimetype: the type carries its charset already ("text/csv; charset=utf-8"),
-    # and mimetype= would add a second one
-    response = Response(body, content_type=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _selected_ids() -> list[int] | None:
-    raw = request.values.getlist("ids") or [request.values.get("ids", "")]
-    ids = parse_ids(raw)
-    return ids or None
-
-
-@bp.get("/vcard/personen/<id:person_id>.vcf")
-def vcard_person(person_id: int):
-    person = db.get_or_404(Person, person_id)
-    details = [(d.kind, d.label, d.value) for d in db.session.scalars(
-        select(ContactDetail).where(ContactDetail.person_id == person.id).order_by(ContactDetail.id))]
-    return _download(vcard_for(person, extra=details).encode("utf-8"), "text/vcard; charset=utf-8",
-                     exports.vcard_filename(person))
-
-
-@bp.get("/vcard/organisationen/<int:org_id>.vcf")
-def vcard_organisation(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
-    return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
-                     exports.organisation_vcard_filename(org))
-
-
-@bp.get("/export/personen.<fmt>")
-@export_required
-def export_persons(fmt: str):
-    if fmt not in ("vcf", "zip", "csv", "xlsx"):
-        abort(404)
-    filters = ContactFilters.from_args(request.args)
-    stmt = exports.persons_query(filters, _selected_ids())
-    session = exports.export_session()
-    if fmt == "vcf":
-        body = exports.closing(session, exports.vcard_bytes_stream(stmt, session))
-        return _download(body, "text/vcard; charset=utf-8", exports.export_filename(_("persons"), "vcf"))
-    if fmt == "zip":
-        body = exports.closing(session, exports.vcard_zip_stream(stmt, session))
-        return _download(body, "application/zip", exports.export_filename(_("persons-vcards"), "zip"))
-    if fmt == "csv":
-        rows = exports.person_rows(stmt, session)
-        body = exports.closing(session, csv_response_rows(exports.person_header(), rows))
-        return _download(body, "text/csv; charset=utf-8", exports.export_filename(_("persons"), "csv"))
-    try:
-        data = xlsx_bytes(exports.person_header(), exports.person_rows(stmt, session), sheet_title=_("Persons"))
-    finally:
-        session.close()
-    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     exports.export_filename(_("persons"), "xlsx"))
-
-
-@bp.get("/export/organisationen.<fmt>")
-@export_required
-def export_organisations(fmt: str):
-    if fmt not in ("vcf", "csv", "xlsx"):
-        abort(404)
-    stmt = exports.organisations_query(ContactFilters.from_args(request.args))
-    session = exports.export_session()
-    if fmt == "vcf":
-        body = exports.closing(session, exports.organisation_vcard_bytes_stream(stmt, session))
-        return _download(body, "text/vcard; charset=utf-8", exports.export_filename(_("organisations"), "vcf"))
-    rows = exports.organisation_rows(stmt, session)
-    if fmt == "csv":
-        body = exports.closing(session, csv_response_rows(exports.organisation_header(), rows))
-        return _download(body, "text/csv; charset=utf-8", exports.export_filename(_("organisations"), "csv"))
-    try:
-        data = xlsx_bytes(exports.organisation_header(), rows, sheet_title=_("Organisations"))
-    finally:
-        session.close()
-    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     exports.export_filename(_("organisations"), "xlsx"))
-
-
-# ----------------------------------------------------------------------------- duplicates
-
-
-@bp.get("/duplikate")
-@can_edit
-def duplicate_list():
-    kind = request.args.get("kind", "person")
-    if kind not in MODELS:
-        abort(404)
-    stmt = (select(DuplicatePair).where(DuplicatePair.kind == kind, DuplicatePair.status == "open")
-            .order_by(DuplicatePair.score.desc(), DuplicatePair.id))
-    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
-    model = MODELS[kind]
-    ids = {i for p in page.items for i in (p.a_id, p.b_id)}
-    records = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
-    return render_template("imports/duplicates.html", page=page, kind=kind, records=records, confirm=ConfirmForm(),
-                           last_scan=dup_services.last_scan(kind))
-
-
-@bp.post("/duplikate/suchen")
-@can_edit
-def duplicate_scan():
-    kind = request.form.get("kind", "person")
-    if kind not in MODELS:
-        abort(404)
-    if ConfirmForm().validate_on_submit():
-        counts = dup_services.scan_all_duplicates()
-        db.session.commit()
-        flash(_("Search finished. Possible duplicates: %(persons)s persons, %(organisations)s organisations.",
-                persons=counts["person"], organisations=counts["organisation"]), "success")
-    return redirect(url_for("imports.duplicate_list", kind=kind))
-
-
-@bp.post("/duplikate/<id:pair_id>/kein-duplikat")
-@can_edit
-def duplicate_ignore(pair_id: int):
-    pair = db.get_or_404(DuplicatePair, pair_id)
-    if ConfirmForm().validate_on_submit():
-        dup_services.ignore_pair(pair)
-        db.session.commit()
-        flash(_("Marked as not a duplicate; the pair will not be listed again."), "success")
-    return redirect(url_for("imports.duplicate_list", kind=pair.kind, page=arg_page()))
-
-
-@bp.route("/duplikate/zusammenfuehren/<kind>/<id:a_id>/<id:b_id>", methods=["GET", "POST"])
-@can_edit
-def duplicate_merge(kind: str, a_id: int, b_id: int):
-    if kind not in MODELS or a_id == b_id:
-        abort(404)
-    model = MODELS[kind]
-    a, b = db.get_or_404(model, a_id), db.get_or_404(model, b_id)
-    keep = arg_id("keep", request.values) or min(a.id, b.id)
-    if keep not in (a.id, b.id):
-        abort(404)
-    winner, loser = (a, b) if keep == a.id else (b, a)
-    form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit() and "merge" in request.form:
-        choices = {name: request.form.get(f"field-{name}", "a") for name in MERGE_FIELDS[kind]}
-        try:
-            log = merge_records(kind, winner.id, loser.id, choices, note=request.form.get("note", "")[:2000])
-        except services.ImportProblem as problem:
-            db.session.rollback()
-            _flash_problem(problem)
-        else:
-            db.session.commit()
-            flash(_("Merged: “%(loser)s” is now part of “%(winner)s”.", loser=log.loser_label,
-                    winner=log.winner_label), "success")
-            target = (url_for("contacts.person_detail", person_id=log.winner_id) if kind == "person"
-                      else url_for("contacts.organisation_detail", org_id=log.winner_id))
-            return redirect(target)
-    from crm.imports.merge import references_to
-
-    relations = []
-    conn = db.session.connection()
-    for table, column in references_to(model.__tablename__):
-        counts = [conn.scalar(select(func.count()).select_from(table).where(column == r.id)) for r in (winner, loser)]
-        if any(counts):
-            relations.append({"name": f"{table.name}.{column.name}", "table": table.name, "column": column.name,
-                              "winner": counts[0], "loser": counts[1]})
-    return render_template("imports/merge.html", kind=kind, winner=winner, loser=loser, a=a, b=b, form=form,
-                           rows=merge_preview(kind, winner, loser), relations=relations)
-
-
-@bp.get("/duplikate/protokoll")
-@can_edit
-def duplicate_log():
-    stmt = select(MergeLog).order_by(MergeLog.at.desc(), MergeLog.id.desc())
-    page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
-    undoable = {log.id for log in page.items if undo_problem(log) is None}
-    return render_template("imports/merge_log.html", page=page, undoable=undoable)
-
-
-@bp.post("/duplikate/protokoll/<int:log_id>/rueckgaengig")
-@can_edit
-def duplicate_unmerge(log_id: int):
-    log = db.get_or_404(MergeLog, log_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            undo_merge(log)
-        except services.ImportProblem as problem:
-            db.session.rollback()
-            _flash_problem(problem)
-        else:
-            db.session.commit()
-            flash(_("Merge undone: “%(loser)s” and “%(winner)s” are two records again.", loser=log.loser_label,
-                    winner=log.winner_label), "success")
-    return redirect(url_for("imports.duplicate_log"))
-
-
-@bp.get("/duplikate/aehnliche")
-@can_edit
-def duplicate_similar():
-    """JSON for the create forms: existing contacts that look like the one being typed."""
-    if request.args.get("kind") == "organisation":
-        found = dup_services.similar_organisations(request.args.get("name", ""))
-        for item in found:
-            item["url"] = url_for("contacts.organisation_detail", org_id=item["id"])
-    else:
-        found = dup_services.similar_persons(request.args.get("last_name", ""), request.args.get("first_name", ""),
-                                             request.args.get("email", ""))
-        for item in found:
-            item["url"] = url_for("contacts.person_detail", person_id=item["id"])
-    return jsonify({"matches": found, "title": _("Similar contacts exist already"),
-                    "archived": _("archived")})
 
 
 # ----------------------------------------------------------------------------- person page

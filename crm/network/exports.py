@@ -1,9 +1,9 @@
-"""Member lists of a body: Word table, rows for CSV/XLSX (crm.interop.tabular), file names.
+"""Member lists of a body: rows for the Word table (crm.interop.docx_lists) and for CSV/XLSX
+(crm.interop.tabular), file names.
 
 The columns follow what a regional manager hands to a chair: name, function and
 organisation, role, interest group, deputy, contact.
 """
-import io
 import re
 from datetime import date
 from urllib.parse import quote
@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from crm.contacts.models import SECTORS, Person
 from crm.core.formatting import display_phone, long_date
+from crm.interop.docx_lists import table_document
 from crm.network.models import Body, Seat
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
@@ -82,69 +83,28 @@ def member_rows(seats: list[Seat]) -> tuple[list[str], list[list]]:
 
 def member_list_docx(body: Body, seats: list[Seat], on: date) -> bytes:
     """A Word document (landscape A4) with the member list as a real table; header row repeats."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    style = doc.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(10)
-
-    doc.add_heading(_("Members: %(body)s", body=body.name), level=1)
     voting = sum(1 for s in seats if s.voting)
-    doc.add_paragraph(
-        _("As of %(date)s · %(count)s members, %(voting)s of them with a voting right",
-          date=long_date(on), count=len(seats), voting=voting)
-    )
-
     header = [_("Name"), _("Function / organisation"), _("Role"), _("Interest group"), _("Deputy"), _("Contact")]
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    widths = [Cm(5.0), Cm(6.6), Cm(3.0), Cm(3.6), Cm(3.8), Cm(4.1)]
-    head = table.rows[0]
-    mark = OxmlElement("w:tblHeader")  # repeat the header row on every page
-    mark.set(qn("w:val"), "true")
-    head._tr.get_or_add_trPr().append(mark)
-    for cell, text, width in zip(head.cells, header, widths):
-        cell.width = width
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
+    rows = []
     for seat in seats:
         function, organisation = _function_and_organisation(seat)
         email, phone = contact_of(seat)
         role = seat.role_label + ("" if seat.voting else f" ({_('no vote')})")
         group = seat.interest_group.name if seat.interest_group else ""
-        values = [
+        rows.append([
             seat.person.full_name,
             "\n".join(x for x in (function, organisation) if x),
             role,
             group,
             seat.deputy.full_name if seat.deputy else "",
             "\n".join(x for x in (email, display_phone(phone)) if x),
-        ]
-        cells = table.add_row().cells
-        for cell, text, width in zip(cells, values, widths):
-            cell.width = width
-            lines = text.split("\n")
-            paragraph = cell.paragraphs[0]
-            for i, line in enumerate(lines):
-                run = paragraph.add_run(line)
-                if i < len(lines) - 1:
-                    run.add_break()
-    if not seats:
-        doc.add_paragraph(_("No members on this date."))
-
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+        ])
+    return table_document(
+        _("Members: %(body)s", body=body.name),
+        _("As of %(date)s · %(count)s members, %(voting)s of them with a voting right",
+          date=long_date(on), count=len(seats), voting=voting),
+        header, rows, [5.0, 6.6, 3.0, 3.6, 3.8, 4.1], empty_text=_("No members on this date."),
+    )
 
 
 def vcard_persons(seats: list[Seat]) -> list[Person]:

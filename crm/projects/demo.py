@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 
 from crm.contacts.models import Affiliation, FieldOfAction, FunctionTitle, Organisation, Person
 from crm.core import time as clock
-from crm.core.audit import AuditLog
+from crm.core.audit import AuditLog, audit_row
 from crm.extensions import db
 from crm.projects.models import FundingDefault, Project, ProjectContact
 from crm.projects.services import PIPELINE, compute_funding, default_for
@@ -160,13 +160,12 @@ def generate_projects(seed: int = 1) -> dict:
 
     rows = []
     for project, path, steps in created:
-        rows.append({"at": _at(steps[0], 8), "user_id": None, "user_name": DEMO_USER, "action": "create",
-                     "entity_type": "project", "entity_id": project.id, "label": project.title,
-                     "changes": {"title": [None, project.title], "status": [None, "idea"]}})
+        rows.append(audit_row("project", project.id, "create",
+                              {"title": [None, project.title], "status": [None, "idea"]},
+                              label=project.title, actor=(None, DEMO_USER), at=_at(steps[0], 8)))
         for previous, status, day in zip(path, path[1:], steps[1:]):
-            rows.append({"at": _at(day, 9), "user_id": None, "user_name": DEMO_USER, "action": "update",
-                         "entity_type": "project", "entity_id": project.id, "label": project.title,
-                         "changes": {"status": [previous, status]}})
+            rows.append(audit_row("project", project.id, "update", {"status": [previous, status]},
+                                  label=project.title, actor=(None, DEMO_USER), at=_at(day, 9)))
     if rows:
         db.session.execute(insert(AuditLog.__table__), rows)
     return {"projects": len(created), "contacts": contacts}

@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
 
 import crm.auth.models  # noqa: F401  (every part's tables, for the parametrisation below)
 import crm.contacts.models  # noqa: F401
+import crm.duplicates.models  # noqa: F401
 import crm.imports.models  # noqa: F401
 import crm.interactions.models  # noqa: F401
 import crm.network.models  # noqa: F401
@@ -133,7 +134,7 @@ def test_merge_screen_and_log_name_the_links_in_german(client, login, make_perso
     from sqlalchemy import select
 
     from crm.contacts.models import Affiliation
-    from crm.imports.models import DuplicatePair  # noqa: F401  (the merge needs the imports part)
+    from crm.duplicates.models import DuplicatePair  # noqa: F401  (the merge needs the duplicates part)
     from crm.interactions.models import Interaction
 
     login("staff")

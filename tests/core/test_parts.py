@@ -1,5 +1,6 @@
 """Each part declares itself in crm/<part>/__init__.py; core imports no part; nothing registers on import."""
 import ast
+import re
 from pathlib import Path
 
 from crm import create_app, part_packages
@@ -35,7 +36,8 @@ def test_no_part_imports_the_cli_module_to_hang_commands_on_it():
 
 def test_every_domain_part_is_found():
     names = {package.__name__ for package in part_packages()}
-    assert {"crm.auth", "crm.contacts", "crm.network", "crm.projects", "crm.interactions", "crm.imports"} <= names
+    assert {"crm.auth", "crm.contacts", "crm.network", "crm.projects", "crm.interactions", "crm.imports",
+            "crm.exports", "crm.duplicates"} <= names
     assert "crm.core" not in names and "crm.interop" not in names
 
 
@@ -76,3 +78,10 @@ def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session)
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count()).select_from(Body)) > 0
     assert db.session.scalar(select(func.count()).select_from(Project)) > 0
+
+
+def test_no_part_uses_the_private_audit_actor():
+    """Audit rows go through core's public API (record_audit, audit_row, current_actor)."""
+    users = [str(p.relative_to(CRM)) for p in CRM.rglob("*.py")
+             if p != CRM / "core" / "audit.py" and re.search(r"\b_actor\b", p.read_text(encoding="utf-8"))]
+    assert users == []

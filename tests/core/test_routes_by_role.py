@@ -81,7 +81,7 @@ def test_viewer_sees_no_change_buttons(client, login, ids):
 
 def test_every_export_route_uses_the_export_policy(app):
     exports = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "is_export", False)}
-    assert {"imports.export_persons", "network.members_csv"} <= exports
+    assert {"exports.export_persons", "network.members_csv"} <= exports
     assert {endpoint: ROUTES[endpoint][0] for endpoint in exports} == {endpoint: EXPORT_ROLE for endpoint in exports}
 
 

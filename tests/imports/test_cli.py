@@ -1,4 +1,4 @@
-"""flask crm import / export-vcard / find-duplicates."""
+"""flask crm import."""
 from sqlalchemy import func, select
 
 from crm.contacts.models import Person
@@ -48,30 +48,3 @@ def test_import_refuses_an_empty_file(app, tmp_path, session):
     assert result.exit_code != 0 and "Die Datei ist leer." in result.output
 
 
-def test_export_vcard_and_zip(app, tmp_path, make_person, session):
-    make_person("Bäcker", "Änne")
-    make_person("Huber", "Hans")
-    runner = app.test_cli_runner()
-    out = tmp_path / "alle.vcf"
-    result = runner.invoke(args=["crm", "export-vcard", str(out)])
-    assert result.exit_code == 0, result.output
-    assert out.read_bytes().count(b"BEGIN:VCARD") == 2
-    import zipfile
-
-    zipped = tmp_path / "alle.zip"
-    assert runner.invoke(args=["crm", "export-vcard", str(zipped)]).exit_code == 0
-    assert len(zipfile.ZipFile(zipped).namelist()) == 2
-
-
-def test_find_duplicates(app, make_person, session):
-    make_person("Schmidt", "Anna", email="anna@schmidt.de")
-    make_person("Schmitt", "Anna", email="anna@schmidt.de")
-    result = app.test_cli_runner().invoke(args=["crm", "find-duplicates"])
-    assert result.exit_code == 0 and "1 mögliche Dubletten gefunden." in result.output
-
-
-def test_export_answers_in_german(app, tmp_path, make_person, session):
-    make_person("Schmidt", "Anna")
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["crm", "export-vcard", str(tmp_path / "alle.vcf")])
-    assert result.exit_code == 0 and result.output.startswith("Geschrieben: ")

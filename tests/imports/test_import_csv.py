@@ -230,7 +230,7 @@ def test_saved_mapping_is_reused_by_header_name(session):
 
 
 def test_own_export_reimported_updates_by_id(run_import, make_person, session, app):
-    from crm.imports import exports
+    from crm.exports import services as exports
 
     with app.test_request_context():
         person = make_person("Roth", "Ina", email="ina@roth.de")

@@ -161,7 +161,8 @@ def test_a_broken_card_is_reported_by_position_and_the_others_import(run_import,
 
 def test_round_trip_export_then_import_gives_the_same_contacts(make_org, make_person, make_function, session):
     from crm.contacts.services import resolve_tags
-    from crm.imports import exports, services
+    from crm.exports import services as exports
+    from crm.imports import services
 
     org = make_org("Müller & Söhne GmbH", kind="company", sector="economy", street="Hauptstraße 1",
                    postcode="01067", city="Dresden")

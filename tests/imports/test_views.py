@@ -1,16 +1,12 @@
-"""The import, export and duplicate pages as a user of the office sees them."""
-import csv
+"""The import pages as a user of the office sees them."""
 import io
 import re
-import zipfile
 
-import vobject
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from crm.contacts.models import Person
 from crm.extensions import db
-from crm.imports.models import DuplicatePair, ImportBatch, ImportRow
+from crm.imports.models import ImportBatch, ImportRow
 
 CSV = ("Anrede;Vorname;Nachname;Organisation;E-Mail;Telefon\r\n"
        "Frau;Änne;Bäcker;Müller & Söhne GmbH;aenne@mueller-soehne.de;06022 1234\r\n"
@@ -69,85 +65,6 @@ def test_vcard_upload_goes_straight_to_the_preview(client, login, session):
     response = upload(client, card, "anna.vcf")
     assert "/vorschau" in response.headers["Location"]
     assert "Anna" in client.get(response.headers["Location"]).get_data(as_text=True)
-
-
-def test_csv_and_xlsx_exports_follow_the_list_filters(client, login, make_person, make_org, session):
-    login("staff")
-    org = make_org("Müller & Söhne GmbH", kind="company", sector="economy")
-    make_person("Bäcker", "Änne", organisation=org, notes="a;b")
-    make_person("Huber", "Hans", gender="male")
-    response = client.get("/export/personen.csv?sector=economy")
-    assert response.headers["Content-Type"].startswith("text/csv")
-    data = response.get_data()
-    assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert len(rows) == 2 and "Bäcker" in rows[1] and "Müller & Söhne GmbH" in rows[1]
-    response = client.get("/export/personen.xlsx")
-    ws = load_workbook(io.BytesIO(response.get_data())).active
-    assert ws.max_row == 3
-    response = client.get("/export/organisationen.csv")
-    assert "Müller & Söhne GmbH" in response.get_data().decode("utf-8-sig")
-    assert client.get("/export/personen.pdf").status_code == 404
-
-
-def test_vcard_exports_single_list_selection_and_zip(client, login, make_person, session):
-    login("staff")
-    a = make_person("Bäcker", "Änne")
-    b = make_person("Huber", "Hans", gender="male")
-    response = client.get(f"/vcard/personen/{a.id}.vcf")
-    assert response.headers["Content-Type"].startswith("text/vcard")
-    assert vobject.readOne(response.get_data(as_text=True)).n.value.family == "Bäcker"
-    cards = list(vobject.readComponents(client.get("/export/personen.vcf").get_data(as_text=True)))
-    assert {c.n.value.family for c in cards} == {"Bäcker", "Huber"}
-    cards = list(vobject.readComponents(client.get(f"/export/personen.vcf?ids={b.id}").get_data(as_text=True)))
-    assert [c.n.value.family for c in cards] == ["Huber"]
-    archive = zipfile.ZipFile(io.BytesIO(client.get("/export/personen.zip").get_data()))
-    names = archive.namelist()
-    assert len(names) == 2 and all(n.endswith(".vcf") for n in names)
-    assert all(archive.read(n).count(b"BEGIN:VCARD") == 1 for n in names)
-
-
-def test_viewer_gets_a_single_vcard_but_no_bulk_export(client, login, make_person, session):
-    login("viewer")
-    a = make_person("Bäcker", "Änne")
-    assert client.get(f"/vcard/personen/{a.id}.vcf").status_code == 200
-    assert client.get("/export/personen.csv").status_code == 403
-
-
-def test_similar_contacts_on_the_create_form(client, login, make_person, make_org, session):
-    login("staff")
-    p = make_person("Meier", "Gerhard", email="g@meier.de")
-    make_org("Heimatverein Wörth e.V.")
-    found = client.get("/duplikate/aehnliche?last_name=Maier&first_name=Gerhard").get_json()
-    assert [m["id"] for m in found["matches"]] == [p.id]
-    assert found["matches"][0]["url"].endswith(f"/personen/{p.id}")
-    found = client.get("/duplikate/aehnliche?last_name=X&email=G@Meier.de").get_json()
-    assert [m["id"] for m in found["matches"]] == [p.id]
-    assert client.get("/duplikate/aehnliche?last_name=Schulz").get_json()["matches"] == []
-    found = client.get("/duplikate/aehnliche?kind=organisation&name=Heimatverein+Woerth").get_json()
-    assert [m["name"] for m in found["matches"]] == ["Heimatverein Wörth e.V."]
-    html = client.get("/personen/neu").get_data(as_text=True)
-    assert 'id="similar-contacts"' in html and "duplicates.js" in html
-
-
-def test_duplicate_scan_list_and_merge(client, login, make_person, session):
-    login("staff")
-    a = make_person("Schmidt", "Anna", email="anna@schmidt.de")
-    b = make_person("Schmitt", "Anna", email="anna@schmidt.de")
-    make_person("Wagner", "Paul")
-    client.post("/duplikate/suchen", data={"kind": "person"})
-    pair = db.session.scalar(select(DuplicatePair))
-    assert (pair.a_id, pair.b_id) == (a.id, b.id)
-    html = client.get("/duplikate").get_data(as_text=True)
-    assert "Schmitt" in html and "Vergleichen und zusammenführen" in html
-    page = client.get(f"/duplikate/zusammenfuehren/person/{a.id}/{b.id}")
-    assert page.status_code == 200 and 'name="field-last_name"' in page.get_data(as_text=True)
-    response = client.post(f"/duplikate/zusammenfuehren/person/{a.id}/{b.id}",
-                           data={"keep": a.id, "merge": "1", "field-last_name": "b"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/personen/{a.id}")
-    db.session.expire_all()
-    assert db.session.get(Person, b.id) is None and db.session.get(Person, a.id).last_name == "Schmitt"
-    assert "Anna Schmitt" in client.get("/duplikate/protokoll").get_data(as_text=True)
 
 
 def test_person_page_offers_the_vcard_and_further_details(client, login, make_person, session):

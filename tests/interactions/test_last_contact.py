@@ -45,7 +45,7 @@ def test_last_contact_follows_changes_and_removals(make_person, session):
 
 
 def test_a_merged_person_keeps_the_newer_last_contact(make_person, session):
-    from crm.imports.merge import merge_records
+    from crm.duplicates.merge import merge_records
 
     keep, gone = make_person("Zöller", "Thomas"), make_person("Zoeller", "Thomas")
     session.add_all([Interaction(subject="alt", persons=[keep], occurred_at=_at(2)),

@@ -6,8 +6,8 @@ from sqlalchemy import delete, func, insert, or_, select
 
 from crm.contacts.models import Affiliation, Organisation, Person
 from crm.core.models import utcnow
+from crm.duplicates.models import DuplicatePair, DuplicateScan
 from crm.extensions import db
-from crm.imports.models import DuplicatePair, DuplicateScan
 from crm.imports.services import load_organisation_records, load_person_records
 from crm.interop.dedupe import (
     OrganisationRecord,

@@ -1,8 +1,8 @@
 """Issue 8.9: one search covers persons and organisations; no pair is listed twice in effect."""
 from sqlalchemy import select
 
+from crm.duplicates.models import DuplicatePair
 from crm.extensions import db
-from crm.imports.models import DuplicatePair
 from crm.interop.dedupe import Match, drop_echo_pairs
 
 

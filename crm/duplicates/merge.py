@@ -40,11 +40,11 @@ from sqlalchemy import (
 
 from crm.contacts.models import PERSON_FIELDS, Organisation, Person
 from crm.contacts.search import reindex_organisations, reindex_persons
-from crm.core.audit import AuditLog, _actor, plain_value
+from crm.core.audit import current_actor, plain_value, record_audit
 from crm.core.models import utcnow
+from crm.duplicates.models import DuplicatePair, MergeLog
 from crm.extensions import db
 from crm.imports.fields import N_
-from crm.imports.models import DuplicatePair, MergeLog
 from crm.imports.services import ImportProblem
 
 # An objection to being contacted is never chosen away: it carries over (see merge_records).
@@ -284,18 +284,15 @@ def merge_records(kind: str, winner_id: int, loser_id: int, choices: dict[str, s
     winner = db.session.get(model, winner_id)
     pairs = DuplicatePair.__table__
     conn.execute(delete(pairs).where(pairs.c.kind == kind, (pairs.c.a_id == loser_id) | (pairs.c.b_id == loser_id)))
-    user_id, user_name = _actor()
+    user_id, user_name = current_actor()
     log = MergeLog(kind=kind, winner_id=winner.id, loser_id=loser_id, winner_label=winner.audit_label()[:300],
                    loser_label=loser_label[:300], fields=fields, moved=moved, snapshot=snapshot, note=note,
                    user_id=user_id, user_name=user_name)
     db.session.add(log)
-    db.session.add(AuditLog(user_id=user_id, user_name=user_name, action="merge", entity_type=kind,
-                            entity_id=winner.id, label=winner.audit_label()[:300],
-                            changes={"merged_from": [loser_label, winner.audit_label()],
-                                     **{k: v for k, v in fields.items()}}))
-    db.session.add(AuditLog(user_id=user_id, user_name=user_name, action="merged_away", entity_type=kind,
-                            entity_id=loser_id, label=loser_label[:300],
-                            changes={"merged_into": [loser_label, winner.audit_label()]}))
+    record_audit(kind, winner.id, "merge", {"merged_from": [loser_label, winner.audit_label()], **fields},
+                 label=winner.audit_label())
+    record_audit(kind, loser_id, "merged_away", {"merged_into": [loser_label, winner.audit_label()]},
+                 label=loser_label)
     db.session.flush()
     _reindex(kind, conn, [winner.id, loser_id])
     return log
@@ -421,16 +418,12 @@ def undo_merge(log: MergeLog) -> None:
         if plain_value(getattr(winner, name)) == new:
             setattr(winner, name, _unplain(column, old))
             restored[name] = [new, old]
-    user_id, user_name = _actor()
     log.undone_at = utcnow()
-    log.undone_by_name = user_name
+    log.undone_by_name = current_actor()[1]
     loser_label = log.loser_label
-    db.session.add(AuditLog(user_id=user_id, user_name=user_name, action="unmerge", entity_type=kind,
-                            entity_id=log.winner_id, label=log.winner_label,
-                            changes={"merged_from": [loser_label, ""], **restored}))
-    db.session.add(AuditLog(user_id=user_id, user_name=user_name, action="unmerge", entity_type=kind,
-                            entity_id=log.loser_id, label=loser_label,
-                            changes={"merged_into": [log.winner_label, ""]}))
+    record_audit(kind, log.winner_id, "unmerge", {"merged_from": [loser_label, ""], **restored},
+                 label=log.winner_label)
+    record_audit(kind, log.loser_id, "unmerge", {"merged_into": [log.winner_label, ""]}, label=loser_label)
     db.session.flush()
     _reindex(kind, conn, [log.winner_id, log.loser_id])
 

@@ -24,9 +24,10 @@ from crm.contacts.models import Organisation, Person
 from crm.contacts.services import resolve_tags
 from crm.core import time as clock
 from crm.core.audit import AuditLog
+from crm.duplicates.merge import merge_records
+from crm.duplicates.models import DuplicatePair, MergeLog
 from crm.extensions import db
-from crm.imports.merge import merge_records
-from crm.imports.models import ContactDetail, DuplicatePair, MergeLog
+from crm.imports.models import ContactDetail
 
 
 def foreign_keys_to(table_name: str):
@@ -336,7 +337,7 @@ def test_undo_of_a_person_merge_restores_both_records_and_every_relation(client,
 
 
 def test_undo_of_an_organisation_merge_restores_members_and_parent(make_org, make_person, session):
-    from crm.imports.merge import undo_merge
+    from crm.duplicates.merge import undo_merge
 
     district = make_org("Landkreis Miltenberg", kind="district", sector="public")
     twin = make_org("LRA Miltenberg", kind="authority", sector="public", phone="09371 5010")
@@ -358,7 +359,7 @@ def test_undo_of_an_organisation_merge_restores_members_and_parent(make_org, mak
 
 
 def test_only_the_last_merge_of_a_record_can_be_undone(make_person, session):
-    from crm.imports.merge import undo_merge
+    from crm.duplicates.merge import undo_merge
     from crm.imports.services import ImportProblem
 
     a, b, c = make_person("Eins", "A"), make_person("Zwei", "B"), make_person("Drei", "C")
@@ -375,7 +376,7 @@ def test_only_the_last_merge_of_a_record_can_be_undone(make_person, session):
 
 @pytest.mark.parametrize("kind", ["person", "organisation"])
 def test_undo_moves_back_every_foreign_key_found_in_the_metadata(kind, make_person, make_org, session):
-    from crm.imports.merge import undo_merge
+    from crm.duplicates.merge import undo_merge
 
     model = Person if kind == "person" else Organisation
     refs = foreign_keys_to(model.__tablename__)

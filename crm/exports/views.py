@@ -1,0 +1,95 @@
+"""Downloads of persons and organisations: one vCard, and the filtered lists as CSV, XLSX, vCard, ZIP."""
+from flask import Blueprint, Response, abort, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from crm.contacts.models import Organisation, Person
+from crm.contacts.services import ContactFilters
+from crm.core.converters import parse_ids
+from crm.core.permissions import export_required
+from crm.exports import services
+from crm.extensions import db
+from crm.imports.models import ContactDetail
+from crm.interop.tabular import csv_response_rows, xlsx_bytes
+from crm.interop.vcard import organisation_vcard_for, vcard_for
+
+bp = Blueprint("exports", __name__)
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    # content_type, not mimetype: the type carries its charset already ("text/csv; charset=utf-8"),
+    # and mimetype= would add a second one
+    response = Response(body, content_type=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _selected_ids() -> list[int] | None:
+    raw = request.values.getlist("ids") or [request.values.get("ids", "")]
+    ids = parse_ids(raw)
+    return ids or None
+
+
+@bp.get("/vcard/personen/<id:person_id>.vcf")
+def vcard_person(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    details = [(d.kind, d.label, d.value) for d in db.session.scalars(
+        select(ContactDetail).where(ContactDetail.person_id == person.id).order_by(ContactDetail.id))]
+    return _download(vcard_for(person, extra=details).encode("utf-8"), "text/vcard; charset=utf-8",
+                     services.vcard_filename(person))
+
+
+@bp.get("/vcard/organisationen/<int:org_id>.vcf")
+def vcard_organisation(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
+                     services.organisation_vcard_filename(org))
+
+
+@bp.get("/export/personen.<fmt>")
+@export_required
+def export_persons(fmt: str):
+    if fmt not in ("vcf", "zip", "csv", "xlsx"):
+        abort(404)
+    filters = ContactFilters.from_args(request.args)
+    stmt = services.persons_query(filters, _selected_ids())
+    session = services.export_session()
+    if fmt == "vcf":
+        body = services.closing(session, services.vcard_bytes_stream(stmt, session))
+        return _download(body, "text/vcard; charset=utf-8", services.export_filename(_("persons"), "vcf"))
+    if fmt == "zip":
+        body = services.closing(session, services.vcard_zip_stream(stmt, session))
+        return _download(body, "application/zip", services.export_filename(_("persons-vcards"), "zip"))
+    if fmt == "csv":
+        rows = services.person_rows(stmt, session)
+        body = services.closing(session, csv_response_rows(services.person_header(), rows))
+        return _download(body, "text/csv; charset=utf-8", services.export_filename(_("persons"), "csv"))
+    try:
+        data = xlsx_bytes(services.person_header(), services.person_rows(stmt, session), sheet_title=_("Persons"))
+    finally:
+        session.close()
+    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     services.export_filename(_("persons"), "xlsx"))
+
+
+@bp.get("/export/organisationen.<fmt>")
+@export_required
+def export_organisations(fmt: str):
+    if fmt not in ("vcf", "csv", "xlsx"):
+        abort(404)
+    stmt = services.organisations_query(ContactFilters.from_args(request.args))
+    session = services.export_session()
+    if fmt == "vcf":
+        body = services.closing(session, services.organisation_vcard_bytes_stream(stmt, session))
+        return _download(body, "text/vcard; charset=utf-8", services.export_filename(_("organisations"), "vcf"))
+    rows = services.organisation_rows(stmt, session)
+    if fmt == "csv":
+        body = services.closing(session, csv_response_rows(services.organisation_header(), rows))
+        return _download(body, "text/csv; charset=utf-8", services.export_filename(_("organisations"), "csv"))
+    try:
+        data = xlsx_bytes(services.organisation_header(), rows, sheet_title=_("Organisations"))
+    finally:
+        session.close()
+    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     services.export_filename(_("organisations"), "xlsx"))
