@@ -109,7 +109,7 @@ def duplicate_log():
     return render_template("duplicates/merge_log.html", page=page, undoable=undoable)
 
 
-@bp.post("/duplikate/protokoll/<int:log_id>/rueckgaengig")
+@bp.post("/duplikate/protokoll/<id:log_id>/rueckgaengig")
 @can_edit
 def duplicate_unmerge(log_id: int):
     log = db.get_or_404(MergeLog, log_id)

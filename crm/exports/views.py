@@ -40,7 +40,7 @@ def vcard_person(person_id: int):
                      services.vcard_filename(person))
 
 
-@bp.get("/vcard/organisationen/<int:org_id>.vcf")
+@bp.get("/vcard/organisationen/<id:org_id>.vcf")
 def vcard_organisation(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
