@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=de-DE",  # date inputs as a German user sees them (TT.MM.JJJJ)
 ]
 TIMEOUT_MS = 10_000
 
