@@ -30,8 +30,7 @@ def not_contacted_filters(args) -> tuple[int, int | None]:
 
 def not_contacted_panel():
     months, field_id = not_contacted_filters(request.args)
-    rows = services.not_contacted(months=months, field_id=field_id)
-    total = services.count_not_contacted(months=months, field_id=field_id) if len(rows) == 15 else len(rows)
+    rows, total = services.not_contacted_panel_rows(months=months, field_id=field_id)
     return Panel(_("Not contacted for %(months)d months", months=months), "interactions/panel_not_contacted.html",
                  {"rows": rows, "total": total, "months": months, "field_id": field_id,
                   "fields": catalogue(FieldOfAction), "month_choices": MONTH_CHOICES}, order=60)

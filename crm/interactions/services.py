@@ -207,8 +207,10 @@ def _key_person_ids(today: date):
     """Select of the ids of key contacts: holders of key functions (mayors ...) and chairs of bodies."""
     from crm.network.models import Body, Seat
 
-    # From the few key functions to their holders (index on affiliation.function_id), not through every affiliation.
-    key_functions = select(FunctionTitle.id).where(FunctionTitle.is_key_function.is_(True))
+    # From the few key functions to their holders (index on affiliation.function_id), not through every
+    # affiliation. The ids are read first, so that PostgreSQL's estimate for them comes from the column's
+    # statistics; with a subquery it guesses a quarter of all affiliations and scans every person.
+    key_functions = list(db.session.scalars(select(FunctionTitle.id).where(FunctionTitle.is_key_function.is_(True))))
     holders = select(Affiliation.person_id).where(
         Affiliation.function_id.in_(key_functions), or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today)
     )
@@ -295,9 +297,22 @@ def not_contacted(months: int = 6, field_id: int | None = None, limit: int | Non
     return rows
 
 
-def count_not_contacted(months: int = 6, field_id: int | None = None) -> int:
-    stmt = _not_contacted_stmt(months, field_id, clock.today())
-    return db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Person.id).subquery()))
+def not_contacted_panel_rows(months: int = 6, field_id: int | None = None,
+                             limit: int = 15) -> tuple[list[NotContacted], int]:
+    """The start page's first `limit` key contacts not contacted (as not_contacted() orders them) and how
+    many there are in all, from one pass over the candidates instead of a list query plus a count."""
+    today = clock.today()
+    stmt = _not_contacted_stmt(months, field_id, today).with_only_columns(
+        Person.id, Person.last_contacted_at, Person.sort_name)
+    candidates = db.session.execute(stmt).all()
+    # never contacted first (their datetime.min is only ever compared with another one), then the oldest contact
+    candidates.sort(key=lambda r: (r.last_contacted_at is not None, r.last_contacted_at or datetime.min,
+                                   r.sort_name, r.id))
+    ids = [r.id for r in candidates[:limit]]
+    persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    reasons = _key_contacts(ids, today) if ids else {}
+    rows = [NotContacted(persons[i], reasons.get(i, ""), persons[i].last_contacted_at) for i in ids]
+    return rows, len(candidates)
 
 
 @dataclass
