@@ -611,6 +611,20 @@ def _guess_org_kind(name: str) -> tuple[str, str]:
     return "other", "civil_society"
 
 
+def _apply_change(record, change, before: dict) -> None:
+    """Write a field change the file won onto a person or organisation; `before` keeps the old values
+    (for the undo). Notes are appended, an empty country means Germany."""
+    for column, value in zip(change.columns, change.new):
+        current = getattr(record, column)
+        if column == "notes" and current:
+            value = f"{current}\n\n{value}"
+        elif column == "country":
+            value = value or "DE"
+        if value != current:
+            before.setdefault(column, current)
+            setattr(record, column, value)
+
+
 @dataclass
 class _PlainRow:
     id: int
@@ -875,15 +889,7 @@ class _Committer:
                     if change.winner != "new":
                         continue
                     if change.target == "person":
-                        for column, value in zip(change.columns, change.new):
-                            current = getattr(person, column)
-                            if column == "notes" and current:
-                                value = f"{current}\n\n{value}"
-                            elif column == "country":
-                                value = value or "DE"
-                            if value != current:
-                                before.setdefault(column, current)
-                                setattr(person, column, value)
+                        _apply_change(person, change, before)
                         continue
                     aff_changes = result["affiliations"].setdefault(str(aff.id), {})
                     if change.key == "aff_function":
@@ -962,15 +968,7 @@ class _Committer:
         for change in decide(organisation_update_changes(row.data, org), row.data.get("field_choices")):
             if change.winner != "new":
                 continue
-            for column, value in zip(change.columns, change.new):
-                current = getattr(org, column)
-                if column == "notes" and current:
-                    value = f"{current}\n\n{value}"
-                elif column == "country":
-                    value = value or "DE"
-                if value != current:
-                    before.setdefault(column, current)
-                    setattr(org, column, value)
+            _apply_change(org, change, before)
         db.session.flush()
         return {"organisation_id": org.id, "before": before}
 
