@@ -175,19 +175,25 @@ PERSON_SINGLE = ("gender", "degree", "first_name", "nobility", "last_name", "nam
                  "email", "phone", "mobile", "notes", "expertise_note")
 
 
+def _record_changes(target: str, prefix: str, singles: tuple, address: tuple, wanted: dict,
+                    current: dict) -> list[Change]:
+    """The single-value changes, then the address as a whole, of one record (keys: prefix + column,
+    prefix + "address")."""
+    changes = [change for column in singles
+               if (change := _single(prefix + column, target, column, current.get(column) or "",
+                                     wanted.get(column) or ""))]
+    change = _address(prefix + "address", target, address, tuple(current.get(c) or "" for c in address),
+                      tuple(wanted.get(c) or "" for c in address))
+    if change:
+        changes.append(change)
+    return changes
+
+
 def person_changes(wanted: dict, current: dict, wanted_aff: dict | None = None, current_aff: dict | None = None,
                    function_names: tuple[str, ...] = ()) -> list[Change]:
     """What an update would change: wanted/current are person column values; wanted_aff/current_aff
     the function at the row's organisation (current_aff None: the function would be new)."""
-    changes = []
-    for column in PERSON_SINGLE:
-        change = _single(column, "person", column, current.get(column) or "", wanted.get(column) or "")
-        if change:
-            changes.append(change)
-    change = _address("address", "person", ADDRESS, tuple(current.get(c) or "" for c in ADDRESS),
-                      tuple(wanted.get(c) or "" for c in ADDRESS))
-    if change:
-        changes.append(change)
+    changes = _record_changes("person", "", PERSON_SINGLE, ADDRESS, wanted, current)
     if wanted_aff and current_aff is not None:
         function = wanted_aff.get("function") or ""
         if function and fold(function) not in {fold(n) for n in function_names if n}:
@@ -196,16 +202,8 @@ def person_changes(wanted: dict, current: dict, wanted_aff: dict | None = None, 
                                   "new" if not old else ("old" if spelling_key(old) == spelling_key(function)
                                                          else "new"),
                                   SPELLING if old and spelling_key(old) == spelling_key(function) else ""))
-        for column in ("department", "email", "phone", "mobile"):
-            change = _single("aff_" + column, "affiliation", column, current_aff.get(column) or "",
-                             wanted_aff.get(column) or "")
-            if change:
-                changes.append(change)
-        change = _address("aff_address", "affiliation", AFF_ADDRESS,
-                          tuple(current_aff.get(c) or "" for c in AFF_ADDRESS),
-                          tuple(wanted_aff.get(c) or "" for c in AFF_ADDRESS))
-        if change:
-            changes.append(change)
+        changes += _record_changes("affiliation", "aff_", ("department", "email", "phone", "mobile"), AFF_ADDRESS,
+                                   wanted_aff, current_aff)
     return changes
 
 
@@ -214,16 +212,7 @@ ORG_SINGLE = ("email", "phone", "fax", "website", "notes")
 
 def organisation_changes(wanted: dict, current: dict) -> list[Change]:
     """The same rules for an organisation row that updates an organisation (the name stays)."""
-    changes = []
-    for column in ORG_SINGLE:
-        change = _single(column, "organisation", column, current.get(column) or "", wanted.get(column) or "")
-        if change:
-            changes.append(change)
-    change = _address("address", "organisation", ADDRESS, tuple(current.get(c) or "" for c in ADDRESS),
-                      tuple(wanted.get(c) or "" for c in ADDRESS))
-    if change:
-        changes.append(change)
-    return changes
+    return _record_changes("organisation", "", ORG_SINGLE, ADDRESS, wanted, current)
 
 
 def decide(changes: list[Change], choices: dict | None) -> list[Change]:
