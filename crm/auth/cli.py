@@ -6,20 +6,20 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from crm.core.permissions import ROLES
 from crm.extensions import db
 
 
-@click.command("create-user")
+@click.command("create-user", help=_l("Create a login (roles: admin, manager, staff, viewer)."))
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
-@click.option("--name", "full_name", default="", help="Full name shown in the app.")
+@click.option("--name", "full_name", default="", help=_l("Full name shown in the app."))
 @click.option("--email", default="")
-@click.password_option(prompt="Password", help="Omit to be asked.")
+@click.password_option(prompt=_l("Password"), help=_l("Omit to be asked."))
 @with_appcontext
 def create_user_command(username, role, full_name, email, password):
-    """Create a login (roles: admin, manager, staff, viewer)."""
     from crm.auth.services import create_user, find_user
     from crm.core.labels import role_label
 
@@ -32,13 +32,12 @@ def create_user_command(username, role, full_name, email, password):
     click.echo(_("User “%(username)s” created with the role %(role)s.", username=username, role=role_label(role)))
 
 
-@click.command("demo-login")
-@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), help="Host the app is served on.")
+@click.command("demo-login", help=_l("Create the demo administrator (development only) and print how to log in."))
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), help=_l("Host the app is served on."))
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT") or 5000),
-              help="Port the app is served on (default: $PORT, else 5000).")
+              help=_l("Port the app is served on (default: $PORT, else 5000)."))
 @with_appcontext
 def demo_login_command(host, port):
-    """Create the demo administrator (development only) and print how to log in."""
     from crm.auth.services import create_user, find_user
 
     if current_app.config["CONFIG_NAME"] == "production":

@@ -4,14 +4,15 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 
-@click.command("export-vcard")
+@click.command("export-vcard", help=_l("Write every person as vCard 3.0 to OUT (a .vcf file, or a .zip with"
+                                              " one card per person)."))
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--archived", is_flag=True, help="Include archived persons.")
+@click.option("--archived", is_flag=True, help=_l("Include archived persons."))
 @with_appcontext
 def export_vcard_command(out: Path, archived: bool):
-    """Write every person as vCard 3.0 to OUT (a .vcf file, or a .zip with one card per person)."""
     from crm.contacts.services import ContactFilters
     from crm.exports import services as exports
 

@@ -4,6 +4,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from crm.extensions import db
 
@@ -13,16 +14,14 @@ def _text(msgid: str, params: dict) -> str:
     return _(msgid, **params) if params else _(msgid)
 
 
-@click.command("import")
+@click.command("import", help=_l("Import persons from a CSV, XLSX or vCard file (with the duplicate check).\n\n"
+                                 "Rows that match an existing contact strongly update it; rows with errors are"
+                                 " skipped."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mapping", "mapping_name", default="", help="Name of a saved column assignment.")
-@click.option("--dry-run", is_flag=True, help="Check and show what would happen; change nothing.")
+@click.option("--mapping", "mapping_name", default="", help=_l("Name of a saved column assignment."))
+@click.option("--dry-run", is_flag=True, help=_l("Check and show what would happen; change nothing."))
 @with_appcontext
 def import_command(file: Path, mapping_name: str, dry_run: bool):
-    """Import persons from a CSV, XLSX or vCard file (with the duplicate check).
-
-    Rows that match an existing contact strongly update it; rows with errors are skipped.
-    """
     from crm.imports import services
 
     data = file.read_bytes()

@@ -169,3 +169,17 @@ def test_logged_in_pages_follow_the_chosen_language(client, login, compiled_tran
     client.post("/sprache", data={"lang": "en"})
     html = page(client, "/")
     assert "Log out" in html and "Abmelden" not in html
+
+
+def test_command_line_help_is_german(app, compiled_translations):
+    """An administrator typing `flask crm --help` reads German, like the web interface."""
+    from crm import create_app
+
+    fresh = create_app("testing")  # the group's help texts are translated when the app is built
+    runner = fresh.test_cli_runner()
+    overview = runner.invoke(args=["crm", "--help"]).output
+    assert "RegioNetz-Verwaltung." in overview
+    assert "Baut den Index der Schnellsuche aus der Datenbank neu auf." in overview
+    details = runner.invoke(args=["crm", "import", "--help"]).output
+    assert "Prüfen und zeigen, was geschähe; nichts ändern." in details
+    assert "Check and show" not in details
