@@ -203,6 +203,7 @@ def _register_template_helpers(app: Flask, registry) -> None:
     app.jinja_env.filters["localdatetime"] = formatting.local_datetime
     app.jinja_env.filters["localdate"] = formatting.local_date
     app.jinja_env.filters["longdate"] = formatting.long_date
+    app.jinja_env.filters["number"] = formatting.whole_number
     app.jinja_env.filters["phone"] = formatting.display_phone
     app.jinja_env.filters["audit_value"] = labels.audit_value
     app.jinja_env.globals.update(

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -35,6 +36,13 @@ def long_date(value: date | None) -> str:
     if value is None:
         return ""
     return format_date(value, "d. MMMM y", locale="de")
+
+
+def whole_number(value) -> str:
+    """'1.234' (German thousands separator), for counts on pages."""
+    if value is None:
+        return ""
+    return format_decimal(value, "#,##0", locale="de")
 
 
 # German convention (DIN 5008): the extension follows the main number after a hyphen,

@@ -1,0 +1,33 @@
+"""Serienbriefe: letter runs to a Verteiler or a selection (built-in DIN 5008 letter or an uploaded Word
+template), the letterhead, address labels. The engine is crm/interop/letters.py."""
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+
+def register(registry) -> None:
+    from crm.letters import views
+    from crm.letters.forms import RULE_CHOICES
+
+    registry.blueprint(views.bp)
+    registry.nav("letters.run_list", _l("Letters"), order=55, prefix="letters.")
+    registry.labels(
+        entities={"letterhead": _l("Letterhead"), "letter_template": _l("Letter template"),
+                  "letter_run": _l("Mail merge")},
+        fields={
+            "sender_name": _l("Sender"), "address": _l("Address"), "return_line": _l("Return address line"),
+            "contact_person": _l("Contact person"), "bank": _l("Bank details"), "footer": _l("Footer"),
+            "logo_type": _l("Logo"), "filename": _l("File name"), "fields": _l("Merge fields"),
+            "size": _l("Size"), "uploaded_by_id": _l("Uploaded by"), "created_by_id": _l("Created by"),
+            "created_by_name": _l("Created by"), "subject": _l("Subject"), "body": _l("Text"),
+            "letter_date": _l("Date of the letter"), "rule": _l("Write to"), "template_id": _l("Template"),
+            "template_name": _l("Template"), "segment_use_id": _l("Recipients"), "source_label": _l("Mailing list"),
+            "recipient_count": _l("Recipients"), "excluded_count": _l("Excluded"),
+            "interaction_id": _l("Interaction"),
+        },
+        values={"letter_run.rule": dict(RULE_CHOICES)},
+        record_urls={
+            "letter_run": lambda i: url_for("letters.run_detail", run_id=i),
+            "letter_template": lambda i: url_for("letters.templates"),
+            "letterhead": lambda i: url_for("letters.letterhead"),
+        },
+    )

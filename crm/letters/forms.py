@@ -1,0 +1,69 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from crm.core.concurrency import VersionField
+from crm.core.forms import strip_filter
+from crm.core.once import OnceTokenForm
+
+F = [strip_filter]
+
+RULE_CHOICES = [
+    ("at_organisation", _l("the person at the organisation (business address)")),
+    ("person", _l("the person (private address)")),
+    ("organisation", _l("the organisation (Sehr geehrte Damen und Herren)")),
+]
+
+
+class LetterheadForm(FlaskForm):
+    version = VersionField()
+    sender_name = StringField(_l("Sender"), filters=F, validators=[DataRequired(_l("Please enter the sender.")),
+                                                                    Length(max=200)])
+    address = TextAreaField(_l("Address (one line each)"), filters=F, validators=[Length(max=1000)])
+    return_line = StringField(_l("Return address line above the address field"), filters=F,
+                              validators=[Length(max=200)])
+    contact_person = StringField(_l("Contact person"), filters=F, validators=[Length(max=120)])
+    phone = StringField(_l("Phone"), filters=F, validators=[Length(max=60)])
+    email = StringField(_l("E-mail"), filters=F, validators=[Optional(), Email(_l("Please enter a valid e-mail"
+                                                                                   " address.")), Length(max=254)])
+    website = StringField(_l("Website"), filters=F, validators=[Length(max=200)])
+    bank = TextAreaField(_l("Bank details"), filters=F, validators=[Length(max=500)])
+    footer = TextAreaField(_l("Footer"), filters=F, validators=[Length(max=1000)])
+    logo = FileField(_l("Logo (PNG or JPEG, at most 1 MB)"))
+    remove_logo = BooleanField(_l("Remove the logo"))
+
+
+class TemplateUploadForm(FlaskForm):
+    name = StringField(_l("Name"), filters=F, validators=[DataRequired(_l("Please give the template a name.")),
+                                                          Length(max=200)])
+    file = FileField(_l("Word document (.docx) with mail merge fields"),
+                     validators=[FileRequired(_l("Please choose a file."))])
+
+
+class LetterRunForm(OnceTokenForm):
+    """What to write to whom; the recipients come from a Verteiler or from a selection (ids)."""
+
+    segment_id = SelectField(_l("Mailing list"), coerce=int, default=0)
+    ids = StringField(widget=None)  # a selection from a list, carried as "1,2,3"
+    rule = RadioField(_l("Write to"), choices=RULE_CHOICES, default="at_organisation")
+    template = SelectField(_l("Template"), default="builtin")
+    letter_date = DateField(_l("Date of the letter"), validators=[DataRequired(_l("Please enter a date."))])
+    subject = StringField(_l("Subject"), filters=F, validators=[DataRequired(_l("Please enter a subject.")),
+                                                                Length(max=200)])
+    body = TextAreaField(_l("Text"), filters=F, validators=[Length(max=20000)])
+
+
+class LabelForm(FlaskForm):
+    segment_id = SelectField(_l("Mailing list"), coerce=int, default=0)
+    ids = StringField(widget=None)
+    rule = RadioField(_l("Write to"), choices=RULE_CHOICES, default="at_organisation")
+    sheet = SelectField(_l("Label sheet"), choices=[
+        ("zweckform_3474", _l("Zweckform 3474 (3 × 8, 70 × 36 mm)")),
+        ("avery_l7160", _l("Avery L7160 (3 × 7, 63,5 × 38,1 mm)")),
+    ], default="zweckform_3474")
+    start_position = IntegerField(_l("Start at label"), default=1,
+                                  validators=[DataRequired(_l("Please enter the first free label.")),
+                                              NumberRange(min=1, max=24, message=_l("Between 1 and the number of"
+                                                                                    " labels on the sheet."))])

@@ -1,0 +1,238 @@
+"""Serienbriefe (letter runs), Word templates, the letterhead and address labels."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from crm.core import time as clock
+from crm.core.concurrency import versioned_edit
+from crm.core.converters import parse_id, parse_ids
+from crm.core.errors import DomainError, put_error_on_form, saving
+from crm.core.forms import ConfirmForm
+from crm.core.once import remember_creation, replay
+from crm.core.permissions import can_edit, export_required, role_required
+from crm.extensions import db
+from crm.interop import letters as engine
+from crm.letters import services
+from crm.letters.forms import RULE_CHOICES, LabelForm, LetterheadForm, LetterRunForm, TemplateUploadForm
+from crm.letters.models import LetterRun, LetterTemplate
+from crm.segments import services as segments
+
+bp = Blueprint("letters", __name__)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _segment_choices(form) -> None:
+    form.segment_id.choices = [(0, _("— choose a mailing list —"))] + [
+        (s.id, s.name) for s in segments.active_segments()]
+
+
+def _source(form) -> services.Source:
+    """The Verteiler chosen in the form, or the selection the list sent along (ids=p1,p2,o3)."""
+    person_ids, organisation_ids = _selection(form.ids.data or "")
+    if person_ids or organisation_ids:
+        return services.Source(person_ids=person_ids, organisation_ids=organisation_ids)
+    segment = segments.get_segment(form.segment_id.data) if form.segment_id.data else None
+    if segment is None:
+        raise DomainError(_("Please choose a mailing list."), field="segment_id")
+    return services.Source(segment=segment)
+
+
+def _selection(raw: str) -> tuple[list[int], list[int]]:
+    persons, organisations = [], []
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip().lower()
+        if part.startswith("o"):
+            organisations.extend(parse_ids([part[1:]]))
+        elif part:
+            persons.extend(parse_ids([part.removeprefix("p")]))
+    return persons, organisations
+
+
+def _prefill_source(form) -> None:
+    if request.method == "GET":
+        segment_id = parse_id(request.args.get("segment"))
+        if segment_id:
+            form.segment_id.data = segment_id
+        form.ids.data = request.args.get("ids", "")[:20000]
+        if hasattr(form, "template") and parse_id(request.args.get("template")):
+            form.template.data = request.args["template"]
+
+
+@bp.get("/briefe")
+def run_list():
+    return render_template("letters/run_list.html", runs=services.runs())
+
+
+def _template_choices(form) -> None:
+    form.template.choices = [("builtin", _("Built-in letter (DIN 5008, with the letterhead)"))] + [
+        (str(t.id), t.name) for t in services.active_templates()]
+
+
+def _chosen_template(form) -> LetterTemplate | None:
+    if form.template.data in (None, "", "builtin"):
+        return None
+    template = db.session.get(LetterTemplate, parse_id(form.template.data) or 0)
+    if template is None or template.is_archived:
+        raise DomainError(_("This template does not exist (any more)."), field="template")
+    return template
+
+
+@bp.route("/briefe/neu", methods=["GET", "POST"])
+@export_required
+def run_create():
+    form = LetterRunForm()
+    _segment_choices(form)
+    _template_choices(form)
+    _prefill_source(form)
+    if request.method == "GET" and form.letter_date.data is None:
+        form.letter_date.data = clock.today()
+        form.body.data = form.body.data or _("{Briefanrede}\n\n\n\nMit freundlichen Grüßen\n\n")
+    if (done := replay(form, LetterRun, lambda r: url_for("letters.run_detail", run_id=r.id))) is not None:
+        return done
+    preview = None
+    if request.method == "POST" and form.validate():
+        try:
+            source = _source(form)
+            template = _chosen_template(form)
+            if request.form.get("action") == "create":
+                with saving(form) as saved:
+                    run = services.create_run(source, rule=form.rule.data, template=template,
+                                              letter_date=form.letter_date.data, subject=form.subject.data,
+                                              body=form.body.data or "", user=current_user)
+                    remember_creation(form, run)
+                if saved:
+                    flash(_("%(count)s letters written: “%(subject)s”.", count=run.recipient_count,
+                            subject=run.subject), "success")
+                    return redirect(url_for("letters.run_detail", run_id=run.id))
+            else:
+                preview = services.preview(source, rule=form.rule.data, template=template,
+                                           letter_date=form.letter_date.data, subject=form.subject.data,
+                                           body=form.body.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            put_error_on_form(form, error)
+    return render_template("letters/run_form.html", form=form, preview=preview, fields=engine.MERGE_FIELDS)
+
+
+@bp.get("/briefe/<id:run_id>")
+def run_detail(run_id: int):
+    run = db.get_or_404(LetterRun, run_id)
+    use = segments.stored_use(run.segment_use_id) if run.segment_use_id else None
+    return render_template("letters/run_detail.html", run=run, use=use, rule_label=dict(RULE_CHOICES)[run.rule])
+
+
+@bp.get("/briefe/<id:run_id>/briefe.docx")
+@export_required
+def run_docx(run_id: int):
+    run = db.get_or_404(LetterRun, run_id)
+    return _download(run.document, DOCX, run.filename)
+
+
+@bp.get("/briefe/<id:run_id>/briefe.pdf")
+@export_required
+def run_pdf(run_id: int):
+    run = db.get_or_404(LetterRun, run_id)
+    if not engine.pdf_available():
+        flash(_("PDF files need LibreOffice on the server (Debian package libreoffice-writer-nogui); it is not"
+                " installed. The Word file can be downloaded."), "warning")
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    try:
+        data = engine.to_pdf(run.document)
+    except engine.LetterError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    return _download(data, "application/pdf", run.filename.removesuffix(".docx") + ".pdf")
+
+
+# ------------------------------------------------------------------ templates
+
+
+@bp.route("/briefe/vorlagen", methods=["GET", "POST"])
+@can_edit
+def templates():
+    form = TemplateUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        with saving(form) as saved:
+            template = services.store_template(form.name.data, upload.filename or "", upload.read(), current_user)
+        if saved:
+            flash(_("Template “%(name)s” saved; its fields: %(fields)s.", name=template.name,
+                    fields=", ".join(template.fields) or _("none")), "success")
+            return redirect(url_for("letters.templates"))
+    return render_template("letters/templates.html", form=form, templates=services.active_templates(),
+                           fields=engine.MERGE_FIELDS, confirm=ConfirmForm())
+
+
+@bp.get("/briefe/vorlagen/<id:template_id>.docx")
+@can_edit
+def template_download(template_id: int):
+    template = db.get_or_404(LetterTemplate, template_id)
+    return _download(template.content, DOCX, template.filename or f"vorlage-{template.id}.docx")
+
+
+@bp.post("/briefe/vorlagen/<id:template_id>/archivieren")
+@can_edit
+def template_archive(template_id: int):
+    template = db.get_or_404(LetterTemplate, template_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.archive_template(template)
+    db.session.commit()
+    flash(_("Template “%(name)s” removed; letters written with it keep their documents.", name=template.name),
+          "success")
+    return redirect(url_for("letters.templates"))
+
+
+# ------------------------------------------------------------------ letterhead
+
+
+@bp.route("/briefe/briefkopf", methods=["GET", "POST"])
+@role_required("admin")
+def letterhead():
+    row = services.letterhead()
+    form = LetterheadForm(obj=row)
+    if form.validate_on_submit():
+        logo = form.logo.data.read() if form.logo.data else None
+        with saving(form) as saved, versioned_edit(row, form.version.data):
+            services.save_letterhead(row, form.data, logo)
+        if saved:
+            flash(_("Letterhead saved."), "success")
+            return redirect(url_for("letters.letterhead"))
+    elif request.method == "GET":
+        db.session.commit()  # the empty row created on first use
+        form.version.data = row.version
+    return render_template("letters/letterhead.html", form=form, row=row)
+
+
+@bp.get("/briefe/briefkopf/logo")
+def letterhead_logo():
+    row = services.letterhead()
+    if not row.logo:
+        abort(404)
+    return Response(row.logo, mimetype=row.logo_type or "application/octet-stream")
+
+
+# ------------------------------------------------------------------ labels
+
+
+@bp.route("/briefe/etiketten", methods=["GET", "POST"])
+@export_required
+def labels():
+    form = LabelForm()
+    _segment_choices(form)
+    _prefill_source(form)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            data, resolution = services.labels(_source(form), form.rule.data, form.sheet.data,
+                                               form.start_position.data)
+        if saved:
+            return _download(data, DOCX, f"etiketten-{clock.today().isoformat()}.docx")
+    return render_template("letters/labels.html", form=form)
