@@ -53,6 +53,15 @@ class LetterRunForm(OnceTokenForm):
     subject = StringField(_l("Subject"), filters=F, validators=[DataRequired(_l("Please enter a subject.")),
                                                                 Length(max=200)])
     body = TextAreaField(_l("Text"), filters=F, validators=[Length(max=20000)])
+    closing = StringField(_l("Closing"), filters=F, default="Mit freundlichen Grüßen", validators=[Length(max=200)])
+    signature = TextAreaField(_l("Signature (name and function, one per line)"), filters=F,
+                              validators=[Length(max=500)])
+
+    def letter_text(self):
+        from crm.interop.letters import LetterText
+
+        return LetterText(subject=self.subject.data or "", body=self.body.data or "",
+                          closing=self.closing.data or "", signature=self.signature.data or "")
 
 
 class LabelForm(FlaskForm):

@@ -15,6 +15,7 @@ from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.interactions.models import Interaction, interaction_organisation, interaction_person
 from crm.interactions.services import refresh_last_contacted
+from crm.contacts.salutation import address_block
 from crm.interop import letters as engine
 from crm.letters.models import Letterhead, LetterRun, LetterTemplate
 from crm.segments import services as segments
@@ -61,10 +62,15 @@ def save_letterhead(row: Letterhead, data: dict, logo: bytes | None) -> Letterhe
 
 def engine_letterhead(row: Letterhead) -> "engine.Letterhead":
     return engine.Letterhead(
-        sender_name=row.sender_name, address_lines=[line for line in row.address.splitlines() if line.strip()],
-        return_line=row.return_line, contact_person=row.contact_person, phone=row.phone, email=row.email,
+        organisation=row.sender_name, address_lines=tuple(line for line in row.address.splitlines() if line.strip()),
+        return_address=row.return_line, contact=row.contact_person, phone=row.phone, email=row.email,
         website=row.website, bank=row.bank, footer=row.footer, logo=row.logo,
     )
+
+
+def letter_problem(error: "engine.LetterError", field: str | None = None) -> DomainError:
+    """The engine's message (an English msgid with parameters) in the user's language."""
+    return DomainError(_(error.msgid, **error.params), field=field)
 
 
 # ------------------------------------------------------------------ templates
@@ -80,14 +86,9 @@ def store_template(name: str, filename: str, content: bytes, user) -> LetterTemp
     if len(content) > MAX_TEMPLATE_BYTES:
         raise DomainError(_("The file is larger than 5 MB."), field="file")
     try:
-        fields = engine.template_fields(content)
-        unknown = engine.unknown_fields(fields)
+        fields = engine.check_template(content)
     except engine.LetterError as error:
-        raise DomainError(str(error), field="file") from error
-    if unknown:
-        raise DomainError(_("The template uses fields RegioNetz does not know: %(fields)s. Please rename them to"
-                            " one of the fields listed on this page.",
-                            fields=", ".join(f"«{f}»" for f in unknown)), field="file")
+        raise letter_problem(error, "file") from error
     template = LetterTemplate(name=name, filename=filename[:255], content=content, fields=list(fields),
                               size=len(content), uploaded_by=user)
     db.session.add(template)
@@ -123,25 +124,26 @@ def _merge_rows(resolution, letter_date: date, subject: str) -> list[dict]:
     return [engine.merge_values(r.addressee, r.email, letter_date, subject) for r in resolution.recipients]
 
 
-def render(resolution, *, template: LetterTemplate | None, letter_date: date, subject: str, body: str) -> bytes:
+def render(resolution, *, template: LetterTemplate | None, letter_date: date, text: "engine.LetterText") -> bytes:
     """The merged .docx for these recipients (raises DomainError for what the user must fix)."""
     if not resolution.recipients:
-        raise DomainError(_("Nobody in this list can get a letter (see the excluded contacts below)."))
-    rows = _merge_rows(resolution, letter_date, subject)
+        raise DomainError(_("Nobody in this list can get a letter (see the excluded contacts)."))
+    rows = _merge_rows(resolution, letter_date, text.subject)
     try:
         if template is None:
-            return engine.builtin_letters(engine_letterhead(letterhead()), rows, subject=subject, body=body)
+            return engine.builtin_letters(engine_letterhead(letterhead()), text, rows)
         return engine.merge_template(template.content, rows)
     except engine.LetterError as error:
-        raise DomainError(str(error), field="body" if template is None else "template") from error
+        raise letter_problem(error, "body" if template is None else "template") from error
 
 
-def create_run(source: Source, *, rule: str, template: LetterTemplate | None, letter_date: date, subject: str,
-               body: str, user) -> LetterRun:
+def create_run(source: Source, *, rule: str, template: LetterTemplate | None, letter_date: date,
+               text: "engine.LetterText", user) -> LetterRun:
     """Merge the letters, keep the document and the resolved list, and log "Brief: subject" on every
     recipient's timeline (one interaction of kind letter with all of them)."""
     resolution = resolve(source, rule)
-    document = render(resolution, template=template, letter_date=letter_date, subject=subject, body=body)
+    document = render(resolution, template=template, letter_date=letter_date, text=text)
+    subject, body = text.subject, text.body
     use = segments.record_use(source.segment, "letter", rule, resolution,
                               person_ids=source.person_ids, organisation_ids=source.organisation_ids)
     interaction = Interaction(kind="letter", subject=_("Letter: %(subject)s", subject=subject)[:200],
@@ -188,11 +190,11 @@ def labels(source: Source, rule: str, sheet: str, start_position: int) -> tuple[
     resolution = resolve(source, rule)
     if not resolution.recipients:
         raise DomainError(_("Nobody in this list has a postal address for a label."))
-    blocks = [engine.label_lines(r.addressee) for r in resolution.recipients]
+    blocks = [address_block(r.addressee) for r in resolution.recipients]
     try:
         data = engine.address_labels(sheet, blocks, start_position=start_position)
     except engine.LetterError as error:
-        raise DomainError(str(error), field="start_position") from error
+        raise letter_problem(error, "start_position") from error
     segments.record_use(source.segment, "labels", rule, resolution,
                         person_ids=source.person_ids, organisation_ids=source.organisation_ids)
     return data, resolution
@@ -211,18 +213,18 @@ class Preview:
     samples: list  # (recipient, address lines, merge values, body text) of the first few letters
 
 
-def preview(source: Source, *, rule: str, template: LetterTemplate | None, letter_date: date, subject: str,
-            body: str, size: int = 3) -> Preview:
+def preview(source: Source, *, rule: str, template: LetterTemplate | None, letter_date: date,
+            text: "engine.LetterText", size: int = 3) -> Preview:
     """Who gets a letter, who does not and why, and the first letters as they will read."""
     resolution = resolve(source, rule)
     if template is None:
         try:
-            engine.check_body(body)
+            engine.check_text(text)
         except engine.LetterError as error:
-            raise DomainError(str(error), field="body") from error
+            raise letter_problem(error, "body") from error
     samples = []
     for recipient in resolution.recipients[:size]:
-        values = engine.merge_values(recipient.addressee, recipient.email, letter_date, subject)
-        text = engine.fill_body(body, values) if template is None else ""
-        samples.append((recipient, values["Anschrift"].splitlines(), values, text))
+        values = engine.merge_values(recipient.addressee, recipient.email, letter_date, text.subject)
+        filled = engine.fill_text(text, values) if template is None else ""
+        samples.append((recipient, values["Anschrift"].splitlines(), values, filled))
     return Preview(resolution=resolution, samples=samples)

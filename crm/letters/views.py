@@ -94,7 +94,8 @@ def run_create():
     _prefill_source(form)
     if request.method == "GET" and form.letter_date.data is None:
         form.letter_date.data = clock.today()
-        form.body.data = form.body.data or _("{Briefanrede}\n\n\n\nMit freundlichen Grüßen\n\n")
+        form.body.data = form.body.data or "{Briefanrede}\n\n"
+        form.signature.data = form.signature.data or services.letterhead().contact_person
     if (done := replay(form, LetterRun, lambda r: url_for("letters.run_detail", run_id=r.id))) is not None:
         return done
     preview = None
@@ -105,8 +106,8 @@ def run_create():
             if request.form.get("action") == "create":
                 with saving(form) as saved:
                     run = services.create_run(source, rule=form.rule.data, template=template,
-                                              letter_date=form.letter_date.data, subject=form.subject.data,
-                                              body=form.body.data or "", user=current_user)
+                                              letter_date=form.letter_date.data, text=form.letter_text(),
+                                              user=current_user)
                     remember_creation(form, run)
                 if saved:
                     flash(_("%(count)s letters written: “%(subject)s”.", count=run.recipient_count,
@@ -114,8 +115,7 @@ def run_create():
                     return redirect(url_for("letters.run_detail", run_id=run.id))
             else:
                 preview = services.preview(source, rule=form.rule.data, template=template,
-                                           letter_date=form.letter_date.data, subject=form.subject.data,
-                                           body=form.body.data or "")
+                                           letter_date=form.letter_date.data, text=form.letter_text())
         except DomainError as error:
             db.session.rollback()
             put_error_on_form(form, error)
@@ -147,7 +147,7 @@ def run_pdf(run_id: int):
     try:
         data = engine.to_pdf(run.document)
     except engine.LetterError as error:
-        flash(str(error), "danger")
+        flash(services.letter_problem(error).message, "danger")
         return redirect(url_for("letters.run_detail", run_id=run.id))
     return _download(data, "application/pdf", run.filename.removesuffix(".docx") + ".pdf")
 
