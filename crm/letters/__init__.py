@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 def register(registry) -> None:
     from crm.letters import views
-    from crm.letters.forms import RULE_CHOICES
+    from crm.segments.models import RULES
 
     registry.blueprint(views.bp)
     registry.nav("letters.run_list", _l("Letters"), order=55, prefix="letters.")
@@ -24,7 +24,7 @@ def register(registry) -> None:
             "recipient_count": _l("Recipients"), "excluded_count": _l("Excluded"),
             "interaction_id": _l("Interaction"),
         },
-        values={"letter_run.rule": dict(RULE_CHOICES)},
+        values={"letter_run.rule": RULES},
         record_urls={
             "letter_run": lambda i: url_for("letters.run_detail", run_id=i),
             "letter_template": lambda i: url_for("letters.templates"),

@@ -7,14 +7,12 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from crm.core.concurrency import VersionField
 from crm.core.forms import strip_filter
 from crm.core.once import OnceTokenForm
+from crm.segments.models import RULES
 
 F = [strip_filter]
 
-RULE_CHOICES = [
-    ("at_organisation", _l("the person at the organisation (business address)")),
-    ("person", _l("the person (private address)")),
-    ("organisation", _l("the organisation (Sehr geehrte Damen und Herren)")),
-]
+# the business address first: what letters of a regional management mostly are
+RULE_CHOICES = [(key, RULES[key]) for key in ("at_organisation", "person", "organisation")]
 
 
 class LetterheadForm(FlaskForm):

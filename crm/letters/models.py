@@ -12,7 +12,6 @@ from crm.extensions import db
 
 # Who a letter goes to, per run (the rules of crm/segments).
 LETTER_RULES = ("person", "at_organisation", "organisation")
-LABEL_SHEETS = ("zweckform_3474", "avery_l7160")
 
 
 class Letterhead(Audited, Versioned, db.Model):

@@ -15,7 +15,6 @@ from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.interactions.models import Interaction, interaction_organisation, interaction_person
 from crm.interactions.services import refresh_last_contacted
-from crm.contacts.salutation import address_block
 from crm.interop import letters as engine
 from crm.letters.models import Letterhead, LetterRun, LetterTemplate
 from crm.segments import services as segments
@@ -117,7 +116,7 @@ class Source:
 def resolve(source: Source, rule: str):
     if source.segment is not None:
         return segments.resolve(source.segment, rule, "letter")
-    return segments.resolve_members(source.person_ids, source.organisation_ids, rule, "letter")
+    return segments.resolve(segments.Selection.of(source.person_ids, source.organisation_ids), rule, "letter")
 
 
 def _merge_rows(resolution, letter_date: date, subject: str) -> list[dict]:
@@ -144,8 +143,7 @@ def create_run(source: Source, *, rule: str, template: LetterTemplate | None, le
     resolution = resolve(source, rule)
     document = render(resolution, template=template, letter_date=letter_date, text=text)
     subject, body = text.subject, text.body
-    use = segments.record_use(source.segment, "letter", rule, resolution,
-                              person_ids=source.person_ids, organisation_ids=source.organisation_ids)
+    use = segments.record_use(source.segment, "letter", rule, resolution)
     interaction = Interaction(kind="letter", subject=_("Letter: %(subject)s", subject=subject)[:200],
                               results=body, created_by=user)
     db.session.add(interaction)
@@ -190,13 +188,12 @@ def labels(source: Source, rule: str, sheet: str, start_position: int) -> tuple[
     resolution = resolve(source, rule)
     if not resolution.recipients:
         raise DomainError(_("Nobody in this list has a postal address for a label."))
-    blocks = [address_block(r.addressee) for r in resolution.recipients]
+    blocks = [r.address_lines for r in resolution.recipients]
     try:
         data = engine.address_labels(sheet, blocks, start_position=start_position)
     except engine.LetterError as error:
         raise letter_problem(error, "start_position") from error
-    segments.record_use(source.segment, "labels", rule, resolution,
-                        person_ids=source.person_ids, organisation_ids=source.organisation_ids)
+    segments.record_use(source.segment, "labels", rule, resolution)
     return data, resolution
 
 

@@ -13,9 +13,10 @@ from crm.core.permissions import can_edit, export_required, role_required
 from crm.extensions import db
 from crm.interop import letters as engine
 from crm.letters import services
-from crm.letters.forms import RULE_CHOICES, LabelForm, LetterheadForm, LetterRunForm, TemplateUploadForm
+from crm.letters.forms import LabelForm, LetterheadForm, LetterRunForm, TemplateUploadForm
 from crm.letters.models import LetterRun, LetterTemplate
 from crm.segments import services as segments
+from crm.segments.models import RULES, Segment, SegmentUse
 
 bp = Blueprint("letters", __name__)
 
@@ -31,7 +32,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 
 def _segment_choices(form) -> None:
     form.segment_id.choices = [(0, _("— choose a mailing list —"))] + [
-        (s.id, s.name) for s in segments.active_segments()]
+        (s.id, s.name) for s in segments.list_segments()]
 
 
 def _source(form) -> services.Source:
@@ -39,8 +40,8 @@ def _source(form) -> services.Source:
     person_ids, organisation_ids = _selection(form.ids.data or "")
     if person_ids or organisation_ids:
         return services.Source(person_ids=person_ids, organisation_ids=organisation_ids)
-    segment = segments.get_segment(form.segment_id.data) if form.segment_id.data else None
-    if segment is None:
+    segment = db.session.get(Segment, form.segment_id.data) if form.segment_id.data else None
+    if segment is None or segment.is_archived:
         raise DomainError(_("Please choose a mailing list."), field="segment_id")
     return services.Source(segment=segment)
 
@@ -125,8 +126,9 @@ def run_create():
 @bp.get("/briefe/<id:run_id>")
 def run_detail(run_id: int):
     run = db.get_or_404(LetterRun, run_id)
-    use = segments.stored_use(run.segment_use_id) if run.segment_use_id else None
-    return render_template("letters/run_detail.html", run=run, use=use, rule_label=dict(RULE_CHOICES)[run.rule])
+    use = db.session.get(SegmentUse, run.segment_use_id) if run.segment_use_id else None
+    resolution = segments.use_resolution(use) if use is not None else None
+    return render_template("letters/run_detail.html", run=run, resolution=resolution, rule_label=RULES[run.rule])
 
 
 @bp.get("/briefe/<id:run_id>/briefe.docx")
