@@ -49,7 +49,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Addressee", "display_name", "letter_salutation", "address_block"]
+__all__ = ["Addressee", "display_name", "letter_salutation", "address_block", "street_line", "country_name",
+           "clean_text", "form_of_address"]
 
 MAX_ADDRESS_LINES = 6
 # org + merged office/name line + street + city + country: the least any address can need
@@ -87,7 +88,7 @@ class Addressee:
 
 # ---------------------------------------------------------------- helpers
 
-def _clean(value: object) -> str:
+def clean_text(value: object) -> str:
     """NFC-normalised text with single spaces and no surrounding whitespace."""
     if value is None:
         return ""
@@ -95,17 +96,17 @@ def _clean(value: object) -> str:
 
 
 def _join(*parts: str) -> str:
-    return " ".join(p for p in (_clean(p) for p in parts) if p)
+    return " ".join(p for p in (clean_text(p) for p in parts) if p)
 
 
 def _gender(a: Addressee) -> str:
-    g = _clean(a.gender).lower()
+    g = clean_text(a.gender).lower()
     return g if g in ("female", "male", "diverse") else "unknown"
 
 
 def _office_title(a: Addressee) -> str:
     """Office title without a leading "Herr"/"Herrn"/"Frau" typed by the user."""
-    return _LEADING_FORM_OF_ADDRESS_RE.sub("", _clean(a.office_title))
+    return _LEADING_FORM_OF_ADDRESS_RE.sub("", clean_text(a.office_title))
 
 
 def _address_title(a: Addressee) -> str:
@@ -113,7 +114,7 @@ def _address_title(a: Addressee) -> str:
     office = _office_title(a)
     if not office:
         return ""
-    return _LEADING_FORM_OF_ADDRESS_RE.sub("", _clean(a.function)) or office
+    return _LEADING_FORM_OF_ADDRESS_RE.sub("", clean_text(a.function)) or office
 
 
 def _salutation_title(degree: str, gender: str) -> str:
@@ -132,24 +133,34 @@ def _german_territories() -> dict[str, str]:
     return dict(Locale("de").territories)
 
 
-def _country_line(country: object) -> str:
-    code = _clean(country).upper()
+def country_name(country: object) -> str:
+    """The country in German ("Niederlande") for an ISO code; empty for Germany."""
+    code = clean_text(country).upper()
     if not code or code == "DE":
         return ""
-    name = _german_territories().get(code, code) if len(code) == 2 else code
-    name = name.upper()
-    return "" if name == "DEUTSCHLAND" else name
+    name = _german_territories().get(code, code) if len(code) == 2 else clean_text(country)
+    return "" if name.upper() == "DEUTSCHLAND" else name
 
 
-def _street_line(a: Addressee) -> str:
-    street = _clean(a.street)
+def _country_line(country: object) -> str:
+    return country_name(country).upper()
+
+
+def street_line(a: Addressee) -> str:
+    """The street and number, or "Postfach 12 34" when there is no street."""
+    street = clean_text(a.street)
     if street:
         return street
-    po_box = _PO_BOX_PREFIX_RE.sub("", _clean(a.po_box))
+    po_box = _PO_BOX_PREFIX_RE.sub("", clean_text(a.po_box))
     return f"Postfach {po_box}" if po_box else ""
 
 
 # ---------------------------------------------------------------- public API
+
+def form_of_address(a: Addressee) -> str:
+    """"Herr" or "Frau" (the Anrede of a Serienbrief); empty for diverse or unknown gender."""
+    return {"female": "Frau", "male": "Herr"}.get(_gender(a), "")
+
 
 def display_name(a: Addressee) -> str:
     """Degree, first name, nobility, last name, suffix: "Prof. Dr. Hans von Thurn jun."."""
@@ -158,13 +169,13 @@ def display_name(a: Addressee) -> str:
 
 def letter_salutation(a: Addressee) -> str:
     """The Briefanrede including its trailing comma."""
-    override = _clean(a.salutation_override)
+    override = clean_text(a.salutation_override)
     if override:
         return override if override.endswith(",") else override + ","
 
     gender = _gender(a)
-    first = _clean(a.first_name)
-    last = _clean(a.last_name)
+    first = clean_text(a.first_name)
+    last = clean_text(a.last_name)
     informal = a.formal is not None and not a.formal
 
     if informal and first:
@@ -181,7 +192,7 @@ def letter_salutation(a: Addressee) -> str:
             return f"{dear} {office},"
         if not last:
             return DEAR_SIR_OR_MADAM
-        title = _salutation_title(_clean(a.degree), gender)
+        title = _salutation_title(clean_text(a.degree), gender)
         return _join(dear, title, a.nobility, last) + ","
 
     if gender == "diverse" and last:
@@ -203,7 +214,7 @@ def address_block(a: Addressee, *, max_lines: int = MAX_ADDRESS_LINES) -> list[s
     gender = _gender(a)
     form = {"female": "Frau", "male": "Herrn"}.get(gender, "")
     office = _address_title(a)
-    has_name = bool(_clean(a.first_name) or _clean(a.last_name))
+    has_name = bool(clean_text(a.first_name) or clean_text(a.last_name))
     name = display_name(a) if has_name else ""
 
     if office:
@@ -213,11 +224,11 @@ def address_block(a: Addressee, *, max_lines: int = MAX_ADDRESS_LINES) -> list[s
         office_line = ""
         name_line = _join(form, name) if name else ""
 
-    organisation = _clean(a.organisation)
-    department = _clean(a.department)
+    organisation = clean_text(a.organisation)
+    department = clean_text(a.department)
     country = _country_line(a.country)
     town = _join(a.postcode, a.city)
-    tail = [_street_line(a), town.upper() if country else town, country]
+    tail = [street_line(a), town.upper() if country else town, country]
 
     def build() -> list[str]:
         lines = [organisation, department, office_line, name_line, *tail]

@@ -1,0 +1,114 @@
+"""Serienbrief at scale: `mailmerge_1000_s` and `mailmerge_ratio` (issue 11).
+
+    .venv/bin/python bench/run.py --only letters [--backend sqlite|postgresql|all] [--postgres-url URL]
+
+On the database seeded by run.py: 1,000 letters from the built-in DIN 5008 letter into one .docx,
+timed from loading the recipients to the finished file:
+
+* `recipient_rows()` is the recipient source, one call: 1,000 active persons with a current
+  affiliation, loaded with their affiliations, organisations and functions, turned into merge
+  values (address block and Briefanrede from salutation.py). It stands in for resolving a target
+  group; swap it for that when the segments part is there.
+* `crm.interop.letters.builtin_letters()` builds the letter template (its cache is cleared, so
+  every round pays for it) and renders it with docxtpl.
+
+`mailmerge_ratio` compares the merge itself with the raw library in the same run:
+`builtin_letters()` from the merge values (template built anew, text checked, context made,
+rendered, saved) divided by docxtpl alone rendering the same template with the same context
+(prepared beforehand) and saving it. Info figures: `mailmerge_load_s` (the recipient source
+alone) and `mailmerge_raw_s` (docxtpl alone).
+Each figure is the median of `rounds` rounds after a warm-up round.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import date
+
+LETTERS = 1000
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def recipient_rows(letter_date: date, subject: str, limit: int = LETTERS) -> list[dict[str, str]]:
+    """Merge values of `limit` persons at their organisation (the recipient source of the bench)."""
+    from sqlalchemy import or_, select
+    from sqlalchemy.orm import selectinload
+
+    from crm.contacts.models import Affiliation, Person
+    from crm.core import time as clock
+    from crm.extensions import db
+    from crm.interop.letters import has_postal_address, merge_values
+
+    today = clock.today()
+    current = select(Affiliation.person_id).where(or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today))
+    persons = db.session.scalars(
+        select(Person)
+        .where(Person.archived_at.is_(None), Person.id.in_(current))
+        .order_by(Person.sort_name, Person.id)
+        .limit(limit)
+        .options(selectinload(Person.affiliations).selectinload(Affiliation.organisation),
+                 selectinload(Person.affiliations).selectinload(Affiliation.function))
+    ).all()
+    rows = []
+    for person in persons:
+        affiliation = person.primary_affiliation
+        addressee = person.addressee(affiliation)
+        if has_postal_address(addressee):
+            rows.append(merge_values(addressee, affiliation.effective_email or person.email, letter_date, subject))
+    return rows
+
+
+LETTERHEAD_ARGS = dict(
+    organisation="Regionalmanagement Untermain", address_lines=("Hauptstraße 1", "63820 Elsenfeld"),
+    contact="Maria Muster", phone="06022 12345-11", email="info@untermain.example", website="www.untermain.example",
+    bank="Sparkasse Miltenberg-Obernburg · IBAN DE12 7965 0000 0000 1234 56 · BIC BYLADEM1MIL",
+    footer="Vereinsregister Aschaffenburg VR 1234",
+)
+BODY = ("wir laden Sie herzlich zur Regionalkonferenz am 14. Januar 2027 in die Stadthalle Erlenbach ein.\n\n"
+        "Im Mittelpunkt stehen die Projekte des Jahres 2026 und die Auswahl der Vorhaben für 2027. "
+        "Bitte geben Sie die Einladung auch an Ihre Kolleginnen und Kollegen bei {Organisation} weiter.\n\n"
+        "Wir freuen uns auf Ihre Rückmeldung bis zum 20. Dezember 2026 an {E-Mail}.")
+
+
+def bench_letters(app, rounds: int = 5) -> dict:
+    from crm.core import time as clock
+    from crm.extensions import db
+    from crm.interop import letters
+
+    letterhead = letters.Letterhead(**LETTERHEAD_ARGS)
+    text = letters.LetterText(subject="Einladung zur Regionalkonferenz", body=BODY, signature="Maria Muster\nRegionalmanagerin")
+    ours, loads, raws, ratios = [], [], [], []
+    with app.app_context():
+        for round_ in range(rounds + 1):  # the first round warms up imports and caches of the database
+            db.session.remove()
+            letters.letter_template.cache_clear()
+            start = time.perf_counter()
+            rows = recipient_rows(clock.today(), text.subject)
+            loaded = time.perf_counter()
+            data = letters.builtin_letters(letterhead, text, rows)
+            done = time.perf_counter()
+            total_s, load_s, engine_s = done - start, loaded - start, done - loaded
+
+            # the raw library on the same template and data
+            template = letters.letter_template(letterhead)
+            context = letters.letter_context(letterhead, text, rows)
+            start = time.perf_counter()
+            raw = letters.render_template(template, context)
+            raw_s = time.perf_counter() - start
+            if round_:
+                ours.append(total_s)
+                loads.append(load_s)
+                raws.append(raw_s)
+                ratios.append(engine_s / raw_s)
+            log(f"  letters round {round_}: {len(rows)} letters in {total_s:.3f} s (recipients {load_s:.3f} s), "
+                f"letters {engine_s:.3f} s, docxtpl alone {raw_s:.3f} s; {len(data) // 1024} KB / {len(raw) // 1024} KB")
+        db.session.remove()
+    assert len(rows) == LETTERS, f"only {len(rows)} recipients with a postal address"
+    return {"mailmerge_1000_s": round(statistics.median(ours), 3),
+            "mailmerge_ratio": round(statistics.median(ratios), 2),
+            "mailmerge_load_s": round(statistics.median(loads), 3),
+            "mailmerge_raw_s": round(statistics.median(raws), 3)}
