@@ -220,6 +220,13 @@ def check_text(text: LetterText) -> list[str]:
     return used
 
 
+def fill_text(text: LetterText, row: Mapping[str, str]) -> str:
+    """The body of one recipient's letter as plain text (paragraphs apart by an empty line), for a
+    preview on screen; LetterError naming unknown fields, as for the letters themselves."""
+    compiled, _used = _compile_text(text)
+    return "\n\n".join(_fill(parts, row) for parts in compiled.paragraphs)
+
+
 def _compile_text(text: LetterText) -> tuple[_CompiledText, list[str]]:
     body = _safe(text.body).strip()
     paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n+", body) if p.strip()]
