@@ -55,20 +55,11 @@ from crm.contacts.salutation import (
     street_line,
 )
 from crm.core.formatting import long_date
+from crm.interop.messages import N_, MessageError
 
 
-def N_(message: str) -> str:
-    """Marks a msgid for extraction; translated where the message is shown."""
-    return message
-
-
-class LetterError(ValueError):
+class LetterError(MessageError):
     """The letters cannot be made; the message is for the user (English msgid + params)."""
-
-    def __init__(self, message: str, **params):
-        super().__init__(message % params if params else message)
-        self.msgid = message
-        self.params = params
 
 
 # ---------------------------------------------------------------- merge fields
