@@ -17,7 +17,9 @@ German merge-field names of :data:`MERGE_FIELDS` as keys, made by :func:`merge_v
   section per recipient. Unknown fields are named before anything is merged.
 * :func:`address_labels`: address labels on the sheets of :data:`LABEL_SHEETS`, starting at a
   given position of the first sheet.
-* :func:`pdf_available` / :func:`to_pdf`: PDF through LibreOffice headless.
+* :func:`pdf_available` / :func:`to_pdf`: PDF through LibreOffice headless. For many letters,
+  build one .docx per slice of :func:`in_chunks` and pass the list: LibreOffice's import slows
+  down with the square of the sections in one document.
 
 Field names match without regard to case, spaces, hyphens and underscores ("E-Mail", "EMail",
 "e_mail"; "Straße" and "Strasse"), as Word changes them when it takes them from a data source.
@@ -55,20 +57,11 @@ from crm.contacts.salutation import (
     street_line,
 )
 from crm.core.formatting import long_date
+from crm.interop.messages import N_, MessageError
 
 
-def N_(message: str) -> str:
-    """Marks a msgid for extraction; translated where the message is shown."""
-    return message
-
-
-class LetterError(ValueError):
+class LetterError(MessageError):
     """The letters cannot be made; the message is for the user (English msgid + params)."""
-
-    def __init__(self, message: str, **params):
-        super().__init__(message % params if params else message)
-        self.msgid = message
-        self.params = params
 
 
 # ---------------------------------------------------------------- merge fields
@@ -351,8 +344,8 @@ def _para(runs: str = "", ppr: str = "") -> str:
 def _tiny_para(section_break: str = "") -> str:
     """An empty paragraph 1 pt high, optionally ending a section (the paragraph Word needs after
     a table, or the carrier of a section break), so that it takes no room on the page."""
-    return (f'<w:p><w:pPr>{section_break}<w:spacing w:after="0" w:line="20" w:lineRule="exact"/>'
-            '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
+    return ('<w:p><w:pPr><w:spacing w:after="0" w:line="20" w:lineRule="exact"/>'
+            f'<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>{section_break}</w:pPr></w:p>')
 
 
 def _tag_para(tag: str) -> str:

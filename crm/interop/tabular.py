@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Iterator
 
+from crm.interop.messages import N_, MessageError
+
 BOM = "\ufeff"
 CSV_DELIMITER = ";"
 CHUNK_ROWS = 500
@@ -33,18 +35,8 @@ MAX_COLUMNS = 250
 MAX_CELL_CHARS = 10_000
 
 
-def N_(message: str) -> str:
-    """Marks a msgid for extraction; translated where the message is shown."""
-    return message
-
-
-class TableError(ValueError):
+class TableError(MessageError):
     """The file cannot be read as a table; the message is for the user (English msgid)."""
-
-    def __init__(self, message: str, **params):
-        super().__init__(message % params if params else message)
-        self.msgid = message
-        self.params = params
 
 
 def cell_text(value) -> str:

@@ -339,6 +339,40 @@ def test_section_properties_keep_the_schema_order():
         assert names == sorted(names, key=letters._SECT_PR_ORDER.index), names
 
 
+# The order WordprocessingML prescribes for the children of these elements (Word rejects a file
+# that breaks it); only the children the engine writes are listed.
+SCHEMA_ORDER = {
+    "pPr": ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr", "pBdr", "shd",
+            "tabs", "spacing", "ind", "jc", "rPr", "sectPr"],
+    "rPr": ["rStyle", "rFonts", "b", "bCs", "i", "noProof", "color", "sz", "szCs", "u", "lang"],
+    "tblPr": ["tblStyle", "tblpPr", "tblW", "jc", "tblInd", "tblBorders", "tblLayout", "tblCellMar", "tblLook"],
+    "tcPr": ["tcW", "gridSpan", "vMerge", "tcBorders", "shd", "tcMar", "vAlign"],
+    "sectPr": list(letters._SECT_PR_ORDER),
+}
+
+
+def assert_schema_order(data: bytes) -> None:
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not re.fullmatch(r"word/(document|header\d+|footer\d+)\.xml", name):
+                continue
+            root = etree.fromstring(archive.read(name))
+            for parent, order in SCHEMA_ORDER.items():
+                for element in root.iter(qn(f"w:{parent}")):
+                    names = [child.tag.split("}")[1] for child in element if child.tag.startswith("{" + letters.W_NS)]
+                    assert all(n in order for n in names), (name, parent, names)
+                    assert names == sorted(names, key=order.index), (name, parent, names)
+
+
+def test_generated_files_keep_the_schema_order():
+    head = Letterhead(organisation="LAG", address_lines=("Weg 1",), contact="A", logo=word_files.png())
+    assert_schema_order(builtin_letters(head, TEXT, rows_for(ADDRESSEES[:3])))
+    assert_schema_order(letters.address_labels("avery-l7160", [["A", "B"]] * 30, start_position=3))
+    assert_schema_order(merge_template(word_files.serienbrief(), rows_for(ADDRESSEES[:3])))
+
+
 def test_word_template_dotx_is_accepted():
     data = merge_template(word_files.serienbrief(word_files.TEMPLATE), rows_for(ADDRESSEES[:2]))
     assert len(Document(io.BytesIO(data)).sections) == 2
