@@ -220,6 +220,11 @@ class Organisation(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model
         former = (a for a in self.affiliations if not a.is_current)
         return sorted(former, key=lambda a: a.valid_to or date.min, reverse=True)
 
+    def addressee(self) -> Addressee:
+        """The organisation itself as a letter addressee ("Sehr geehrte Damen und Herren,")."""
+        return Addressee(organisation=self.name, street=self.street, po_box=self.po_box, postcode=self.postcode,
+                         city=self.city, country=self.country or "DE")
+
     def __str__(self) -> str:
         return self.name
 

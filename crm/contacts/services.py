@@ -303,7 +303,8 @@ class ContactFilters:
                     self.topic, self.archived != "active"))
 
 
-def _current_affiliation():
+def current_affiliation_clause():
+    """WHERE clause: the affiliation is current today (no end, or an end today or later), as Affiliation.is_current."""
     today = clock.today()
     return or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today)
 
@@ -342,7 +343,7 @@ def person_list_query(f: ContactFilters) -> Select:
             Person.id.in_(
                 select(Affiliation.person_id)
                 .join(Organisation, Organisation.id == Affiliation.organisation_id)
-                .where(_current_affiliation(), *org_conditions)
+                .where(current_affiliation_clause(), *org_conditions)
             )
         )
     for value, table, column in (
@@ -396,7 +397,7 @@ def organisation_list_query(f: ContactFilters) -> Select:
             Organisation.id.in_(
                 select(Affiliation.organisation_id)
                 .join(person_expertise, person_expertise.c.person_id == Affiliation.person_id)
-                .where(person_expertise.c.expertise_topic_id == f.topic, _current_affiliation())
+                .where(person_expertise.c.expertise_topic_id == f.topic, current_affiliation_clause())
             )
         )
     order = {

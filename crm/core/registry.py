@@ -67,7 +67,11 @@ class Registry:
 
     def detail_section(self, record_type: str, template: str, context: Callable, order: int = 50,
                        column: str = "main") -> None:
-        """A card on the detail page of `record_type` ("person", "organisation", "project" ...)."""
+        """A card on the detail page of `record_type` ("person", "organisation", "project" ...).
+
+        The contact lists take sections too: "person_list" / "organisation_list" (above the table;
+        `context(page)`), "person_export_menu" / "organisation_export_menu" (items of the export menu).
+        """
         sections = self.detail_sections.setdefault(record_type, [])
         sections.append(DetailSection(order, template, context, column))
         sections.sort()

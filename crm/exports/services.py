@@ -27,8 +27,9 @@ from crm.interop.vcard import organisation_vcard_for, vcard_for
 CHUNK = 1000
 
 
-def persons_query(filters: ContactFilters | None = None, ids: list[int] | None = None) -> Select:
-    """The person list's query for these filters (or these ids), with what the exports need."""
+def persons_query(filters: ContactFilters | None = None, ids=None) -> Select:
+    """The person list's query for these filters, with what the exports need; `ids` (a list, or a
+    SELECT of ids such as the recipients of a Verteiler's use) narrows it further."""
     stmt = person_list_query(filters or ContactFilters())
     if ids is not None:
         stmt = stmt.where(Person.id.in_(ids))
@@ -36,10 +37,12 @@ def persons_query(filters: ContactFilters | None = None, ids: list[int] | None =
                         selectinload(Person.target_groups))
 
 
-def organisations_query(filters: ContactFilters | None = None) -> Select:
-    return organisation_list_query(filters or ContactFilters()).options(
-        selectinload(Organisation.tags), selectinload(Organisation.fields_of_action),
-        selectinload(Organisation.target_groups))
+def organisations_query(filters: ContactFilters | None = None, ids=None) -> Select:
+    stmt = organisation_list_query(filters or ContactFilters())
+    if ids is not None:
+        stmt = stmt.where(Organisation.id.in_(ids))
+    return stmt.options(selectinload(Organisation.tags), selectinload(Organisation.fields_of_action),
+                        selectinload(Organisation.target_groups))
 
 
 def export_session() -> Session:

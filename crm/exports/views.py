@@ -1,11 +1,12 @@
-"""Downloads of persons and organisations: one vCard, and the filtered lists as CSV, XLSX, vCard, ZIP."""
-from flask import Blueprint, Response, abort, request
+"""Downloads of persons and organisations: one vCard, and the filtered lists (or ticked ones, or the
+recipients of a Verteiler) as CSV, XLSX, vCard, ZIP."""
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm.contacts.models import Organisation, Person
 from crm.contacts.services import ContactFilters
-from crm.core.converters import parse_ids
+from crm.core.converters import arg_id, parse_ids
 from crm.core.permissions import export_required
 from crm.exports import services
 from crm.extensions import db
@@ -31,6 +32,27 @@ def _selected_ids() -> list[int] | None:
     return ids or None
 
 
+def _source(kind: str):
+    """(filters, ids) of what to export: ?segment=<id> (a Verteiler, recorded as a use), else the
+    list's filters and the ticked ids. An empty Verteiler is not exported: the user is told."""
+    from crm.segments import services as segments
+    from crm.segments.models import Segment
+
+    segment_id = arg_id("segment")
+    if segment_id is None:
+        return ContactFilters.from_args(request.args), _selected_ids()
+    segment = db.get_or_404(Segment, segment_id)
+    use = segments.record_export(segment, kind)
+    if not use.recipient_count:
+        db.session.rollback()
+        flash(_("The mailing list “%(name)s” has no recipients at the moment; nothing was exported.",
+                name=segment.name), "warning")
+        abort(redirect(url_for("segments.segment_detail", segment_id=segment.id)))
+    db.session.commit()  # the use is recorded before the file streams
+    column = "organisation_id" if kind == "organisation" else "person_id"
+    return ContactFilters(archived="all"), segments.use_ids(use, column)
+
+
 @bp.get("/vcard/personen/<id:person_id>.vcf")
 def vcard_person(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -52,8 +74,8 @@ def vcard_organisation(org_id: int):
 def export_persons(fmt: str):
     if fmt not in ("vcf", "zip", "csv", "xlsx"):
         abort(404)
-    filters = ContactFilters.from_args(request.args)
-    stmt = services.persons_query(filters, _selected_ids())
+    filters, ids = _source("person")
+    stmt = services.persons_query(filters, ids)
     session = services.export_session()
     if fmt == "vcf":
         body = services.closing(session, services.vcard_bytes_stream(stmt, session))
@@ -78,7 +100,8 @@ def export_persons(fmt: str):
 def export_organisations(fmt: str):
     if fmt not in ("vcf", "csv", "xlsx"):
         abort(404)
-    stmt = services.organisations_query(ContactFilters.from_args(request.args))
+    filters, ids = _source("organisation")
+    stmt = services.organisations_query(filters, ids)
     session = services.export_session()
     if fmt == "vcf":
         body = services.closing(session, services.organisation_vcard_bytes_stream(stmt, session))

@@ -1,0 +1,612 @@
+"""The conditions of a dynamic Verteiler: what can be asked, how it is checked, its SQL and its words.
+
+A filter is a tree, stored as JSON on ``Segment.filter``:
+
+    {"op": "and", "items": [                                   # a group: "and" / "or", "not": true negates
+        {"facet": "function", "values": [1]},                   # a condition: any of the values
+        {"facet": "body", "values": [3], "roles": ["chair"]},   # seats: in these bodies, in these roles
+        {"op": "or", "items": [...]},                           # groups nest
+        {"facet": "tag", "values": [5], "not": true},           # a condition can be negated too
+    ]}
+
+Every condition compiles to ``person.id IN (SELECT person_id ...)`` (or a plain column test), so
+a whole tree is one SQL statement on ``person``, the same on SQLite and PostgreSQL. IN rather
+than a correlated EXISTS: SQLite then reads each subquery's ids once instead of probing it for
+every person of the table (bench/segments_bench.py measures both); PostgreSQL plans both as a
+semi-join. Organisation facets look at the organisations of the person's current functions,
+seat facets at the seats held today.
+
+Later parts add facets with :func:`add_facet` in their ``register()``: the consent facet
+("newsletter consent confirmed") belongs to the campaigns part, next to the consent records.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Callable
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, not_, or_, select, true
+from sqlalchemy.orm import aliased
+
+from crm.contacts.models import (
+    LEGAL_BASES,
+    ORGANISATION_KINDS,
+    SECTORS,
+    Affiliation,
+    ExpertiseTopic,
+    FieldOfAction,
+    FunctionTitle,
+    Organisation,
+    Person,
+    Tag,
+    TargetGroup,
+    organisation_field,
+    organisation_tag,
+    organisation_target_group,
+    person_expertise,
+    person_field,
+    person_tag,
+    person_target_group,
+)
+from crm.contacts.services import current_affiliation_clause
+from crm.core import time as clock
+from crm.core.converters import parse_id
+from crm.core.errors import DomainError
+from crm.core.formatting import long_date
+from crm.extensions import db
+from crm.network.models import BODY_KINDS, SEAT_ROLES, Body, Seat
+
+MAX_DEPTH = 5
+MAX_CONDITIONS = 60
+MAX_VALUES = 500
+
+GROUPS = {
+    "organisation": _l("Organisation"),
+    "person": _l("Person"),
+    "network": _l("Bodies"),
+    "place": _l("Place"),
+    "contact": _l("Contact"),
+    "privacy": _l("Data protection"),
+}
+YES_NO = {"yes": _l("yes"), "no": _l("no")}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One kind of condition.
+
+    `persons(values, condition)` returns the WHERE clause on Person for the (checked) values.
+    `widget`: "choice" (tick any of `options()`), "yesno" or "date" (one value each).
+    Id-valued facets name their `model`; the others take the keys of `options()`.
+    """
+
+    key: str
+    label: object
+    group: str
+    widget: str
+    persons: Callable
+    options: Callable[[], list[tuple]] = lambda: []
+    model: type | None = None
+    roles: bool = False  # seats: the roles held can be chosen as well
+    phrase: object = None  # for dates: the whole sentence, "%(date)s" in it
+    negated_phrase: object = None
+
+    @property
+    def by_id(self) -> bool:
+        return self.model is not None
+
+
+FACETS: dict[str, Facet] = {}
+
+
+def add_facet(facet: Facet) -> None:
+    """Offer another condition (later parts: consent). Adding a key again replaces it."""
+    FACETS[facet.key] = facet
+
+
+# ------------------------------------------------------------------ SQL of the facets
+
+
+def _in(subquery):
+    return Person.id.in_(subquery)
+
+
+def _at_current_organisations(*conditions, joins=()):
+    """Persons with a current function at an organisation that meets the conditions."""
+    stmt = select(Affiliation.person_id).join(Organisation, Organisation.id == Affiliation.organisation_id)
+    for table, on in joins:
+        stmt = stmt.join(table, on)
+    return _in(stmt.where(current_affiliation_clause(), *conditions))
+
+
+def _organisation_column(column):
+    return lambda values, condition: _at_current_organisations(column.in_(values))
+
+
+def _person_link(table, column: str):
+    return lambda values, condition: _in(select(table.c.person_id).where(table.c[column].in_(values)))
+
+
+def _organisation_link(table, column: str):
+    def clause(values, condition):
+        return _at_current_organisations(
+            table.c[column].in_(values), joins=((table, table.c.organisation_id == Organisation.id),))
+    return clause
+
+
+def _function(values, condition):
+    return _in(select(Affiliation.person_id).where(current_affiliation_clause(), Affiliation.function_id.in_(values)))
+
+
+def _seats(*conditions, roles=(), joins=()):
+    today = clock.today()
+    stmt = select(Seat.person_id)
+    for table, on in joins:
+        stmt = stmt.join(table, on)
+    stmt = stmt.where(Seat.valid_from <= today, or_(Seat.valid_to.is_(None), Seat.valid_to >= today), *conditions)
+    if roles:
+        stmt = stmt.where(Seat.role.in_(roles))
+    return _in(stmt)
+
+
+def _body(values, condition):
+    return _seats(Seat.body_id.in_(values), roles=condition.get("roles", ()))
+
+
+def _body_kind(values, condition):
+    return _seats(Body.kind.in_(values), Body.archived_at.is_(None), roles=condition.get("roles", ()),
+                  joins=((Body, Body.id == Seat.body_id),))
+
+
+def _organisations_by_ags(values, exact: bool):
+    """Organisations whose AGS (their own, else their municipality's, else their parent's) matches."""
+    def matches(column):
+        return column.in_(values) if exact else or_(*(column.like(f"{prefix}%") for prefix in values))
+
+    keyed = aliased(Organisation)
+    with_key = select(keyed.id).where(matches(keyed.ags))
+    return select(Organisation.id).where(or_(
+        matches(Organisation.ags),
+        and_(Organisation.ags == "", or_(Organisation.municipality_id.in_(with_key),
+                                         Organisation.parent_id.in_(with_key))),
+    ))
+
+
+def _place(exact: bool):
+    def clause(values, condition):
+        return _in(select(Affiliation.person_id).where(
+            current_affiliation_clause(), Affiliation.organisation_id.in_(_organisations_by_ags(values, exact))))
+    return clause
+
+
+def _yes_no(clause_for_yes: Callable):
+    def clause(values, condition):
+        if set(values) == {"yes", "no"}:
+            return true()
+        return clause_for_yes() if values == ["yes"] else not_(clause_for_yes())
+    return clause
+
+
+def _objection():
+    return Person.contact_objection.is_(True)
+
+
+def _has_email():
+    business = select(Affiliation.person_id).join(Organisation, Organisation.id == Affiliation.organisation_id).where(
+        current_affiliation_clause(), or_(Affiliation.email != "", Organisation.email != ""))
+    return or_(Person.email != "", _in(business))
+
+
+def _has_address():
+    """A street (or PO box) and a city: privately, or at a current function (its own address, else the
+    organisation's), as resolve() builds the address block (services.has_postal_address)."""
+    own = and_(Affiliation.street != "", Affiliation.city != "")
+    organisations = and_(Affiliation.street == "", Affiliation.city == "",
+                         or_(Organisation.street != "", Organisation.po_box != ""), Organisation.city != "")
+    business = select(Affiliation.person_id).join(Organisation, Organisation.id == Affiliation.organisation_id).where(
+        current_affiliation_clause(), or_(own, organisations))
+    return or_(and_(Person.street != "", Person.city != ""), _in(business))
+
+
+def _start_of_day(day: date) -> datetime:
+    """Midnight at the start of `day` in the region, in UTC (how last_contacted_at is stored)."""
+    return datetime.combine(day, time(0), tzinfo=clock.region_zone()).astimezone(timezone.utc)
+
+
+def _contacted_before(values, condition):
+    cutoff = _start_of_day(date.fromisoformat(values[0]))
+    return or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff)
+
+
+def _contacted_since(values, condition):
+    cutoff = _start_of_day(date.fromisoformat(values[0]))
+    return and_(Person.last_contacted_at.is_not(None), Person.last_contacted_at >= cutoff)
+
+
+def _legal_basis(values, condition):
+    return Person.legal_basis.in_(values)
+
+
+# ------------------------------------------------------------------ options (value, label)
+
+
+def _labels(mapping: dict):
+    return lambda: [(key, str(label)) for key, label in mapping.items()]
+
+
+def _catalogue(model):
+    def options():
+        order = (model.position, model.name) if hasattr(model, "position") else (model.name,)
+        return [(row.id, row.name) for row in db.session.execute(select(model.id, model.name).order_by(*order))]
+    return options
+
+
+def _functions():
+    rows = db.session.scalars(select(FunctionTitle).order_by(FunctionTitle.position, FunctionTitle.name_male))
+    return [(f.id, str(f)) for f in rows]
+
+
+def _bodies():
+    rows = db.session.execute(select(Body.id, Body.name).where(Body.archived_at.is_(None)).order_by(Body.name))
+    return [(row.id, row.name) for row in rows]
+
+
+def _municipalities():
+    rows = db.session.execute(
+        select(Organisation.ags, Organisation.name)
+        .where(Organisation.kind == "municipality", Organisation.archived_at.is_(None), Organisation.ags != "")
+        .order_by(Organisation.sort_name))
+    return [(row.ags, row.name) for row in rows]
+
+
+def _districts():
+    rows = db.session.execute(
+        select(Organisation.ags, Organisation.name)
+        .where(Organisation.kind == "district", Organisation.archived_at.is_(None), Organisation.ags != "")
+        .order_by(Organisation.sort_name))
+    return [(row.ags[:5], row.name) for row in rows if len(row.ags) >= 5]
+
+
+for _facet in (
+    Facet("org_kind", _l("Kind of organisation"), "organisation", "choice", _organisation_column(Organisation.kind),
+          _labels(ORGANISATION_KINDS)),
+    Facet("sector", _l("Sector"), "organisation", "choice", _organisation_column(Organisation.sector),
+          _labels(SECTORS)),
+    Facet("function", _l("Function"), "organisation", "choice", _function, _functions, model=FunctionTitle),
+    Facet("org_tag", _l("Tag of the organisation"), "organisation", "choice",
+          _organisation_link(organisation_tag, "tag_id"), _catalogue(Tag), model=Tag),
+    Facet("org_field", _l("Field of action of the organisation"), "organisation", "choice",
+          _organisation_link(organisation_field, "field_of_action_id"), _catalogue(FieldOfAction),
+          model=FieldOfAction),
+    Facet("org_target_group", _l("Target group of the organisation"), "organisation", "choice",
+          _organisation_link(organisation_target_group, "target_group_id"), _catalogue(TargetGroup),
+          model=TargetGroup),
+    Facet("tag", _l("Tag"), "person", "choice", _person_link(person_tag, "tag_id"), _catalogue(Tag), model=Tag),
+    Facet("field", _l("Field of action"), "person", "choice", _person_link(person_field, "field_of_action_id"),
+          _catalogue(FieldOfAction), model=FieldOfAction),
+    Facet("target_group", _l("Target group"), "person", "choice", _person_link(person_target_group, "target_group_id"),
+          _catalogue(TargetGroup), model=TargetGroup),
+    Facet("topic", _l("Expert for"), "person", "choice", _person_link(person_expertise, "expertise_topic_id"),
+          _catalogue(ExpertiseTopic), model=ExpertiseTopic),
+    Facet("body", _l("Body"), "network", "choice", _body, _bodies, model=Body, roles=True),
+    Facet("body_kind", _l("Kind of body"), "network", "choice", _body_kind, _labels(BODY_KINDS), roles=True),
+    Facet("district", _l("District"), "place", "choice", _place(exact=False), _districts),
+    Facet("municipality", _l("Municipality"), "place", "choice", _place(exact=True), _municipalities),
+    Facet("has_email", _l("Has an e-mail address"), "contact", "yesno", _yes_no(_has_email), _labels(YES_NO)),
+    Facet("has_address", _l("Has a postal address"), "contact", "yesno", _yes_no(_has_address), _labels(YES_NO)),
+    Facet("contacted_before", _l("Last contact before"), "contact", "date", _contacted_before,
+          phrase=_l("Last contact before %(date)s (or never)"),
+          negated_phrase=_l("Contacted on or after %(date)s")),
+    Facet("contacted_since", _l("Last contact on or after"), "contact", "date", _contacted_since,
+          phrase=_l("Last contact on or after %(date)s"),
+          negated_phrase=_l("Not contacted since %(date)s")),
+    Facet("objection", _l("Objection to being contacted"), "privacy", "yesno", _yes_no(_objection),
+          _labels(YES_NO)),
+    Facet("legal_basis", _l("Legal basis"), "privacy", "choice", _legal_basis, _labels(LEGAL_BASES)),
+):
+    add_facet(_facet)
+
+
+# ------------------------------------------------------------------ reading a posted filter
+
+
+def empty_filter() -> dict:
+    return {"op": "and", "items": []}
+
+
+@dataclass
+class _Budget:
+    keep_empty: bool = False
+    conditions: int = 0
+    facet_values: dict = field(default_factory=dict)
+
+
+def parse_filter(raw, strict: bool = True, keep_empty: bool = False) -> dict:
+    """A filter from a form or JSON body, checked and normalised; DomainError (German) if it cannot be used.
+
+    strict=False (the live preview while the user builds it): conditions without a value yet are left
+    out, or kept with no values when keep_empty (to show the form again as it was sent).
+    """
+    if isinstance(raw, (str, bytes)):
+        text = raw.strip() if isinstance(raw, str) else raw.decode("utf-8", "replace").strip()
+        if not text:
+            return empty_filter()
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            raise DomainError(_("The conditions could not be read. Please build them again."), field="filter")
+    if raw is None or raw == {}:
+        return empty_filter()
+    if not isinstance(raw, dict):
+        raise DomainError(_("The conditions could not be read. Please build them again."), field="filter")
+    if "facet" in raw:
+        raw = {"op": "and", "items": [raw]}
+    budget = _Budget(keep_empty=keep_empty)
+    tree = _parse_group(raw, 1, strict, budget)
+    _check_values_exist(budget.facet_values)
+    return tree
+
+
+def _parse_group(node: dict, depth: int, strict: bool, budget: _Budget) -> dict:
+    if depth > MAX_DEPTH:
+        raise DomainError(_("Groups can be nested at most %(n)d deep.", n=MAX_DEPTH), field="filter")
+    op = node.get("op", "and")
+    items = node.get("items", [])
+    if op not in ("and", "or") or not isinstance(items, list):
+        raise DomainError(_("The conditions could not be read. Please build them again."), field="filter")
+    group = {"op": op, "items": []}
+    if node.get("not") is True:
+        group["not"] = True
+    for item in items:
+        if not isinstance(item, dict):
+            raise DomainError(_("The conditions could not be read. Please build them again."), field="filter")
+        if "facet" in item:
+            condition = _parse_condition(item, strict, budget)
+            if condition is not None:
+                group["items"].append(condition)
+        else:
+            group["items"].append(_parse_group(item, depth + 1, strict, budget))
+    return group
+
+
+def _parse_condition(node: dict, strict: bool, budget: _Budget) -> dict | None:
+    key = node.get("facet")
+    facet = FACETS.get(key) if isinstance(key, str) else None
+    if facet is None:
+        raise DomainError(_("Unknown condition “%(facet)s”.", facet=str(key)[:60]), field="filter")
+    budget.conditions += 1
+    if budget.conditions > MAX_CONDITIONS:
+        raise DomainError(_("At most %(n)d conditions are possible.", n=MAX_CONDITIONS), field="filter")
+    raw_values = node.get("values", [])
+    if not isinstance(raw_values, list) or len(raw_values) > MAX_VALUES:
+        raise DomainError(_("The conditions could not be read. Please build them again."), field="filter")
+    values = []
+    for raw in raw_values:
+        value = _parse_value(facet, raw)
+        if value not in values:
+            values.append(value)
+    if not values:
+        if strict:
+            raise DomainError(_("Please choose a value for the condition “%(facet)s”.", facet=facet.label),
+                              field="filter")
+        if not budget.keep_empty:
+            return None
+    if facet.widget == "date" and len(values) > 1:
+        raise DomainError(_("Please enter one date for “%(facet)s”.", facet=facet.label), field="filter")
+    condition = {"facet": facet.key, "values": values}
+    if facet.roles:
+        roles = node.get("roles", [])
+        if not isinstance(roles, list) or any(role not in SEAT_ROLES for role in roles):
+            raise DomainError(_("Unknown role in the condition “%(facet)s”.", facet=facet.label), field="filter")
+        if roles:
+            condition["roles"] = [role for role in SEAT_ROLES if role in roles]
+    if node.get("not") is True:
+        condition["not"] = True
+    if facet.by_id or facet.key in ("municipality", "district"):
+        budget.facet_values.setdefault(facet.key, set()).update(values)
+    return condition
+
+
+def _unknown_value(facet: Facet, raw) -> DomainError:
+    return DomainError(_("Unknown value “%(value)s” in the condition “%(facet)s”.", value=str(raw)[:40],
+                         facet=facet.label), field="filter")
+
+
+def _parse_value(facet: Facet, raw):
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise _unknown_value(facet, raw)
+    if facet.by_id:
+        value = parse_id(raw)
+        if value is None:
+            raise _unknown_value(facet, raw)
+        return value
+    text = str(raw).strip()
+    if facet.widget == "date":
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise DomainError(_("“%(value)s” is not a date (condition “%(facet)s”).", value=text[:20],
+                                facet=facet.label), field="filter") from None
+        if not 1900 <= day.year <= 2200:
+            raise DomainError(_("“%(value)s” is not a date (condition “%(facet)s”).", value=text[:20],
+                                facet=facet.label), field="filter")
+        return day.isoformat()
+    if facet.key in ("municipality", "district"):
+        if not (text.isascii() and text.isdigit() and len(text) == (8 if facet.key == "municipality" else 5)):
+            raise _unknown_value(facet, raw)
+        return text
+    if text not in {str(key) for key, _label in facet.options()}:
+        raise _unknown_value(facet, raw)
+    return text
+
+
+def _check_values_exist(facet_values: dict) -> None:
+    """Ids must name existing records (archived ones count: a saved filter may name them)."""
+    for key, values in facet_values.items():
+        facet = FACETS[key]
+        if facet.by_id:
+            found = set(db.session.scalars(select(facet.model.id).where(facet.model.id.in_(values))))
+        else:
+            found = {value for value in values if _ags_exists(value)}
+        missing = sorted(set(values) - found, key=str)
+        if missing:
+            raise _unknown_value(facet, missing[0])
+
+
+def _ags_exists(prefix: str) -> bool:
+    return db.session.scalar(select(Organisation.id).where(Organisation.ags.like(f"{prefix}%")).limit(1)) is not None
+
+
+# ------------------------------------------------------------------ SQL
+
+
+def compile_filter(tree: dict):
+    """The WHERE clause on Person for a (parsed) filter; an empty group restricts nothing."""
+    if "facet" in tree:
+        facet = FACETS[tree["facet"]]
+        clause = facet.persons(tree["values"], tree)
+    else:
+        clauses = [compile_filter(item) for item in tree.get("items", [])]
+        if not clauses:
+            clause = true()
+        elif len(clauses) == 1:
+            clause = clauses[0]
+        else:
+            clause = and_(*clauses) if tree.get("op", "and") == "and" else or_(*clauses)
+    return not_(clause) if tree.get("not") else clause
+
+
+def persons_clause(tree: dict):
+    """Active persons matching the filter."""
+    return and_(Person.archived_at.is_(None), compile_filter(tree))
+
+
+# ------------------------------------------------------------------ in words
+
+
+def _value_labels(tree: dict) -> dict[tuple[str, object], str]:
+    """Labels of every value in the tree, read with one query per facet."""
+    wanted: dict[str, set] = {}
+
+    def walk(node):
+        if "facet" in node:
+            wanted.setdefault(node["facet"], set()).update(node["values"])
+        for item in node.get("items", []):
+            walk(item)
+
+    walk(tree)
+    labels = {}
+    for key, values in wanted.items():
+        facet = FACETS.get(key)
+        if facet is None:
+            continue
+        if facet.model is FunctionTitle:
+            rows = db.session.scalars(select(FunctionTitle).where(FunctionTitle.id.in_(values)))
+            names = {f.id: str(f) for f in rows}
+        elif facet.by_id:
+            model = facet.model
+            names = dict(db.session.execute(select(model.id, model.name).where(model.id.in_(values))).all())
+        elif key in ("municipality", "district"):
+            names = dict(facet.options())
+        elif facet.widget == "date":
+            names = {value: long_date(date.fromisoformat(value)) for value in values}
+        else:
+            names = {str(k): label for k, label in facet.options()}
+        for value in values:
+            labels[(key, value)] = names.get(value) or _("(deleted: %(value)s)", value=value)
+    return labels
+
+
+def describe_condition(condition: dict, labels: dict) -> str:
+    """One condition in German: "Funktion ist Erster Bürgermeister / Erste Bürgermeisterin"."""
+    facet = FACETS.get(condition["facet"])
+    if facet is None:
+        return condition["facet"]
+    values = [labels.get((facet.key, v), str(v)) for v in condition["values"]]
+    negated = bool(condition.get("not"))
+    if facet.widget == "date":
+        phrase = facet.negated_phrase if negated else facet.phrase
+        return str(phrase) % {"date": values[0]}
+    if facet.widget == "yesno":
+        text = _("%(facet)s: %(value)s", facet=facet.label, value=_(" or ").join(values))
+        return _("NOT (%(conditions)s)", conditions=text) if negated else text
+    joined = _(" or ").join(values)
+    text = (_("%(facet)s is not %(values)s", facet=facet.label, values=joined) if negated
+            else _("%(facet)s is %(values)s", facet=facet.label, values=joined))
+    roles = condition.get("roles")
+    if roles:
+        text = _("%(condition)s, role %(roles)s", condition=text,
+                 roles=_(" or ").join(str(SEAT_ROLES[r]) for r in roles))
+    return text
+
+
+def describe(tree: dict, labels: dict | None = None) -> str:
+    """The whole filter in one line: "Funktion ist … UND (Gremium ist …, Rolle Vorsitz ODER …)"."""
+    labels = labels if labels is not None else _value_labels(tree)
+    if "facet" in tree:
+        return describe_condition(tree, labels)
+    parts = []
+    for item in tree.get("items", []):
+        text = describe(item, labels)
+        nested = "facet" not in item and len(item.get("items", [])) > 1 and not item.get("not")
+        parts.append(f"({text})" if nested else text)
+    if not parts:
+        text = _("all active persons")
+    else:
+        text = (f" {_('AND')} " if tree.get("op", "and") == "and" else f" {_('OR')} ").join(parts)
+    if tree.get("not"):
+        return _("NOT (%(conditions)s)", conditions=text)
+    return text
+
+
+@dataclass
+class Line:
+    """A row of the conditions as the detail page lists them (nested groups indented)."""
+
+    depth: int
+    text: str
+    connector: str = ""  # "UND" / "ODER" before this row, within its group
+
+
+def describe_lines(tree: dict) -> list[Line]:
+    labels = _value_labels(tree)
+    lines: list[Line] = []
+
+    def walk(group: dict, depth: int):
+        connector = _("AND") if group.get("op", "and") == "and" else _("OR")
+        for i, item in enumerate(group.get("items", [])):
+            joined = connector if i else ""
+            if "facet" in item:
+                lines.append(Line(depth, describe_condition(item, labels), joined))
+            else:
+                lines.append(Line(depth, _group_heading(item), joined))
+                walk(item, depth + 1)
+
+    if tree.get("not"):
+        lines.append(Line(0, _group_heading(tree)))
+        walk(tree, 1)
+    else:
+        walk(tree, 0)
+    return lines
+
+
+def _group_heading(group: dict) -> str:
+    if group.get("op", "and") == "and":
+        return _("not all of the following:") if group.get("not") else _("all of the following:")
+    return _("none of the following:") if group.get("not") else _("one of the following:")
+
+
+def facet_menu() -> list[dict]:
+    """The facets for the editor, grouped, with their options (read now, in the request's language)."""
+    menu = []
+    for group_key, group_label in GROUPS.items():
+        facets = [f for f in FACETS.values() if f.group == group_key]
+        if facets:
+            menu.append({"label": str(group_label), "facets": [
+                {"key": f.key, "label": str(f.label), "widget": f.widget, "roles": f.roles,
+                 "options": [(str(value), label) for value, label in f.options()]}
+                for f in facets]})
+    return menu
