@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from crm.core.concurrency import VersionField
 from crm.core.forms import strip_filter
 from crm.core.once import OnceTokenForm
+from crm.interop.letters import LABEL_SHEETS
 from crm.segments.models import RULES
 
 F = [strip_filter]
@@ -29,7 +30,7 @@ class LetterheadForm(FlaskForm):
     website = StringField(_l("Website"), filters=F, validators=[Length(max=200)])
     bank = TextAreaField(_l("Bank details"), filters=F, validators=[Length(max=500)])
     footer = TextAreaField(_l("Footer"), filters=F, validators=[Length(max=1000)])
-    logo = FileField(_l("Logo (PNG or JPEG, at most 1 MB)"))
+    logo_file = FileField(_l("Logo (PNG or JPEG, at most 1 MB)"))  # not "logo": that is the stored image
     remove_logo = BooleanField(_l("Remove the logo"))
 
 
@@ -66,10 +67,8 @@ class LabelForm(FlaskForm):
     segment_id = SelectField(_l("Mailing list"), coerce=int, default=0)
     ids = StringField(widget=None)
     rule = RadioField(_l("Write to"), choices=RULE_CHOICES, default="at_organisation")
-    sheet = SelectField(_l("Label sheet"), choices=[
-        ("zweckform_3474", _l("Zweckform 3474 (3 × 8, 70 × 36 mm)")),
-        ("avery_l7160", _l("Avery L7160 (3 × 7, 63,5 × 38,1 mm)")),
-    ], default="zweckform_3474")
+    sheet = SelectField(_l("Label sheet"), choices=[(key, sheet.name) for key, sheet in LABEL_SHEETS.items()],
+                        default="zweckform-3474")
     start_position = IntegerField(_l("Start at label"), default=1,
                                   validators=[DataRequired(_l("Please enter the first free label.")),
                                               NumberRange(min=1, max=24, message=_l("Between 1 and the number of"

@@ -202,8 +202,8 @@ def letterhead():
     row = services.letterhead()
     form = LetterheadForm(obj=row)
     if form.validate_on_submit():
-        logo = form.logo.data.read() if form.logo.data else None
-        with saving(form) as saved, versioned_edit(row, form.version.data):
+        logo = form.logo_file.data.read() if form.logo_file.data else None
+        with saving(form, rename={"logo": "logo_file"}) as saved, versioned_edit(row, form.version.data):
             services.save_letterhead(row, form.data, logo)
         if saved:
             flash(_("Letterhead saved."), "success")

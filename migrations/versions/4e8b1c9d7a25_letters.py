@@ -1,7 +1,7 @@
 """letters: the letterhead, stored Word templates and letter runs (with their document)
 
 Revision ID: 4e8b1c9d7a25
-Revises: a7c3e9d2b1f4
+Revises: 6f5adeb0d930
 Create Date: 2026-12-02 14:20:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "4e8b1c9d7a25"
-down_revision = "a7c3e9d2b1f4"
+down_revision = "6f5adeb0d930"
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,13 @@ def url_values(fixture):
 
     template = LetterTemplate(name="Sweep", filename="sweep.docx", content=serienbrief(), fields=["Briefanrede"],
                               size=1)
-    run = LetterRun(subject="Sweep", letter_date=date(2026, 12, 2), rule="person", document=b"PK",
+    from crm.contacts.salutation import Addressee
+    from crm.interop import letters
+
+    document = letters.builtin_letters(letters.Letterhead(organisation="LAG"), letters.LetterText("Sweep", "Text"), [
+        letters.merge_values(Addressee(gender="female", last_name="Roth", street="Weg 1", postcode="63820",
+                                       city="Elsenfeld"), letter_date=date(2026, 12, 2))])
+    run = LetterRun(subject="Sweep", letter_date=date(2026, 12, 2), rule="person", document=document,
                     filename="sweep.docx")
     db.session.add_all([template, run, Letterhead(sender_name="LAG", logo=png(), logo_type="image/png")])
     db.session.commit()

@@ -14,8 +14,9 @@ from tests.interop.word_files import png, serienbrief
 
 
 def _csrf(client, url):
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    """CSRF is off in tests (tests/auth checks it); the page must still open."""
+    assert client.get(url).status_code == 200
+    return ""
 
 
 def _upload(client, name, data, filename="vorlage.docx"):
@@ -40,11 +41,11 @@ def test_a_word_template_with_split_fields_is_stored_and_merged(client, login, d
     assert "Einladung Regionalforum" in listing and "«Briefanrede»" in listing
 
     html = client.get(f"/briefe/neu?segment={fixed_list.id}&template={template.id}").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    csrf = ""
     once = re.search(r'data-once-token="([0-9a-f]{32})"', html).group(1)
     created = client.post("/briefe/neu", data={
         "csrf_token": csrf, "once_token": once, "segment_id": fixed_list.id, "ids": "", "rule": "at_organisation",
-        "template": str(template.id), "letter_date": "02.12.2026", "subject": "Regionalforum", "body": "",
+        "template": str(template.id), "letter_date": "2026-12-02", "subject": "Regionalforum", "body": "",
         "closing": "", "signature": "", "action": "create"})
     assert created.status_code == 302
     run = db.session.scalars(select(LetterRun)).one()
@@ -79,30 +80,32 @@ def test_unknown_fields_are_named_before_anything_is_stored(client, login):
 def test_the_letterhead_is_for_administrators_and_appears_in_every_letter(client, login, district, fixed_list):
     login("staff")
     assert client.get("/briefe/briefkopf").status_code == 403
+    client.post("/abmelden")
     login("admin")
     csrf = _csrf(client, "/briefe/briefkopf")
     version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"',
                         client.get("/briefe/briefkopf").get_data(as_text=True)).group(1)
     bad_logo = client.post("/briefe/briefkopf", data={
         "csrf_token": csrf, "version": version, "sender_name": "LAG Spessart-Mainland e.V.",
-        "logo": (io.BytesIO(b"GIF89a..."), "logo.gif")}, content_type="multipart/form-data")
+        "logo_file": (io.BytesIO(b"GIF89a..."), "logo.gif")}, content_type="multipart/form-data")
     assert "Das Logo muss ein PNG- oder JPEG-Bild sein." in bad_logo.get_data(as_text=True)
     assert db.session.scalars(select(Letterhead)).one().sender_name == ""
     saved = client.post("/briefe/briefkopf", data={
         "csrf_token": csrf, "version": version, "sender_name": "LAG Spessart-Mainland e.V.",
         "address": "Hauptstraße 1\n63820 Elsenfeld", "contact_person": "Sabine Keller", "phone": "06022 12345",
-        "email": "info@lag-spessart.de", "bank": "Sparkasse · IBAN DE12 3456", "logo": (io.BytesIO(png()), "logo.png")},
+        "email": "info@lag-spessart.de", "bank": "Sparkasse · IBAN DE12 3456", "logo_file": (io.BytesIO(png()), "logo.png")},
         content_type="multipart/form-data")
     assert saved.status_code == 302
     assert db.session.scalars(select(Letterhead)).one().logo_type == "image/png"
+    client.post("/abmelden")
     login("staff")
     html = client.get(f"/briefe/neu?segment={fixed_list.id}").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    csrf = ""
     once = re.search(r'data-once-token="([0-9a-f]{32})"', html).group(1)
-    assert 'value="Sabine Keller"' in html or ">Sabine Keller<" in html  # the signature defaults to the contact
+    assert "Sabine Keller</textarea>" in html  # the signature defaults to the letterhead's contact
     client.post("/briefe/neu", data={
         "csrf_token": csrf, "once_token": once, "segment_id": fixed_list.id, "ids": "", "rule": "at_organisation",
-        "template": "builtin", "letter_date": "02.12.2026", "subject": "Regionalforum", "body": "{Briefanrede}",
+        "template": "builtin", "letter_date": "2026-12-02", "subject": "Regionalforum", "body": "{Briefanrede}",
         "closing": "Mit freundlichen Grüßen", "signature": "Sabine Keller", "action": "create"})
     text = _all_text(db.session.scalars(select(LetterRun)).one().document)
     assert "LAG Spessart-Mainland e.V." in text and "Hauptstraße 1" in text and "IBAN DE12 3456" in text
@@ -113,7 +116,7 @@ def test_labels_for_a_half_used_sheet(client, login, district, fixed_list):
     csrf = _csrf(client, "/briefe/etiketten")
     response = client.post("/briefe/etiketten", data={
         "csrf_token": csrf, "segment_id": fixed_list.id, "ids": "", "rule": "at_organisation",
-        "sheet": "zweckform_3474", "start_position": 5})
+        "sheet": "zweckform-3474", "start_position": 5})
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     doc = Document(io.BytesIO(response.data))
@@ -124,7 +127,7 @@ def test_labels_for_a_half_used_sheet(client, login, district, fixed_list):
     assert len(doc.tables) == 6
     too_far = client.post("/briefe/etiketten", data={
         "csrf_token": csrf, "segment_id": fixed_list.id, "ids": "", "rule": "at_organisation",
-        "sheet": "avery_l7160", "start_position": 22}).get_data(as_text=True)
+        "sheet": "avery-l7160", "start_position": 22}).get_data(as_text=True)
     assert "Das erste Etikett muss zwischen 1 und 21 liegen." in too_far
 
 
@@ -138,11 +141,11 @@ def test_pdf_of_a_run_has_a_page_per_short_letter(client, login, district):
     db.session.commit()
     login("staff")
     html = client.get(f"/briefe/neu?segment={segment.id}").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    csrf = ""
     once = re.search(r'data-once-token="([0-9a-f]{32})"', html).group(1)
     client.post("/briefe/neu", data={
         "csrf_token": csrf, "once_token": once, "segment_id": segment.id, "ids": "", "rule": "at_organisation",
-        "template": "builtin", "letter_date": "02.12.2026", "subject": "Kurz", "body": "{Briefanrede}\n\nKurz.",
+        "template": "builtin", "letter_date": "2026-12-02", "subject": "Kurz", "body": "{Briefanrede}\n\nKurz.",
         "closing": "Mit freundlichen Grüßen", "signature": "", "action": "create"})
     run = db.session.scalars(select(LetterRun)).one()
     pdf = client.get(f"/briefe/{run.id}/briefe.pdf")
