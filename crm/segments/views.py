@@ -257,6 +257,11 @@ def selection():
     if action.startswith("export:") and action[7:] in ("xlsx", "csv", "vcf"):
         endpoint = "exports.export_organisations" if kind == "organisation" else "exports.export_persons"
         return redirect(url_for(endpoint, fmt=action[7:], ids=joined))
+    if action in ("letter", "labels") and may_export():
+        # the letters part reads a selection as "p1,p2" (persons) or "o3,o4" (organisations)
+        prefix = "o" if kind == "organisation" else "p"
+        endpoint = "letters.run_create" if action == "letter" else "letters.labels"
+        return redirect(url_for(endpoint, ids=",".join(f"{prefix}{i}" for i in ids)))
     segment = db.session.get(Segment, arg_id("segment_id", request.form) or 0)
     if action != "add" or segment is None:
         flash(_("Please choose the mailing list to add the contacts to."), "warning")

@@ -151,3 +151,24 @@ def test_a_list_where_nobody_can_get_a_letter(client, login, district):
     html = _post_run(client, segment.id, "create").get_data(as_text=True)
     assert "Niemand in dieser Liste kann einen Brief bekommen" in html
     assert db.session.scalar(select(func.count()).select_from(LetterRun)) == 0
+
+
+def test_letters_to_persons_ticked_in_the_list(client, login, district):
+    ticked = district["letters"][:30]
+    login("staff")
+    response = client.post("/auswahl", data={"kind": "person", "action": "letter",
+                                             "ids": [str(p.id) for p in ticked]})
+    assert response.status_code == 302
+    form_url = response.headers["Location"]
+    assert form_url.startswith("/briefe/neu?ids=p")
+    html = client.get(form_url).get_data(as_text=True)
+    once = re.search(r'data-once-token="([0-9a-f]{32})"', html).group(1)
+    ids = re.search(r'id="ids" name="ids" type="hidden" value="([^"]*)"', html).group(1)
+    assert ids.count("p") == 30
+    created = client.post("/briefe/neu", data={
+        "once_token": once, "segment_id": 0, "ids": ids, "rule": "at_organisation", "template": "builtin",
+        "letter_date": "2026-12-02", "subject": "Auswahl", "body": "{Briefanrede}", "closing": "Mit freundlichen Grüßen",
+        "signature": "", "action": "create"})
+    assert created.status_code == 302
+    run = db.session.scalars(select(LetterRun)).one()
+    assert run.recipient_count == 30 and run.source_label == "Auswahl (30)"
