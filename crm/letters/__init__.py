@@ -5,11 +5,13 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.letters import views
+    from crm.letters import demo, views
     from crm.segments.models import RULES
 
     registry.blueprint(views.bp)
-    registry.nav("letters.run_list", _l("Letters"), order=55, prefix="letters.")
+    registry.demo_data(demo.generate_letterhead, order=80)
+    # in "More" while the bar is full at 1280 px; mostly reached from a Verteiler or the selection bar
+    registry.nav("letters.run_list", _l("Letters"), order=55, prefix="letters.", menu="more")
     registry.labels(
         entities={"letterhead": _l("Letterhead"), "letter_template": _l("Letter template"),
                   "letter_run": _l("Mail merge")},
