@@ -29,7 +29,7 @@ from crm.core.models import ArchivableMixin, TimestampMixin, one_of, utcnow
 from crm.extensions import db
 
 SEGMENT_KINDS = {
-    "dynamic": _l("Filter"),
+    "dynamic": _l("Dynamic filter"),
     "fixed": _l("Fixed list"),
 }
 

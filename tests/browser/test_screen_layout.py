@@ -130,6 +130,8 @@ def _pages(ids: dict) -> list[tuple[str, str]]:
         ("tasks", "/aufgaben?alle=1"),
         ("import", "/import"),
         ("duplicates", "/duplikate"),
+        ("mailing-lists", "/verteiler"),
+        ("mailing-list-new", "/verteiler/neu"),
         ("person-history", f"/personen/{ids['person']}/verlauf"),
         ("body-history", f"/gremien/{ids['body']}/verlauf"),
     ]
