@@ -142,10 +142,13 @@ def create_run(source: Source, *, rule: str, template: LetterTemplate | None, le
     recipient's timeline (one interaction of kind letter with all of them)."""
     resolution = resolve(source, rule)
     document = render(resolution, template=template, letter_date=letter_date, text=text)
-    subject, body = text.subject, text.body
+    subject = text.subject
+    # a Word template brings its own text; the form's text field is not part of these letters
+    body = text.body if template is None else ""
     use = segments.record_use(source.segment, "letter", rule, resolution)
+    results = body if template is None else _("Written with the Word template “%(name)s”.", name=template.name)
     interaction = Interaction(kind="letter", subject=_("Letter: %(subject)s", subject=subject)[:200],
-                              results=body, created_by=user)
+                              results=results, created_by=user)
     db.session.add(interaction)
     db.session.flush()
     person_ids = sorted({r.person_id for r in resolution.recipients if r.person_id})

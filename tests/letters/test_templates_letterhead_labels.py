@@ -50,6 +50,7 @@ def test_a_word_template_with_split_fields_is_stored_and_merged(client, login, d
     assert created.status_code == 302
     run = db.session.scalars(select(LetterRun)).one()
     assert run.template_name == "Einladung Regionalforum" and run.recipient_count == 120
+    assert run.body == ""  # the template's own text, not the form's
     text = _all_text(run.document)
     assert "Sehr geehrte Frau Bürgermeisterin," in text and "Markt Musterhausen 1" in text
     assert "MERGEFIELD" not in text and "«" not in text
