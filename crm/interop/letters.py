@@ -876,6 +876,17 @@ def _label_sheet(sheet: LabelSheet | str) -> LabelSheet:
     return LABEL_SHEETS[sheet]
 
 
+def _label_font_pt(sheet: LabelSheet, lines: Sequence[str]) -> float:
+    """10 pt, or smaller (down to 8 pt, the least DIN 5008 allows) when the longest line would
+    otherwise wrap: an address line belongs on one line. Arial averages about 0.5 em a character."""
+    width_mm = sheet.width_mm - 2 * sheet.padding_mm
+    longest = max((len(line) for line in lines), default=0)
+    for size in (10.0, 9.5, 9.0, 8.5):
+        if longest * size * 0.5 * 25.4 / 72 <= width_mm:
+            return size
+    return 8.0
+
+
 def _label_table_xml(sheet: LabelSheet, cells: Sequence[Sequence[str] | None]) -> str:
     """One sheet as a table: fixed column widths and exact row heights (gaps as empty columns/rows),
     cell margins 0 and the text inset by paragraph indents, so the table lies where the labels are."""
@@ -906,7 +917,8 @@ def _label_table_xml(sheet: LabelSheet, cells: Sequence[Sequence[str] | None]) -
                 lines = cells[position] if position < len(cells) else None
                 position += 1
                 if lines:
-                    content = _para(_lines_runs([_safe(line) for line in lines], _rpr(10)), text_ppr)
+                    lines = [clean_text(_safe(line)) for line in lines]
+                    content = _para(_lines_runs(lines, _rpr(_label_font_pt(sheet, lines))), text_ppr)
             tcs.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
                        f"{content}</w:tc>")
         rows_xml.append(f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{height}" w:hRule="exact"/></w:trPr>'
