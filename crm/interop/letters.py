@@ -692,14 +692,15 @@ def _word_package(data: bytes) -> io.BytesIO:
     not_word = LetterError(N_("This is not a Word document (.docx). Please upload the template as .docx."))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        if "[Content_Types].xml" not in names or "word/document.xml" not in names:
+        if "[Content_Types].xml" not in archive.namelist():
             raise not_word
         if sum(info.file_size for info in archive.infolist()) > MAX_TEMPLATE_BYTES:
             raise LetterError(N_("The Word document is too large (more than %(mb)s MB unpacked)."),
                               mb=MAX_TEMPLATE_BYTES // (1024 * 1024))
         content_types = archive.read("[Content_Types].xml").decode("utf-8", errors="replace")
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+        raise not_word
+    if not any(kind in content_types for kind in (_MAIN_DOCUMENT, _TEMPLATE_DOCUMENT, *_MACRO_DOCUMENTS)):
         raise not_word
     if any(kind in content_types for kind in _MACRO_DOCUMENTS):
         raise LetterError(N_("Word files with macros (.docm) are not accepted. Please save the template as .docx."))
@@ -721,13 +722,12 @@ class _Template:
     """A Word template opened with docx-mailmerge2: its fields, checked against MERGE_FIELDS."""
 
     def __init__(self, data: bytes):
-        from lxml import etree
         from mailmerge import MailMerge
 
         package = _word_package(data)
         try:
             self.merge = MailMerge(package)
-        except (KeyError, ValueError, AssertionError, etree.XMLSyntaxError, zipfile.BadZipFile):
+        except Exception:  # a damaged file (missing part, broken XML, a field without end) in any way
             raise LetterError(N_("This is not a Word document (.docx). Please upload the template as .docx."))
         self.parts = [info["part"] for info in self.merge.docx.get_parts()]
         if not self.merge.docx.category_part_map.get("main"):
