@@ -699,14 +699,15 @@ def _word_package(data: bytes) -> io.BytesIO:
     not_word = LetterError(N_("This is not a Word document (.docx). Please upload the template as .docx."))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        if "[Content_Types].xml" not in names or "word/document.xml" not in names:
+        if "[Content_Types].xml" not in archive.namelist():
             raise not_word
         if sum(info.file_size for info in archive.infolist()) > MAX_TEMPLATE_BYTES:
             raise LetterError(N_("The Word document is too large (more than %(mb)s MB unpacked)."),
                               mb=MAX_TEMPLATE_BYTES // (1024 * 1024))
         content_types = archive.read("[Content_Types].xml").decode("utf-8", errors="replace")
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+        raise not_word
+    if not any(kind in content_types for kind in (_MAIN_DOCUMENT, _TEMPLATE_DOCUMENT, *_MACRO_DOCUMENTS)):
         raise not_word
     if any(kind in content_types for kind in _MACRO_DOCUMENTS):
         raise LetterError(N_("Word files with macros (.docm) are not accepted. Please save the template as .docx."))
@@ -728,13 +729,12 @@ class _Template:
     """A Word template opened with docx-mailmerge2: its fields, checked against MERGE_FIELDS."""
 
     def __init__(self, data: bytes):
-        from lxml import etree
         from mailmerge import MailMerge
 
         package = _word_package(data)
         try:
             self.merge = MailMerge(package)
-        except (KeyError, ValueError, AssertionError, etree.XMLSyntaxError, zipfile.BadZipFile):
+        except Exception:  # a damaged file (missing part, broken XML, a field without end) in any way
             raise LetterError(N_("This is not a Word document (.docx). Please upload the template as .docx."))
         self.parts = [info["part"] for info in self.merge.docx.get_parts()]
         if not self.merge.docx.category_part_map.get("main"):
@@ -883,6 +883,17 @@ def _label_sheet(sheet: LabelSheet | str) -> LabelSheet:
     return LABEL_SHEETS[sheet]
 
 
+def _label_font_pt(sheet: LabelSheet, lines: Sequence[str]) -> float:
+    """10 pt, or smaller (down to 8 pt, the least DIN 5008 allows) when the longest line would
+    otherwise wrap: an address line belongs on one line. Arial averages about 0.5 em a character."""
+    width_mm = sheet.width_mm - 2 * sheet.padding_mm
+    longest = max((len(line) for line in lines), default=0)
+    for size in (10.0, 9.5, 9.0, 8.5):
+        if longest * size * 0.5 * 25.4 / 72 <= width_mm:
+            return size
+    return 8.0
+
+
 def _label_table_xml(sheet: LabelSheet, cells: Sequence[Sequence[str] | None]) -> str:
     """One sheet as a table: fixed column widths and exact row heights (gaps as empty columns/rows),
     cell margins 0 and the text inset by paragraph indents, so the table lies where the labels are."""
@@ -913,7 +924,8 @@ def _label_table_xml(sheet: LabelSheet, cells: Sequence[Sequence[str] | None]) -
                 lines = cells[position] if position < len(cells) else None
                 position += 1
                 if lines:
-                    content = _para(_lines_runs([_safe(line) for line in lines], _rpr(10)), text_ppr)
+                    lines = [clean_text(_safe(line)) for line in lines]
+                    content = _para(_lines_runs(lines, _rpr(_label_font_pt(sheet, lines))), text_ppr)
             tcs.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
                        f"{content}</w:tc>")
         rows_xml.append(f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{height}" w:hRule="exact"/></w:trPr>'

@@ -102,3 +102,12 @@ def test_bad_label_requests_are_refused(sheet, start, labels, message):
     with pytest.raises(LetterError) as info:
         address_labels(sheet, blocks(labels), start_position=start)
     assert message in str(info.value)
+
+
+def test_long_address_lines_get_a_smaller_font_instead_of_wrapping():
+    lines = ["Frau Dipl.-Ing. Eva Freiin von Gemmingen", "Keizersgracht 12", "1015 CJ AMSTERDAM", "NIEDERLANDE"]
+    doc = Document(io.BytesIO(address_labels("avery-l7160", [lines, ["Herrn Max Meier", "Weg 1", "63820 Elsenfeld"]])))
+    first, second = doc.tables[0].rows[0].cells[0], doc.tables[0].rows[0].cells[2]
+    sizes_pt = [{run.font.size.pt for p in cell.paragraphs for run in p.runs} for cell in (first, second)]
+    assert sizes_pt[1] == {10.0}
+    assert len(sizes_pt[0]) == 1 and 8.0 <= sizes_pt[0].pop() < 10.0

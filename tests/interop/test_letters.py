@@ -415,6 +415,10 @@ def _zip(files: dict) -> bytes:
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "(.doc)"),
     (_zip({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<office/>"}), "not a Word document"),
     (_zip({"[Content_Types].xml": "<Types/>", "word/other.xml": "<x/>"}), "not a Word document"),
+    (_zip({"[Content_Types].xml": f'<Types><Override PartName="/word/document.xml" ContentType="{word_files.DOCUMENT}"/>'
+           "</Types>", "word/other.xml": "<x/>"}), "not a Word document"),
+    (word_file(para(split_field(" MERGEFIELD Vorname ", shown="x")).replace('w:fldCharType="end"', 'w:fldCharType="x"')),
+     "not a Word document"),
     (_zip({"[Content_Types].xml": "<Types", "word/document.xml": "<w:document"}), "not a Word document"),
     (b"PK\x03\x04 broken zip", "not a Word document"),
 ])
