@@ -128,7 +128,8 @@ def run_detail(run_id: int):
     run = db.get_or_404(LetterRun, run_id)
     use = db.session.get(SegmentUse, run.segment_use_id) if run.segment_use_id else None
     resolution = segments.use_resolution(use) if use is not None else None
-    return render_template("letters/run_detail.html", run=run, resolution=resolution, rule_label=RULES[run.rule])
+    return render_template("letters/run_detail.html", run=run, resolution=resolution, rule_label=RULES[run.rule],
+                           pdf_limit=engine.PDF_CHUNK)
 
 
 @bp.get("/briefe/<id:run_id>/briefe.docx")
@@ -145,6 +146,13 @@ def run_pdf(run_id: int):
     if not engine.pdf_available():
         flash(_("PDF files need LibreOffice on the server (Debian package libreoffice-writer-nogui); it is not"
                 " installed. The Word file can be downloaded."), "warning")
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    if run.recipient_count > engine.PDF_CHUNK:
+        # LibreOffice needs minutes for a file of many hundred letters (it slows with the square of
+        # the sections); that belongs in a background job, which the app does not have yet
+        flash(_("A PDF is made here for up to %(limit)s letters; this run has %(count)s. Please open the Word"
+                " file and save it as PDF there (Datei › Speichern unter › PDF).", limit=engine.PDF_CHUNK,
+                count=run.recipient_count), "warning")
         return redirect(url_for("letters.run_detail", run_id=run.id))
     try:
         data = engine.to_pdf(run.document)

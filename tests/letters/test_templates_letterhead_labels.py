@@ -152,3 +152,19 @@ def test_pdf_of_a_run_has_a_page_per_short_letter(client, login, district):
     pdf = client.get(f"/briefe/{run.id}/briefe.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf.data)) == 3
+
+
+def test_a_large_run_says_how_to_get_its_pdf(client, login, district, fixed_list):
+    login("staff")
+    html = client.get(f"/briefe/neu?segment={fixed_list.id}").get_data(as_text=True)
+    once = re.search(r'data-once-token="([0-9a-f]{32})"', html).group(1)
+    client.post("/briefe/neu", data={
+        "once_token": once, "segment_id": fixed_list.id, "ids": "", "rule": "at_organisation", "template": "builtin",
+        "letter_date": "2026-12-02", "subject": "Viele", "body": "{Briefanrede}", "closing": "", "signature": "",
+        "action": "create"})
+    run = db.session.scalars(select(LetterRun)).one()
+    assert run.recipient_count == 120
+    page = client.get(f"/briefe/{run.id}").get_data(as_text=True)
+    assert f"/briefe/{run.id}/briefe.pdf" not in page
+    answer = client.get(f"/briefe/{run.id}/briefe.pdf", follow_redirects=True).get_data(as_text=True)
+    assert "für bis zu 100 Briefe" in answer and "Speichern unter" in answer
