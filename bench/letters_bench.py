@@ -5,10 +5,10 @@
 On the database seeded by run.py: 1,000 letters from the built-in DIN 5008 letter into one .docx,
 timed from loading the recipients to the finished file:
 
-* `recipient_rows()` is the recipient source, one call: 1,000 active persons with a current
-  affiliation, loaded with their affiliations, organisations and functions, turned into merge
-  values (address block and Briefanrede from salutation.py). It stands in for resolving a target
-  group; swap it for that when the segments part is there.
+* `recipient_rows()` is the recipient source, one call: a fixed Verteiler of 1,000 persons (made
+  before the timing) resolved as a letter run resolves it (`crm.segments.services.resolve`, the
+  person at the organisation, postal address needed: persons, functions, organisations loaded in
+  a few queries), turned into merge values (address block and Briefanrede from salutation.py).
 * `crm.interop.letters.builtin_letters()` builds the letter template (its cache is cleared, so
   every round pays for it) and renders it with docxtpl.
 
@@ -33,33 +33,45 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def recipient_rows(letter_date: date, subject: str, limit: int = LETTERS) -> list[dict[str, str]]:
-    """Merge values of `limit` persons at their organisation (the recipient source of the bench)."""
+def letter_segment(limit: int = LETTERS) -> int:
+    """A fixed Verteiler of `limit` persons who can get a letter at their organisation (made once, before
+    the timing): persons with a current function at an organisation with a postal address, no objection."""
     from sqlalchemy import or_, select
     from sqlalchemy.orm import selectinload
 
     from crm.contacts.models import Affiliation, Person
     from crm.core import time as clock
     from crm.extensions import db
-    from crm.interop.letters import has_postal_address, merge_values
+    from crm.interop.letters import has_postal_address
+    from crm.segments import services as segments
 
     today = clock.today()
     current = select(Affiliation.person_id).where(or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today))
     persons = db.session.scalars(
         select(Person)
-        .where(Person.archived_at.is_(None), Person.id.in_(current))
+        .where(Person.archived_at.is_(None), Person.contact_objection.is_(False), Person.id.in_(current))
         .order_by(Person.sort_name, Person.id)
-        .limit(limit)
+        .limit(limit * 2)
         .options(selectinload(Person.affiliations).selectinload(Affiliation.organisation),
                  selectinload(Person.affiliations).selectinload(Affiliation.function))
     ).all()
-    rows = []
-    for person in persons:
-        affiliation = person.primary_affiliation
-        addressee = person.addressee(affiliation)
-        if has_postal_address(addressee):
-            rows.append(merge_values(addressee, affiliation.effective_email or person.email, letter_date, subject))
-    return rows
+    chosen = [p.id for p in persons if has_postal_address(p.addressee(p.primary_affiliation))][:limit]
+    segment = segments.save_segment(None, {"name": "Bench: 1.000 Briefe", "kind": "fixed"})
+    segments.add_members(segment, chosen)
+    db.session.commit()
+    return segment.id
+
+
+def recipient_rows(segment_id: int, letter_date: date, subject: str) -> list[dict[str, str]]:
+    """The recipient source of the bench: the Verteiler resolved as a letter run resolves it (the person
+    at the organisation, postal address needed), turned into merge values."""
+    from crm.extensions import db
+    from crm.interop.letters import merge_values
+    from crm.segments import services as segments
+    from crm.segments.models import Segment
+
+    resolution = segments.resolve(db.session.get(Segment, segment_id), "at_organisation", "letter")
+    return [merge_values(r.addressee, r.email, letter_date, subject) for r in resolution.recipients]
 
 
 LETTERHEAD_ARGS = dict(
@@ -83,11 +95,12 @@ def bench_letters(app, rounds: int = 5) -> dict:
     text = letters.LetterText(subject="Einladung zur Regionalkonferenz", body=BODY, signature="Maria Muster\nRegionalmanagerin")
     ours, loads, raws, ratios = [], [], [], []
     with app.app_context():
+        segment_id = letter_segment()
         for round_ in range(rounds + 1):  # the first round warms up imports and caches of the database
             db.session.remove()
             letters.letter_template.cache_clear()
             start = time.perf_counter()
-            rows = recipient_rows(clock.today(), text.subject)
+            rows = recipient_rows(segment_id, clock.today(), text.subject)
             loaded = time.perf_counter()
             data = letters.builtin_letters(letterhead, text, rows)
             done = time.perf_counter()
