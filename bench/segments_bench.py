@@ -19,22 +19,12 @@ at the end, so later figures do not see them.
 """
 from __future__ import annotations
 
-import math
 import random
 import statistics
-import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 
-
-def log(*parts) -> None:
-    print(*parts, file=sys.stderr, flush=True)
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
+from bench.run import log, p95
 
 BODY_MARK = "Bench-Gremium"
 

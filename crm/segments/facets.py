@@ -307,20 +307,15 @@ def _bodies():
     return [(row.id, row.name) for row in rows]
 
 
-def _municipalities():
-    rows = db.session.execute(
-        select(Organisation.ags, Organisation.name)
-        .where(Organisation.kind == "municipality", Organisation.archived_at.is_(None), Organisation.ags != "")
-        .order_by(Organisation.sort_name))
-    return [(row.ags, row.name) for row in rows]
-
-
-def _districts():
-    rows = db.session.execute(
-        select(Organisation.ags, Organisation.name)
-        .where(Organisation.kind == "district", Organisation.archived_at.is_(None), Organisation.ags != "")
-        .order_by(Organisation.sort_name))
-    return [(row.ags[:5], row.name) for row in rows if len(row.ags) >= 5]
+def _places(kind: str, digits: int):
+    """(AGS or its first digits, name) of the active municipalities or districts that have an AGS."""
+    def options():
+        rows = db.session.execute(
+            select(Organisation.ags, Organisation.name)
+            .where(Organisation.kind == kind, Organisation.archived_at.is_(None), Organisation.ags != "")
+            .order_by(Organisation.sort_name))
+        return [(row.ags[:digits], row.name) for row in rows if len(row.ags) >= digits]
+    return options
 
 
 for _facet in (
@@ -346,8 +341,8 @@ for _facet in (
           _catalogue(ExpertiseTopic), model=ExpertiseTopic),
     Facet("body", _l("Body"), "network", "choice", _body, _bodies, model=Body, roles=True),
     Facet("body_kind", _l("Kind of body"), "network", "choice", _body_kind, _labels(BODY_KINDS), roles=True),
-    Facet("district", _l("District"), "place", "choice", _place(exact=False), _districts),
-    Facet("municipality", _l("Municipality"), "place", "choice", _place(exact=True), _municipalities),
+    Facet("district", _l("District"), "place", "choice", _place(exact=False), _places("district", 5)),
+    Facet("municipality", _l("Municipality"), "place", "choice", _place(exact=True), _places("municipality", 8)),
     Facet("has_email", _l("Has an e-mail address"), "contact", "yesno", _yes_no(_has_email), _labels(YES_NO)),
     Facet("has_address", _l("Has a postal address"), "contact", "yesno", _yes_no(_has_address), _labels(YES_NO)),
     Facet("contacted_before", _l("Last contact before"), "contact", "date", _contacted_before,
