@@ -36,11 +36,14 @@ TARGETS = {
     "vcard_export_100k_s": (200.0, "max", "s"),
     "vcard_export_peak_rss_mb": (200.0, "max", "MB"),
     "start_page_p95_ms": (150.0, "max", "ms"),
+    "segment_count_p95_ms": (100.0, "max", "ms"),
     "mailmerge_1000_s": (3.0, "max", "s"),
     "mailmerge_ratio": (1.5, "max", "x"),
 }
 INFO_FIGURES = ("naive_p95_ms", "search_p50_ms", "list_p50_ms", "start_page_p50_ms", "start_page_cpu_p95_ms",
-                "start_page_sql_p95_ms", "seed_activity_s", "mailmerge_load_s", "mailmerge_raw_s")
+                "start_page_sql_p95_ms", "seed_activity_s", "segment_count_p50_ms", "segment_count_cpu_p95_ms",
+                "segment_preview_p95_ms", "segment_count_sets_p95_ms", "segment_resolve_1000_ms",
+                "mailmerge_load_s", "mailmerge_raw_s")
 
 
 def log(*parts) -> None:
@@ -293,7 +296,8 @@ def search_and_list_figures(app, backend: str, rounds: int, naive_rounds: int, r
 
 def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int,
                   with_imports: bool = True, only: str = "all") -> dict:
-    """All figures of one backend; only="import", "start" or "letters": the seeded database and those figures alone."""
+    """All figures of one backend; only="import", "start", "segments" or "letters": the seeded database and those
+    figures alone."""
     from flask_migrate import upgrade
 
     from crm import create_app
@@ -337,6 +341,14 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
                 result.update(imports_bench.bench_vcard_export(app, scale))
             result.update(imports_bench.bench_import_preview(app))
             result.update(imports_bench.bench_import(app, scale))
+        if only in ("all", "segments"):
+            # Bodies and seats it adds are removed again (bench/segments_bench.py).
+            from bench import segments_bench
+
+            log(f"[{backend}] Verteiler: live counts of 3-condition filters")
+            figures = segments_bench.bench_segments(app, rounds=max(rounds, 20))
+            details["segments"] = figures.pop("segment_details")
+            result.update(figures)
         if only in ("all", "letters"):
             # 1,000 letters from the built-in template (bench/letters_bench.py)
             from bench import letters_bench
@@ -400,9 +412,10 @@ def main(argv=None) -> int:
     parser.add_argument("--naive-rounds", type=int, default=3, help="measured rounds of the naive search")
     parser.add_argument("--details", action="store_true", help="also print the slowest queries and filters")
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
-    parser.add_argument("--only", choices=("all", "import", "start", "letters"), default="all",
+    parser.add_argument("--only", choices=("all", "import", "start", "segments", "letters"), default="all",
                         help="import: seed, then only import_preview_1000_ms and import_100k_s (quick); "
-                             "start: seed, then only start_page_p95_ms; letters: seed, then only mailmerge_*")
+                             "start: seed, then only start_page_p95_ms; segments: seed, then only "
+                             "segment_count_p95_ms and its info figures; letters: seed, then only mailmerge_*")
     args = parser.parse_args(argv)
 
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)

@@ -210,9 +210,14 @@ def region(app, session) -> Region:
     return r
 
 
-@pytest.fixture
-def matching(region):
-    """matching(tree) -> first names of the active persons the filter selects (one SQL statement)."""
+@pytest.fixture(params=["auto", "set", "probe"])
+def matching(request, region):
+    """matching(tree) -> first names of the active persons the filter selects (one SQL statement).
+
+    Every test using it runs with each way of writing the conditions (crm/segments/facets.py
+    compile_filter): the smallest condition leading (SQLite's default), all as IN sets, all as EXISTS
+    (PostgreSQL's default). They must select the same persons.
+    """
     from sqlalchemy import select
 
     from crm.contacts.models import Person
@@ -220,6 +225,7 @@ def matching(region):
 
     def run(tree):
         parsed = facets.parse_filter(tree)
-        return region.names(db.session.scalars(select(Person.id).where(facets.persons_clause(parsed))))
+        clause = facets.persons_clause(parsed, request.param)
+        return region.names(db.session.scalars(select(Person.id).where(clause)))
 
     return run

@@ -153,10 +153,28 @@ def test_a_later_part_can_add_a_facet(region, matching, app):
     from crm.contacts.models import Person
 
     facets.add_facet(facets.Facet("gender_test", "Geschlecht", "person", "choice",
-                                  lambda values, condition: Person.gender.in_(values),
+                                  lambda values, condition: facets.Clause(row=Person.gender.in_(values)),
                                   lambda: [("female", "weiblich"), ("male", "männlich")]))
     try:
         assert "Tina" in matching(cond("gender_test", "female"))
         assert "Uwe" not in matching(cond("gender_test", "female"))
     finally:
         facets.FACETS.pop("gender_test")
+
+
+def test_on_sqlite_the_smallest_condition_leads_and_the_others_probe(region, app):
+    """compile_filter "auto": the 3 first mayors lead; the district and e-mail conditions only check them."""
+    from sqlalchemy.dialects import sqlite
+
+    tree = facets.parse_filter({"op": "and", "items": [cond("district", "09676"), cond("has_email", "yes"),
+                                                        cond("function", region.function["EB"])]})
+    sql = str(facets.compile_filter(tree, "auto").compile(dialect=sqlite.dialect()))
+    assert sql.count("EXISTS") == 2 and sql.count("person.id IN") == 1
+    assert "affiliation.function_id IN" in sql.split("person.id IN")[1]
+    everyone = facets.parse_filter({"op": "and", "items": [cond("district", "09676"), cond("has_email", "yes")]})
+    facets.LEAD_LIMIT, limit = 10, facets.LEAD_LIMIT  # no condition small enough: both are sets
+    try:
+        sql = str(facets.compile_filter(everyone, "auto").compile(dialect=sqlite.dialect()))
+    finally:
+        facets.LEAD_LIMIT = limit
+    assert "EXISTS" not in sql and sql.count("person.id IN") == 2
