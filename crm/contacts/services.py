@@ -25,7 +25,14 @@ from crm.contacts.models import (
     person_tag,
     person_target_group,
 )
-from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
+from crm.contacts.search import (
+    ORGANISATION,
+    ORGANISATION_ARCHIVED,
+    PERSON,
+    PERSON_ARCHIVED,
+    few_matches,
+    matching_id_subquery,
+)
 from crm.core import time as clock
 from crm.core.archiving import set_archived
 from crm.core.converters import parse_id, parse_ids
@@ -320,16 +327,23 @@ def _archived_clause(model, archived: str):
     return None
 
 
+def _sort_key(column, by_index: bool):
+    """The column, or the same order served by no index (`column || ''`): see search.few_matches."""
+    return column if by_index else column + ""
+
+
 def person_list_query(f: ContactFilters) -> Select:
     stmt = select(Person)
     clause = _archived_clause(Person, f.archived)
     if clause is not None:
         stmt = stmt.where(clause)
+    by_index = True
     if f.q:
         kinds = {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)}[f.archived]
         subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
         if subs:
             stmt = stmt.where(or_(*(Person.id.in_(s) for s in subs)))
+            by_index = not few_matches(kinds, f.q)
     org_conditions = []
     if f.kind:
         org_conditions.append(Organisation.kind == f.kind)
@@ -355,12 +369,13 @@ def person_list_query(f: ContactFilters) -> Select:
             # IN, not a correlated EXISTS: SQLite then reads the matching ids from the index once,
             # instead of probing for every person when counting the result (PostgreSQL plans both alike).
             stmt = stmt.where(Person.id.in_(select(table.c.person_id).where(table.c[column] == value)))
+    name = _sort_key(Person.sort_name, by_index)
     order = {
-        "name": (Person.sort_name, Person.id),
+        "name": (name, Person.id),
         # The city the list shows; persons without one come last on both databases.
-        "city": (Person.sort_city.asc().nulls_last(), Person.sort_name, Person.id),
+        "city": (_sort_key(Person.sort_city, by_index).asc().nulls_last(), Person.sort_name, Person.id),
         "updated": (Person.updated_at.desc(), Person.id.desc()),
-    }.get(f.sort, (Person.sort_name, Person.id))
+    }.get(f.sort, (name, Person.id))
     return stmt.order_by(*order).options(
         selectinload(Person.affiliations).selectinload(Affiliation.organisation),
         selectinload(Person.affiliations).selectinload(Affiliation.function),
@@ -372,12 +387,14 @@ def organisation_list_query(f: ContactFilters) -> Select:
     clause = _archived_clause(Organisation, f.archived)
     if clause is not None:
         stmt = stmt.where(clause)
+    by_index = True
     if f.q:
         kinds = {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
                  "all": (ORGANISATION, ORGANISATION_ARCHIVED)}[f.archived]
         subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
         if subs:
             stmt = stmt.where(or_(*(Organisation.id.in_(s) for s in subs)))
+            by_index = not few_matches(kinds, f.q)
     if f.kind:
         stmt = stmt.where(Organisation.kind == f.kind)
     if f.sector:
@@ -399,9 +416,10 @@ def organisation_list_query(f: ContactFilters) -> Select:
                 .where(person_expertise.c.expertise_topic_id == f.topic, _current_affiliation())
             )
         )
+    name = _sort_key(Organisation.sort_name, by_index)
     order = {
-        "name": (Organisation.sort_name, Organisation.id),
+        "name": (name, Organisation.id),
         "city": (Organisation.city, Organisation.sort_name, Organisation.id),
         "updated": (Organisation.updated_at.desc(), Organisation.id.desc()),
-    }.get(f.sort, (Organisation.sort_name, Organisation.id))
+    }.get(f.sort, (name, Organisation.id))
     return stmt.order_by(*order).options(selectinload(Organisation.parent))

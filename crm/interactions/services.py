@@ -253,6 +253,9 @@ def _key_contacts(person_ids, today: date) -> dict[int, str]:
 
 
 NOT_CONTACTED_SORTS = ("last", "name", "reason")
+# Never contacted first, then the oldest last contact.
+_LONGEST_UNCONTACTED_FIRST = (Person.last_contacted_at.is_not(None), Person.last_contacted_at, Person.sort_name,
+                              Person.id)
 
 
 def _not_contacted_stmt(months: int, field_id: int | None, today: date):
@@ -285,8 +288,7 @@ def not_contacted(months: int = 6, field_id: int | None = None, limit: int | Non
     if sort == "name":
         stmt = stmt.order_by(Person.sort_name, Person.id)
     else:
-        stmt = stmt.order_by(Person.last_contacted_at.is_not(None), Person.last_contacted_at, Person.sort_name,
-                             Person.id)
+        stmt = stmt.order_by(*_LONGEST_UNCONTACTED_FIRST)
     if limit is not None:
         stmt = stmt.limit(limit)
     persons = list(db.session.scalars(stmt))
@@ -300,19 +302,20 @@ def not_contacted(months: int = 6, field_id: int | None = None, limit: int | Non
 def not_contacted_panel_rows(months: int = 6, field_id: int | None = None,
                              limit: int = 15) -> tuple[list[NotContacted], int]:
     """The start page's first `limit` key contacts not contacted (as not_contacted() orders them) and how
-    many there are in all, from one pass over the candidates instead of a list query plus a count."""
+    many there are in all, in one query: the total is a window count over the candidates, which the
+    database finds and orders in ix_person_not_contacted without reading the person rows."""
     today = clock.today()
-    stmt = _not_contacted_stmt(months, field_id, today).with_only_columns(
-        Person.id, Person.last_contacted_at, Person.sort_name)
-    candidates = db.session.execute(stmt).all()
-    # never contacted first (their datetime.min is only ever compared with another one), then the oldest contact
-    candidates.sort(key=lambda r: (r.last_contacted_at is not None, r.last_contacted_at or datetime.min,
-                                   r.sort_name, r.id))
-    ids = [r.id for r in candidates[:limit]]
-    persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
-    reasons = _key_contacts(ids, today) if ids else {}
+    stmt = (_not_contacted_stmt(months, field_id, today)
+            .with_only_columns(Person.id, func.count().over().label("total"))
+            .order_by(*_LONGEST_UNCONTACTED_FIRST).limit(limit))
+    first = db.session.execute(stmt).all()
+    ids = [r.id for r in first]
+    if not ids:
+        return [], 0
+    persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    reasons = _key_contacts(ids, today)
     rows = [NotContacted(persons[i], reasons.get(i, ""), persons[i].last_contacted_at) for i in ids]
-    return rows, len(candidates)
+    return rows, first[0].total
 
 
 @dataclass
