@@ -171,11 +171,10 @@ def open_projects() -> list[Project]:
 
 
 def tasks_for(user: User, status: str = "open", everyone: bool = False) -> list[Task]:
-    stmt = select(Task).options(
-        selectinload(Task.person), selectinload(Task.organisation), selectinload(Task.project),
-        selectinload(Task.assignee),
-    )
-    if not everyone:
+    stmt = select(Task).options(selectinload(Task.person), selectinload(Task.organisation), selectinload(Task.project))
+    if everyone:
+        stmt = stmt.options(selectinload(Task.assignee))
+    else:  # the user's own: the assignee is the user, already loaded
         stmt = stmt.where(Task.assignee_id == user.id)
     if status in ("open", "done"):
         stmt = stmt.where(Task.status == status)
@@ -234,8 +233,8 @@ def _key_contacts(person_ids, today: date) -> dict[int, str]:
         .where(Affiliation.person_id.in_(person_ids), FunctionTitle.is_key_function.is_(True),
                or_(Affiliation.valid_to.is_(None), Affiliation.valid_to >= today))
         .order_by(Affiliation.id)
-        .options(selectinload(Affiliation.person), selectinload(Affiliation.organisation),
-                 selectinload(Affiliation.function))
+        # the persons are loaded by both callers already
+        .options(selectinload(Affiliation.organisation), selectinload(Affiliation.function))
     )
     for a in affiliations:
         reasons.setdefault(a.person_id, f"{a.function_name} · {a.organisation.name}")
