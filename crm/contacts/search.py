@@ -383,17 +383,6 @@ def matching_id_subquery(kind: str, query: str):
     return stmt.with_only_columns(t.c.entity_id)
 
 
-def few_matches(kinds: tuple[str, ...], query: str) -> bool:
-    """Whether `query` matches fewer than _COUNT_CAP tokens of these kinds (a short index range scan per word).
-
-    Lists filtered by a query then sort the few matches rather than walk an index in list order until a
-    page of them turns up: PostgreSQL expects matches spread evenly over that order, but a name's
-    matches lie together (every "Müller" halfway through the alphabet), and the walk crosses half the table.
-    """
-    words = query_words(query)
-    return bool(words) and sum(min(_word_counts(kind, words)) for kind in kinds) < _COUNT_CAP
-
-
 def top_matches(kind: str, words: list[str], count: int) -> list[tuple[int, int]]:
     """The first `count` (entity_id, best rank) pairs in order of rank, then id.
 
