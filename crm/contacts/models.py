@@ -152,6 +152,9 @@ class Organisation(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model
     __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
     __table_args__ = (
         Index("ix_organisation_kind_sort", "kind", "sort_name"),
+        # The active organisations, counted on the start page and in the list (see Person's ix_person_active).
+        Index("ix_organisation_active", "id", postgresql_where=text("archived_at IS NULL"),
+              sqlite_where=text("archived_at IS NULL")),
         one_of("kind", ORGANISATION_KINDS),
         one_of("sector", SECTORS),
     )

@@ -1,8 +1,9 @@
-"""person: the active and the archived persons in partial indexes; the key contacts not contacted index-only
+"""person, organisation: the active and the archived in partial indexes; key contacts not contacted index-only
 
 ix_person_archived_at (every person) is replaced by two partial indexes. ix_person_active holds
 the ids of the active persons: PostgreSQL counts a filtered person list (a tag, a field of action,
-a sector) by joining the matching ids with this index alone instead of reading every person row.
+a sector) by joining the matching ids with this index alone instead of reading every person row;
+ix_organisation_active does the same for organisations.
 ix_person_archived finds the few archived persons. Neither looks to SQLite, which keeps no
 statistics, like a selective index for "archived_at IS NULL", so it reads a long list page in
 name order from ix_person_sort_name instead of sorting every active person.
@@ -38,9 +39,14 @@ def upgrade():
         batch_op.create_index("ix_person_not_contacted",
                               ["id", "archived_at", "contact_objection", "last_contacted_at", "sort_name"],
                               unique=False)
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.create_index("ix_organisation_active", ["id"], unique=False,
+                              postgresql_where=ACTIVE, sqlite_where=ACTIVE)
 
 
 def downgrade():
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.drop_index("ix_organisation_active")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index("ix_person_not_contacted")
         batch_op.drop_index("ix_person_archived")
