@@ -282,7 +282,7 @@ def search_and_list_figures(app, backend: str, rounds: int, naive_rounds: int, r
             filters = list_filters(app)
 
             def person_list(f):
-                page = db.paginate(services.person_list_query(f), page=1, per_page=50, error_out=False)
+                page = services.person_list_page(f, page=1, per_page=50, error_out=False)  # what /personen runs
                 for p in page.items:
                     p.primary_affiliation  # noqa: B018  (the template shows it)
                 db.session.remove()

@@ -35,13 +35,14 @@ PASSWORD = "bench-start-page"
 
 
 def seed_activity(app, scale: int, seed: int = 3) -> dict:
-    from sqlalchemy import func, insert, select, text
+    from sqlalchemy import func, select, text
 
     from crm.auth.services import create_user
     from crm.contacts.models import Organisation, Person
     from crm.core.audit import AuditLog
     from crm.core.models import utcnow
     from crm.extensions import db
+    from crm.imports.bulk import bulk_insert  # COPY on PostgreSQL
     from crm.interactions.models import (
         INTERACTION_KINDS,
         Interaction,
@@ -72,10 +73,9 @@ def seed_activity(app, scale: int, seed: int = 3) -> dict:
                     persons.append({"interaction_id": iid, "person_id": pid})
                 if rng.random() < 0.33:
                     orgs.append({"interaction_id": iid, "organisation_id": rng.choice(org_ids)})
-            conn.execute(insert(Interaction.__table__), rows)
-            conn.execute(insert(interaction_person), persons)
-            if orgs:
-                conn.execute(insert(interaction_organisation), orgs)
+            bulk_insert(conn, Interaction.__table__, rows)
+            bulk_insert(conn, interaction_person, persons)
+            bulk_insert(conn, interaction_organisation, orgs)
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('interaction', 'id'), (SELECT max(id) FROM interaction))"))
             conn.execute(text("ANALYZE interaction, interaction_person, interaction_organisation"))
@@ -88,11 +88,7 @@ def seed_activity(app, scale: int, seed: int = 3) -> dict:
                           "action": "update", "entity_type": kind,
                           "entity_id": rng.choice(org_ids if kind == "organisation" else person_ids),
                           "label": f"Datensatz {i}", "changes": {"city": ["Alt", "Neu"]}})
-            if len(audit) == 10_000:
-                conn.execute(insert(AuditLog.__table__), audit)
-                audit = []
-        if audit:
-            conn.execute(insert(AuditLog.__table__), audit)
+        bulk_insert(conn, AuditLog.__table__, audit)
 
         user = create_user("startpage", PASSWORD, role="staff", full_name="Bench Benutzerin")
         today = now.date()

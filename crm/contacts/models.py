@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.salutation import Addressee, display_name
@@ -152,6 +152,9 @@ class Organisation(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model
     __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
     __table_args__ = (
         Index("ix_organisation_kind_sort", "kind", "sort_name"),
+        # The active organisations, counted on the start page and in the list (see Person's ix_person_active).
+        Index("ix_organisation_active", "id", postgresql_where=text("archived_at IS NULL"),
+              sqlite_where=text("archived_at IS NULL")),
         one_of("kind", ORGANISATION_KINDS),
         one_of("sector", SECTORS),
     )
@@ -238,7 +241,15 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     # The person list sorted by city reads its first page from here instead of sorting every row.
     __table_args__ = (
         Index("ix_person_sort_city", "sort_city", "sort_name", "id"),
-        Index("ix_person_archived_at", "archived_at"),  # the start page counts the active persons
+        # The active persons (counted here; PostgreSQL joins a filtered list's ids with it alone) and the
+        # few archived ones. Partial, so that SQLite, which keeps no statistics, does not take them for a
+        # selective index on "archived_at IS NULL" and sort every active person for a page of the list.
+        Index("ix_person_active", "id", postgresql_where=text("archived_at IS NULL"),
+              sqlite_where=text("archived_at IS NULL")),
+        Index("ix_person_archived", "archived_at", postgresql_where=text("archived_at IS NOT NULL"),
+              sqlite_where=text("archived_at IS NOT NULL")),
+        # The start page's "not contacted" panel looks up its few thousand key contacts here, index-only.
+        Index("ix_person_not_contacted", "id", "archived_at", "contact_objection", "last_contacted_at", "sort_name"),
         one_of("gender", GENDERS),
         one_of("legal_basis", LEGAL_BASES),
     )

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -321,16 +322,35 @@ def _archived_clause(model, archived: str):
     return None
 
 
-def person_list_query(f: ContactFilters) -> Select:
-    stmt = select(Person)
-    clause = _archived_clause(Person, f.archived)
-    if clause is not None:
-        stmt = stmt.where(clause)
+# A list page is read one of two ways, with the same rows in the same order. With MANY matches or more,
+# in list order from the list's index, each record checked against the filters (EXISTS) until the page
+# is full. With fewer, all matches are collected (IN, the ids read once) and sorted: a walk in list
+# order would cross half the table for matches that lie together in that order (every "Müller"
+# halfway through the alphabet, the few archived persons), which neither PostgreSQL (it expects them
+# spread evenly) nor SQLite (it keeps no statistics) can foresee. The count of the matches, which
+# the page needs anyway, comes first and decides.
+MANY = 2000
+
+
+def _matching(model, ids: Select, many: bool):
+    """Records whose id `ids` (a select of ids) yields: probed per record (many) or read once (few)."""
+    if many:
+        return ids.where(ids.selected_columns[0] == model.id).exists()
+    return model.id.in_(ids)
+
+
+def _sort_key(column, many: bool):
+    """The column, or with few matches the same order served by no index (`column || ''`)."""
+    return column if many else column + ""
+
+
+def _person_conditions(f: ContactFilters, many: bool) -> list:
+    conditions = [clause] if (clause := _archived_clause(Person, f.archived)) is not None else []
     if f.q:
         kinds = {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)}[f.archived]
         subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
         if subs:
-            stmt = stmt.where(or_(*(Person.id.in_(s) for s in subs)))
+            conditions.append(or_(*(_matching(Person, s, many) for s in subs)))
     org_conditions = []
     if f.kind:
         org_conditions.append(Organisation.kind == f.kind)
@@ -339,13 +359,9 @@ def person_list_query(f: ContactFilters) -> Select:
     if f.municipality:
         org_conditions.append(_in_municipality(f.municipality))
     if org_conditions:
-        stmt = stmt.where(
-            Person.id.in_(
-                select(Affiliation.person_id)
-                .join(Organisation, Organisation.id == Affiliation.organisation_id)
-                .where(current_affiliation_clause(), *org_conditions)
-            )
-        )
+        conditions.append(_matching(Person, select(Affiliation.person_id)
+                                    .join(Organisation, Organisation.id == Affiliation.organisation_id)
+                                    .where(current_affiliation_clause(), *org_conditions), many))
     for value, table, column in (
         (f.tag, person_tag, "tag_id"),
         (f.field, person_field, "field_of_action_id"),
@@ -353,56 +369,79 @@ def person_list_query(f: ContactFilters) -> Select:
         (f.topic, person_expertise, "expertise_topic_id"),
     ):
         if value:
-            # IN, not a correlated EXISTS: SQLite then reads the matching ids from the index once,
-            # instead of probing for every person when counting the result (PostgreSQL plans both alike).
-            stmt = stmt.where(Person.id.in_(select(table.c.person_id).where(table.c[column] == value)))
+            conditions.append(_matching(Person, select(table.c.person_id).where(table.c[column] == value), many))
+    return conditions
+
+
+def person_list_query(f: ContactFilters, many: bool = True) -> Select:
+    """The persons the filters select, in list order (see MANY for `many`)."""
+    name = _sort_key(Person.sort_name, many)
     order = {
-        "name": (Person.sort_name, Person.id),
+        "name": (name, Person.id),
         # The city the list shows; persons without one come last on both databases.
-        "city": (Person.sort_city.asc().nulls_last(), Person.sort_name, Person.id),
+        "city": (_sort_key(Person.sort_city, many).asc().nulls_last(), Person.sort_name, Person.id),
         "updated": (Person.updated_at.desc(), Person.id.desc()),
-    }.get(f.sort, (Person.sort_name, Person.id))
-    return stmt.order_by(*order).options(
+    }.get(f.sort, (name, Person.id))
+    return select(Person).where(*_person_conditions(f, many)).order_by(*order).options(
         selectinload(Person.affiliations).selectinload(Affiliation.organisation),
         selectinload(Person.affiliations).selectinload(Affiliation.function),
     )
 
 
-def organisation_list_query(f: ContactFilters) -> Select:
-    stmt = select(Organisation)
-    clause = _archived_clause(Organisation, f.archived)
-    if clause is not None:
-        stmt = stmt.where(clause)
+def person_list_page(f: ContactFilters, **paging) -> Pagination:
+    """A page of the person list (`paging` as for db.paginate), its matches counted first (see MANY)."""
+    total = db.session.scalar(select(func.count(Person.id)).where(*_person_conditions(f, many=False)))
+    return _page(person_list_query(f, many=total >= MANY), total, paging)
+
+
+def _page(stmt: Select, total: int, paging: dict) -> Pagination:
+    page = db.paginate(stmt, count=False, **paging)
+    page.total = total
+    return page
+
+
+def _organisation_conditions(f: ContactFilters, many: bool) -> list:
+    conditions = [clause] if (clause := _archived_clause(Organisation, f.archived)) is not None else []
     if f.q:
         kinds = {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
                  "all": (ORGANISATION, ORGANISATION_ARCHIVED)}[f.archived]
         subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
         if subs:
-            stmt = stmt.where(or_(*(Organisation.id.in_(s) for s in subs)))
+            conditions.append(or_(*(_matching(Organisation, s, many) for s in subs)))
     if f.kind:
-        stmt = stmt.where(Organisation.kind == f.kind)
+        conditions.append(Organisation.kind == f.kind)
     if f.sector:
-        stmt = stmt.where(Organisation.sector == f.sector)
+        conditions.append(Organisation.sector == f.sector)
     if f.municipality:
-        stmt = stmt.where(_in_municipality(f.municipality))
+        conditions.append(_in_municipality(f.municipality))
     for value, table, column in (
         (f.tag, organisation_tag, "tag_id"),
         (f.field, organisation_field, "field_of_action_id"),
         (f.target_group, organisation_target_group, "target_group_id"),
     ):
         if value:
-            stmt = stmt.where(Organisation.id.in_(select(table.c.organisation_id).where(table.c[column] == value)))
+            conditions.append(_matching(Organisation, select(table.c.organisation_id)
+                                        .where(table.c[column] == value), many))
     if f.topic:  # organisations with an expert on this topic
-        stmt = stmt.where(
-            Organisation.id.in_(
-                select(Affiliation.organisation_id)
-                .join(person_expertise, person_expertise.c.person_id == Affiliation.person_id)
-                .where(person_expertise.c.expertise_topic_id == f.topic, current_affiliation_clause())
-            )
-        )
+        conditions.append(_matching(Organisation, select(Affiliation.organisation_id)
+                                    .join(person_expertise, person_expertise.c.person_id == Affiliation.person_id)
+                                    .where(person_expertise.c.expertise_topic_id == f.topic,
+                                           current_affiliation_clause()), many))
+    return conditions
+
+
+def organisation_list_query(f: ContactFilters, many: bool = True) -> Select:
+    """The organisations the filters select, in list order (see MANY for `many`)."""
+    name = _sort_key(Organisation.sort_name, many)
     order = {
-        "name": (Organisation.sort_name, Organisation.id),
+        "name": (name, Organisation.id),
         "city": (Organisation.city, Organisation.sort_name, Organisation.id),
         "updated": (Organisation.updated_at.desc(), Organisation.id.desc()),
-    }.get(f.sort, (Organisation.sort_name, Organisation.id))
-    return stmt.order_by(*order).options(selectinload(Organisation.parent))
+    }.get(f.sort, (name, Organisation.id))
+    return (select(Organisation).where(*_organisation_conditions(f, many)).order_by(*order)
+            .options(selectinload(Organisation.parent)))
+
+
+def organisation_list_page(f: ContactFilters, **paging) -> Pagination:
+    total = db.session.scalar(select(func.count(Organisation.id)).where(*_organisation_conditions(f, many=False)))
+    return _page(organisation_list_query(f, many=total >= MANY), total, paging)

@@ -64,7 +64,7 @@ def _with_catalogue_choices(form):
 @bp.get("/personen")
 def person_list():
     filters = services.ContactFilters.from_args(request.args)
-    page = db.paginate(services.person_list_query(filters), per_page=50, max_per_page=200)
+    page = services.person_list_page(filters, per_page=50, max_per_page=200)
     return render_template("contacts/person_list.html", page=page, filters=filters, **_filter_options())
 
 
@@ -279,7 +279,7 @@ def affiliation_end(affiliation_id: int):
 @bp.get("/organisationen")
 def organisation_list():
     filters = services.ContactFilters.from_args(request.args)
-    page = db.paginate(services.organisation_list_query(filters), per_page=50, max_per_page=200)
+    page = services.organisation_list_page(filters, per_page=50, max_per_page=200)
     return render_template("contacts/organisation_list.html", page=page, filters=filters, **_filter_options())
 
 

@@ -14,9 +14,12 @@ CHUNK = 5000
 
 
 def _fill_defaults(table: Table, rows: list[dict], with_id: bool) -> list:
-    """Every column the rows leave out gets its Python-side default (later parts may add columns)."""
-    columns = [c for c in table.columns if with_id or c.name != "id" or not c.primary_key]
+    """Every column the rows leave out gets its Python-side default (later parts may add columns).
+
+    Rows that bring their own ids (a generated region) keep them."""
     present = set(rows[0])
+    with_id = with_id or "id" in present
+    columns = [c for c in table.columns if with_id or c.name != "id" or not c.primary_key]
     for column in columns:
         if column.name in present or column.default is None:
             continue

@@ -119,10 +119,5 @@ class Task(Audited, TimestampMixin, db.Model):
     def is_due_today(self) -> bool:
         return self.is_open and self.due_on == clock.today()
 
-    @property
-    def subject_record(self):
-        """What the task is about, for links: person, organisation, project or the interaction's first contact."""
-        return self.person or self.organisation or self.project
-
     def audit_label(self) -> str:
         return self.title

@@ -49,3 +49,26 @@ def test_seed_demo_cli(app, session):
     assert "200 Personen" in result.output
     again = runner.invoke(args=["crm", "seed-demo", "--if-empty"])
     assert "Es gibt schon Kontakte; die Demo-Region wurde nicht geladen." in again.output
+
+
+def test_demo_region_next_to_existing_contacts_links_its_own_rows(session, make_org, make_person):
+    """The generated ids are kept (functions point at the generated persons), also when the database's
+    id sequence has moved past the highest id; the stored city sort key is what the index would store."""
+    from crm.contacts.search import reindex_persons
+
+    kept = make_person("Vorher", organisation=make_org("Alter Verein", city="Amorbach"))
+    for person in [make_person(f"Weg{i}") for i in range(3)]:
+        session.delete(person)
+    session.commit()
+    generate_region(persons=150, seed=5)
+    session.commit()
+    persons = session.scalars(select(Person).where(Person.id > kept.id)).all()
+    assert len(persons) == 150
+    mayors = [p for p in persons if any(a.function_name.startswith("Erste") for a in p.current_affiliations)]
+    assert len(mayors) == 28 and all(p.primary_affiliation.organisation.kind == "municipality" for p in mayors)
+    stored = {p.id: p.sort_city for p in persons}
+    reindex_persons(session.connection(), list(stored))
+    session.expire_all()
+    assert {p.id: p.sort_city for p in session.scalars(select(Person).where(Person.id > kept.id))} == stored
+    assert sum(1 for city in stored.values() if city) > 120
+    assert quick_search("Vorher").persons == [kept]

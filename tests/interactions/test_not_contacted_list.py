@@ -76,3 +76,31 @@ def test_full_list_takes_odd_input_without_error(client, login):
         response = client.get("/interaktionen/nicht-kontaktiert" + query)
         assert response.status_code == 200
         assert "Seit 6 Monaten nicht kontaktiert" in response.get_data(as_text=True)
+
+
+def test_panel_shows_the_first_15_of_the_full_list_and_counts_them_all(make_org, make_function, session):
+    from crm.interactions import services
+
+    persons = sixty_one_key_contacts(make_org, make_function)
+    tourism = FieldOfAction(name="Tourismus")
+    now = datetime.now(timezone.utc)
+    for i, person in enumerate(persons[:55]):  # 11 contacted recently, 44 long ago, 6 never
+        days = 10 if i % 5 == 0 else 190 + (i * 37) % 300
+        session.add(Interaction(subject=f"Gespräch {i}", persons=[person], occurred_at=now - timedelta(days=days)))
+        if i % 2:
+            person.fields_of_action.append(tourism)
+    session.commit()
+
+    for months, field_id in ((6, None), (12, None), (6, tourism.id), (24, None)):
+        rows, total = services.not_contacted_panel_rows(months=months, field_id=field_id)
+        full = services.not_contacted(months=months, field_id=field_id, limit=None)
+        assert total == len(full)
+        assert [(r.person.id, r.reason, r.last_contact) for r in rows] == [
+            (r.person.id, r.reason, r.last_contact) for r in full[:15]]
+    rows, total = services.not_contacted_panel_rows(months=6)
+    assert total == 50 and len(rows) == 15
+    assert [r.person.last_name for r in rows[:6]] == [f"Rat{i}" for i in range(55, 61)]  # never contacted, by name
+    contacts = [r.last_contact for r in rows[6:]]
+    assert None not in contacts and contacts == sorted(contacts)  # then the longest without contact
+    assert rows[0].reason == "Gemeinschaftsvorsitzende · Verwaltungsgemeinschaft Kirchzell"
+    assert services.not_contacted_panel_rows(months=6, field_id=tourism.id + 1) == ([], 0)
