@@ -2,7 +2,7 @@
 recipients of a Verteiler) as CSV, XLSX, vCard, ZIP."""
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.contacts.models import Organisation, Person
 from crm.contacts.services import ContactFilters
@@ -43,13 +43,13 @@ def _source(kind: str):
         return ContactFilters.from_args(request.args), _selected_ids()
     segment = db.get_or_404(Segment, segment_id)
     use = segments.record_export(segment, kind)
-    if not use.recipient_count:
+    column = "organisation_id" if kind == "organisation" else "person_id"
+    if not db.session.scalar(select(func.count()).select_from(segments.use_ids(use, column).subquery())):
         db.session.rollback()
         flash(_("The mailing list “%(name)s” has no recipients at the moment; nothing was exported.",
                 name=segment.name), "warning")
         abort(redirect(url_for("segments.segment_detail", segment_id=segment.id)))
     db.session.commit()  # the use is recorded before the file streams
-    column = "organisation_id" if kind == "organisation" else "person_id"
     return ContactFilters(archived="all"), segments.use_ids(use, column)
 
 

@@ -303,8 +303,11 @@ def _functions():
 
 
 def _bodies():
-    rows = db.session.execute(select(Body.id, Body.name).where(Body.archived_at.is_(None)).order_by(Body.name))
-    return [(row.id, row.name) for row in rows]
+    """Active bodies by name, then the archived ones (a saved filter may name one; it keeps its seats)."""
+    rows = db.session.execute(select(Body.id, Body.name, Body.archived_at).order_by(Body.archived_at.is_not(None),
+                                                                                     Body.name))
+    archived = _("archived")
+    return [(row.id, f"{row.name} ({archived})" if row.archived_at else row.name) for row in rows]
 
 
 def _places(kind: str, digits: int):

@@ -102,7 +102,7 @@
 
   function isDynamic() {
     const checked = form.querySelector("input.seg-kind:checked");
-    return !checked || checked.value === "dynamic";
+    return checked ? checked.value === "dynamic" : !conditionsPart.hidden;  // editing: the kind is fixed
   }
 
   function text(node, value) { if (node) node.textContent = value || ""; }

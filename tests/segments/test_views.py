@@ -353,3 +353,15 @@ def test_the_demo_region_has_mailing_lists(app, session):
     again = app.test_cli_runner().invoke(args=["crm", "seed-demo", "--persons", "10", "--seed", "3"])
     assert again.exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Segment)) == 4
+
+
+def test_a_list_of_organisations_has_no_persons_to_export(client, login, region):
+    login("staff")
+    segment = services.save_segment(None, {"name": "Rathäuser", "kind": "fixed"})
+    services.add_members(segment, [], [region.org["M1"], region.org["M2"]])
+    db.session.commit()
+    response = client.get(f"/export/personen.csv?segment={segment.id}", follow_redirects=True)
+    assert "hat zurzeit keine Empfänger" in response.get_data(as_text=True)
+    data = client.get(f"/export/organisationen.csv?segment={segment.id}").get_data().decode("utf-8-sig")
+    assert "Markt Eschau" in data and "Markt Elsenfeld" in data
+    assert db.session.scalar(select(func.count()).select_from(SegmentUse)) == 1
