@@ -41,7 +41,7 @@ from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
-from crm.imports.bulk import bulk_insert
+from crm.imports.bulk import bulk_insert, bulk_step
 from crm.imports.compare import Change, decide, organisation_changes, person_changes
 from crm.imports.fields import (
     N_,
@@ -101,6 +101,7 @@ def looks_like_vcard(filename: str, data: bytes) -> bool:
     return filename.lower().endswith((".vcf", ".vcard")) or head.startswith(b"BEGIN:VCARD")
 
 
+@bulk_step
 def start_import(filename: str, data: bytes) -> ImportBatch:
     """Read an uploaded file into a new import batch (rows as read, nothing mapped yet).
 
@@ -191,6 +192,7 @@ def find_saved_mapping(name: str) -> SavedMapping | None:
     return db.session.scalar(select(SavedMapping).where(SavedMapping.name == name))
 
 
+@bulk_step
 def apply_mapping(batch: ImportBatch, mapping: dict[int, str]) -> None:
     """Build, validate and match every row with this column assignment; the batch becomes a preview."""
     if batch.status not in ("mapping", "preview") or batch.source == "vcard":
@@ -797,6 +799,12 @@ class _Committer:
                           last_reviewed_on=None, contact_objection=False, archived_at=None,
                           sort_name=fold(f"{values['last_name']} {values['first_name']}")[:220],
                           created_at=self.now, updated_at=self.now)
+            # the list's city sort key as the search index keeps it (own city, else the primary
+            # function's organisation's), so reindexing finds nothing to correct
+            city = values["city"]
+            if not city and row.data["organisation"]:
+                city = self.org_by_id[self.organisation_for(row.data)[0]].city
+            values["sort_city"] = fold(city)[:100] or None
             person_rows.append(values)
         ids = bulk_insert(self.conn, Person.__table__, person_rows, return_ids=True)
         affiliations, tags, fields, groups, details = [], [], [], [], []
@@ -807,8 +815,8 @@ class _Committer:
             label = " ".join(x for x in (values["degree"], values["first_name"], values["nobility"],
                                          values["last_name"]) if x)
             changes = {k: [None, v] for k, v in values.items()
-                       if v not in ("", None, False) and k not in ("id", "sort_name", "created_at", "updated_at",
-                                                                   "formal", "country")}
+                       if v not in ("", None, False) and k not in ("id", "sort_name", "sort_city", "created_at",
+                                                                   "updated_at", "formal", "country")}
             if record["organisation"]:
                 org_id, _ = self.organisation_for(record)
                 affiliation = self.affiliation_values(record, person_id, org_id, True)
@@ -979,6 +987,7 @@ def changed_values(result: dict) -> int:
             + sum(len(result.get(k, [])) for k in ("created_affiliations", "tags", "fields", "groups", "details")))
 
 
+@bulk_step
 def commit_import(batch: ImportBatch) -> dict:
     """Carry out the preview: every chosen row or none (the caller commits or rolls back)."""
     if batch.status != "preview":
@@ -1077,6 +1086,7 @@ def references_count(table_name: str, ids: list[int]) -> dict[int, int]:
     return counts
 
 
+@bulk_step
 def undo_import(batch: ImportBatch) -> dict:
     """Remove what the import created, put back what it changed (where nobody changed it since)."""
     if batch.status != "committed":
