@@ -63,12 +63,26 @@ def weighted_tokens(texts: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Token -> best (lowest) rank over all texts."""
     best: dict[str, int] = {}
     for text, rank in texts:
-        if not text:
-            continue
-        for tok in _index_tokens(text):
-            if best.get(tok, 99) > rank:
-                best[tok] = rank
+        _add_tokens(best, text, rank)
     return best
+
+
+def _add_tokens(best: dict[str, int], text: str | None, rank: int) -> None:
+    if not text:
+        return
+    get = best.get
+    for tok in _index_tokens(text):
+        if get(tok, 99) > rank:
+            best[tok] = rank
+
+
+def _add_phone(best: dict[str, int], phone: str | None) -> None:
+    """The phone_tokens of a number (digits only: each is its own single token) at RANK_OTHER."""
+    if phone:
+        for tok in phone_tokens(phone):
+            tok = tok[:MAX_TOKEN]
+            if best.get(tok, 99) > RANK_OTHER:
+                best[tok] = RANK_OTHER
 
 
 @dataclass
@@ -86,17 +100,29 @@ class PersonText:
     tags: list[str] = field(default_factory=list)
 
     def weighted(self) -> dict[str, int]:
-        texts = [(f"{self.first_name} {self.nobility} {self.last_name}", RANK_NAME)]
+        best: dict[str, int] = {}
+        add = _add_tokens
+        # word by word, as tokens() splits them anyway: first and last names repeat, whole names do not
+        add(best, self.first_name, RANK_NAME)
+        add(best, self.nobility, RANK_NAME)
+        add(best, self.last_name, RANK_NAME)
         for a in self.affiliations:
             org_rank = RANK_KEY_FUNCTION if a.get("key") else RANK_ORGANISATION
-            texts += [(a.get("organisation", ""), org_rank), (a.get("short_name", ""), org_rank)]
-            texts += [(a.get("function", ""), RANK_ORGANISATION), (a.get("department", ""), RANK_OTHER)]
-            texts += [(a.get("email", ""), RANK_OTHER), (a.get("city", ""), RANK_OTHER)]
-            texts += [(t, RANK_OTHER) for key in ("phone", "mobile") for t in phone_tokens(a.get(key, ""))]
-        texts += [(self.email, RANK_OTHER), (self.city, RANK_OTHER)]
-        texts += [(t, RANK_OTHER) for p in (self.phone, self.mobile) for t in phone_tokens(p)]
-        texts += [(t, RANK_OTHER) for t in self.tags]
-        return weighted_tokens(texts)
+            add(best, a.get("organisation"), org_rank)
+            add(best, a.get("short_name"), org_rank)
+            add(best, a.get("function"), RANK_ORGANISATION)
+            add(best, a.get("department"), RANK_OTHER)
+            add(best, a.get("email"), RANK_OTHER)
+            add(best, a.get("city"), RANK_OTHER)
+            _add_phone(best, a.get("phone"))
+            _add_phone(best, a.get("mobile"))
+        add(best, self.email, RANK_OTHER)
+        add(best, self.city, RANK_OTHER)
+        _add_phone(best, self.phone)
+        _add_phone(best, self.mobile)
+        for tag in self.tags:
+            add(best, tag, RANK_OTHER)
+        return best
 
 
 @dataclass
@@ -173,19 +199,18 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
         archived: dict[int, bool] = {}
         p = Person.__table__.c
         own_city: dict[int, tuple[str, str | None]] = {}  # person id -> (own city, stored sort_city)
-        for row in conn.execute(
+        # rows unpacked as tuples: attribute access by name costs more than the query at 100,000 persons
+        for pid, first, nobility, last, email, phone, mobile, city, gender, archived_at, sort_city in conn.execute(
             select(
                 p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender,
                 p.archived_at, p.sort_city,
             ).where(_ids(p.id, chunk))
         ):
-            if row.id not in wanted:
+            if pid not in wanted:
                 continue
-            texts[row.id] = PersonText(
-                row.first_name, row.nobility, row.last_name, row.email, row.phone, row.mobile, row.city, row.gender
-            )
-            archived[row.id] = row.archived_at is not None
-            own_city[row.id] = (row.city or "", row.sort_city)
+            texts[pid] = PersonText(first, nobility, last, email, phone, mobile, city, gender)
+            archived[pid] = archived_at is not None
+            own_city[pid] = (city or "", sort_city)
         primary_city: dict[int, tuple] = {}  # person id -> (sort key of Person.primary_affiliation, org city)
         a, o, f = Affiliation.__table__.c, Organisation.__table__.c, FunctionTitle.__table__.c
         aff_rows = conn.execute(
@@ -198,31 +223,31 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
             .outerjoin(FunctionTitle.__table__, f.id == a.function_id)
             .where(_ids(a.person_id, chunk), or_(a.valid_to.is_(None), a.valid_to >= today))
         )
-        for row in aff_rows:
-            t = texts.get(row.person_id)
+        for (pid, function, department, email, phone, mobile, city, org_name, short_name, org_city, name_male,
+             name_female, is_key_function, is_primary, org_sort_name) in aff_rows:
+            t = texts.get(pid)
             if t is None:
                 continue
-            key = (not row.is_primary, row.org_sort_name or "")
-            if row.person_id not in primary_city or key < primary_city[row.person_id][0]:
-                primary_city[row.person_id] = (key, row.org_city or "")
-            function = row.function_label
-            if row.name_male:
-                function = ({"female": row.name_female, "male": row.name_male}.get(t.gender)
-                            or f"{row.name_male} {row.name_female}")
+            key = (not is_primary, org_sort_name or "")
+            if pid not in primary_city or key < primary_city[pid][0]:
+                primary_city[pid] = (key, org_city or "")
+            if name_male:
+                function = ({"female": name_female, "male": name_male}.get(t.gender)
+                            or f"{name_male} {name_female}")
             t.affiliations.append(
                 {
-                    "organisation": row.name, "short_name": row.short_name, "function": function,
-                    "key": bool(row.is_key_function),
-                    "department": row.department, "email": row.email, "phone": row.phone,
-                    "mobile": row.mobile, "city": row.city or row.org_city,
+                    "organisation": org_name, "short_name": short_name, "function": function,
+                    "key": bool(is_key_function),
+                    "department": department, "email": email, "phone": phone,
+                    "mobile": mobile, "city": city or org_city,
                 }
             )
         pt, tg = person_tag.c, Tag.__table__.c
-        for row in conn.execute(
+        for pid, tag in conn.execute(
             select(pt.person_id, tg.name).join(Tag.__table__, tg.id == pt.tag_id).where(_ids(pt.person_id, chunk))
         ):
-            if row.person_id in texts:
-                texts[row.person_id].tags.append(row.name)
+            if pid in texts:
+                texts[pid].tags.append(tag)
         _update_sort_cities(conn, {
             pid: fold(city or (primary_city[pid][1] if pid in primary_city else ""))[:100] or None
             for pid, (city, _stored) in own_city.items()
