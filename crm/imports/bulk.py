@@ -15,6 +15,7 @@ import gc
 import json
 from contextlib import contextmanager
 from functools import wraps
+from operator import itemgetter
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Table, insert, text
@@ -75,18 +76,50 @@ def _json_processor(process):
     return serialise
 
 
+def _last_value_cached(process):
+    """A bind processor that converts a value seen just before only once (the same now and today in
+    every row of a bulk insert)."""
+    last = [_NOTHING, None]
+
+    def convert(value):
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return convert
+
+
+_NOTHING = object()
+
+
 def _executemany(conn: Connection, table: Table, rows: list[dict], with_id: bool = False) -> None:
     """INSERT of many rows through the driver's executemany (SQLite), with the columns' own bind
     processing (JSON, dates) but without compiling SQLAlchemy parameters for every row, which
     cost about as much as the insert itself."""
     columns = _fill_defaults(table, rows, with_id=with_id)
-    processors = [(c.name, _json_processor(c.type._cached_bind_processor(conn.dialect))
-                   if isinstance(c.type, JSON) else c.type._cached_bind_processor(conn.dialect)) for c in columns]
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
+    names = [c.name for c in columns]
+    processors = []
+    for index, column in enumerate(columns):
+        process = column.type._cached_bind_processor(conn.dialect)
+        if isinstance(column.type, JSON):
+            processors.append((index, _json_processor(process)))
+        elif process is not None:
+            processors.append((index, _last_value_cached(process)))
+    get = itemgetter(*names)
+    quoted = ", ".join(f'"{name}"' for name in names)
+    statement = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" for _ in columns)})'
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        data = [tuple(process(row[name]) if process else row[name] for name, process in processors) for row in chunk]
+        if len(names) == 1:
+            data = [(get(row),) for row in chunk]
+        else:
+            data = [get(row) for row in chunk]
+        if processors:
+            data = [list(values) for values in data]
+            for index, process in processors:
+                for values in data:
+                    values[index] = process(values[index])
+            data = [tuple(values) for values in data]  # what exec_driver_sql accepts
         conn.exec_driver_sql(statement, data)
 
 
