@@ -14,9 +14,10 @@ from __future__ import annotations
 import gc
 import json
 from contextlib import contextmanager
+from datetime import date, datetime
 from functools import wraps
 from operator import itemgetter
-from datetime import date, datetime
+from typing import Iterable, Iterator
 
 from sqlalchemy import JSON, Boolean, Table, insert, text
 from sqlalchemy.engine import Connection
@@ -48,18 +49,36 @@ def bulk_step(func):
     return wrapper
 
 
-def _fill_defaults(table: Table, rows: list[dict], with_id: bool) -> list:
-    """Every column the rows leave out gets its Python-side default (later parts may add columns)."""
+def _columns(table: Table, first: dict, with_id: bool) -> tuple[list, dict]:
+    """The columns to write (those of the first row, and those with a Python-side default: later
+    parts may add columns) and the defaults the rows leave out."""
     columns = [c for c in table.columns if with_id or c.name != "id" or not c.primary_key]
-    present = set(rows[0])
+    defaults = {}
     for column in columns:
-        if column.name in present or column.default is None:
+        if column.name in first or column.default is None:
             continue
         default = column.default
-        value = default.arg(None) if callable(default.arg) else default.arg
-        for row in rows:
-            row.setdefault(column.name, value)
-    return [c for c in columns if c.name in rows[0]]
+        defaults[column.name] = default.arg(None) if callable(default.arg) else default.arg
+    return [c for c in columns if c.name in first or c.name in defaults], defaults
+
+
+def _chunks(first: dict, rest: Iterator[dict], defaults: dict) -> Iterator[list[dict]]:
+    """The rows in lists of CHUNK, each with the defaults filled in, taken from `rest` as they come."""
+    chunk = [first]
+    for row in rest:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield _with_defaults(chunk, defaults)
+            chunk = []
+    if chunk:
+        yield _with_defaults(chunk, defaults)
+
+
+def _with_defaults(chunk: list[dict], defaults: dict) -> list[dict]:
+    for name, value in defaults.items():
+        for row in chunk:
+            row.setdefault(name, value)
+    return chunk
 
 
 def _json_processor(process):
@@ -92,11 +111,11 @@ def _last_value_cached(process):
 _NOTHING = object()
 
 
-def _executemany(conn: Connection, table: Table, rows: list[dict], with_id: bool = False) -> None:
+def _executemany(conn: Connection, table: Table, first: dict, rest: Iterator[dict], with_id: bool = False) -> int:
     """INSERT of many rows through the driver's executemany (SQLite), with the columns' own bind
     processing (JSON, dates) but without compiling SQLAlchemy parameters for every row, which
-    cost about as much as the insert itself."""
-    columns = _fill_defaults(table, rows, with_id=with_id)
+    cost about as much as the insert itself. Returns the number of rows."""
+    columns, defaults = _columns(table, first, with_id)
     names = [c.name for c in columns]
     processors = []
     for index, column in enumerate(columns):
@@ -108,8 +127,9 @@ def _executemany(conn: Connection, table: Table, rows: list[dict], with_id: bool
     get = itemgetter(*names)
     quoted = ", ".join(f'"{name}"' for name in names)
     statement = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" for _ in columns)})'
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
+    count = 0
+    for chunk in _chunks(first, rest, defaults):
+        count += len(chunk)
         if len(names) == 1:
             data = [(get(row),) for row in chunk]
         else:
@@ -121,6 +141,7 @@ def _executemany(conn: Connection, table: Table, rows: list[dict], with_id: bool
                     values[index] = process(values[index])
             data = [tuple(values) for values in data]  # what exec_driver_sql accepts
         conn.exec_driver_sql(statement, data)
+    return count
 
 
 def _sqlite_insert_with_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
@@ -134,7 +155,7 @@ def _sqlite_insert_with_ids(conn: Connection, table: Table, rows: list[dict]) ->
     for offset, row in enumerate(rest, start=1):
         row["id"] = first + offset
     if rest:
-        _executemany(conn, table, rest, with_id=True)
+        _executemany(conn, table, rest[0], iter(rest[1:]), with_id=True)
     rows[0]["id"] = first
     return [first + offset for offset in range(len(rows))]
 
@@ -205,29 +226,51 @@ def copy_rows(conn: Connection, statement: str, lines) -> None:
         cursor.close()
 
 
-def _copy_insert(conn: Connection, table: Table, rows: list[dict], with_id: bool) -> None:
-    columns = _fill_defaults(table, rows, with_id=with_id)
+def _copy_insert(conn: Connection, table: Table, first: dict, rest: Iterator[dict], with_id: bool) -> int:
+    columns, defaults = _columns(table, first, with_id)
     names = [c.name for c in columns]
     formats = [_json_field if isinstance(c.type, JSON) else _bool_field if isinstance(c.type, Boolean) else _plain
                for c in columns]
     pairs = list(zip(names, formats))
     statement = f'COPY "{table.name}" ({", ".join(chr(34) + n + chr(34) for n in names)}) FROM STDIN'
-    copy_rows(conn, statement, ("\t".join([fmt(row[name]) for name, fmt in pairs]) + "\n" for row in rows))
+    count = 0
+
+    def lines():
+        nonlocal count
+        for chunk in _chunks(first, rest, defaults):
+            count += len(chunk)
+            yield from ("\t".join([fmt(row[name]) for name, fmt in pairs]) + "\n" for row in chunk)
+
+    copy_rows(conn, statement, lines())
+    return count
 
 
-def bulk_insert(conn: Connection, table: Table, rows: list[dict], return_ids: bool = False) -> list[int]:
-    """Insert the rows (dicts of column values); with return_ids, their new ids in row order."""
-    if not rows:
-        return []
-    if conn.dialect.name != "postgresql":
-        if return_ids:
-            return _sqlite_insert_with_ids(conn, table, rows)
-        _executemany(conn, table, rows)
-        return []
-    ids = []
+def bulk_insert(conn: Connection, table: Table, rows: Iterable[dict], return_ids: bool = False) -> list[int]:
+    """Insert the rows (dicts of column values); with return_ids, their new ids in row order.
+
+    Without return_ids the rows may come from a generator: they are written as they come, so on
+    PostgreSQL the server stores the first rows while the caller still works out the next ones."""
     if return_ids:
+        rows = list(rows)
+        if not rows:
+            return []
+        if conn.dialect.name != "postgresql":
+            return _sqlite_insert_with_ids(conn, table, rows)
         ids = allocate_ids(conn, table, len(rows))
         for row, new_id in zip(rows, ids):
             row["id"] = new_id
-    _copy_insert(conn, table, rows, with_id=return_ids)
-    return ids
+        _copy_insert(conn, table, rows[0], iter(rows[1:]), with_id=True)
+        return ids
+    bulk_insert_stream(conn, table, rows)
+    return []
+
+
+def bulk_insert_stream(conn: Connection, table: Table, rows: Iterable[dict]) -> int:
+    """Insert the rows (from a list or, streamed, a generator); returns how many there were."""
+    rest = iter(rows)
+    first = next(rest, None)
+    if first is None:
+        return 0
+    if conn.dialect.name != "postgresql":
+        return _executemany(conn, table, first, rest)
+    return _copy_insert(conn, table, first, rest, with_id=False)

@@ -41,7 +41,7 @@ from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
-from crm.imports.bulk import bulk_insert, bulk_step
+from crm.imports.bulk import bulk_insert, bulk_insert_stream, bulk_step
 from crm.imports.compare import Change, decide, organisation_changes, person_changes
 from crm.imports.fields import (
     N_,
@@ -215,22 +215,49 @@ def _catalogue_names(model) -> dict[str, str]:
 
 def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: bool) -> None:
     """Validate and match the records and store them as the batch's preview rows."""
-    region = current_app.config.get("PHONE_DEFAULT_REGION", "DE")
-    fields_of_action = _catalogue_names(FieldOfAction)
-    target_groups = _catalogue_names(TargetGroup)
-    persons, organisations = load_match_indexes()
-    org_keys = organisation_keys()
+    lookups = _PreviewLookups(
+        region=current_app.config.get("PHONE_DEFAULT_REGION", "DE"),
+        catalogues=(
+            ("fields_of_action", _catalogue_names(FieldOfAction),
+             N_("Field of action “%(value)s” is not in the catalogue; left out.")),
+            ("target_groups", _catalogue_names(TargetGroup),
+             N_("Target group “%(value)s” is not in the catalogue; left out.")),
+        ),
+        indexes=load_match_indexes(),
+        org_keys=organisation_keys(),
+    )
+    counts = {"create": 0, "update": 0, "skip": 0, "errors": 0, "warnings": 0, "duplicates": 0}
+    # The rows are written as they are made: on PostgreSQL through one COPY that the server works
+    # through while the next rows are validated and matched.
+    rows = _preview_rows(batch.id, records, lenient, lookups, counts)
+    batch.row_count = bulk_insert_stream(db.session.connection(), ImportRow.__table__, rows)
+    batch.status = "preview"
+    batch.counts = counts  # what preview_counts() would count in the rows just written
+    db.session.flush()
+    db.session.expire(batch, ["rows"])
+
+
+@dataclass
+class _PreviewLookups:
+    region: str
+    catalogues: tuple  # (record key, folded name -> catalogue name, warning) for fields of action, target groups
+    indexes: tuple[DuplicateIndex, DuplicateIndex]  # persons, organisations
+    org_keys: dict[str, tuple[int, str]]
+
+
+def _preview_rows(batch_id: int, records, lenient: bool, lookups: _PreviewLookups, counts: dict):
+    """The import rows of the records, validated and matched one by one (no query in here: the rows
+    are written while they are made). `counts` is kept as preview_counts() would count."""
+    persons, organisations = lookups.indexes
+    org_keys = lookups.org_keys
     # earlier rows of the same file: only strong matches are reported, so e-mail and phone suffice
     in_file = DuplicateIndex([], compare_persons, UPDATE_THRESHOLD, contact_keys_only=True)
     in_file_labels: dict[str, int] = {}
-    rows = []
     for position, raw, record in records:
-        errors, warnings = validate_record(record, lenient=lenient, region=region)
-        for key, catalogue, message in (
-            ("fields_of_action", fields_of_action,
-             N_("Field of action “%(value)s” is not in the catalogue; left out.")),
-            ("target_groups", target_groups, N_("Target group “%(value)s” is not in the catalogue; left out.")),
-        ):
+        errors, warnings = validate_record(record, lenient=lenient, region=lookups.region)
+        for key, catalogue, message in lookups.catalogues:
+            if not record[key]:
+                continue
             known = []
             for name in record[key]:
                 if fold(name) in catalogue:
@@ -283,16 +310,13 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
             action, target = "update", matches[0]["id"]
         else:
             action, target = "create", None
-        rows.append({"batch_id": batch.id, "position": position, "raw": raw, "data": compact_record(record),
-                     "kind": kind,
-                     "errors": errors, "warnings": warnings, "matches": matches, "action": action,
-                     "target_id": target, "result": {}})
-    bulk_insert(db.session.connection(), ImportRow.__table__, rows)
-    batch.row_count = len(rows)
-    batch.status = "preview"
-    batch.counts = preview_counts(batch)
-    db.session.flush()
-    db.session.expire(batch, ["rows"])
+        counts[action] += 1
+        counts["errors"] += bool(errors)
+        counts["warnings"] += bool(warnings)
+        counts["duplicates"] += bool(matches)
+        yield {"batch_id": batch_id, "position": position, "raw": raw, "data": compact_record(record), "kind": kind,
+               "errors": errors, "warnings": warnings, "matches": matches, "action": action, "target_id": target,
+               "result": {}}
 
 
 def is_strong_match(match: dict) -> bool:
