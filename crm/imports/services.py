@@ -31,7 +31,9 @@ from crm.contacts.search import (
     ORGANISATION_ARCHIVED,
     PERSON,
     PERSON_ARCHIVED,
+    PersonRows,
     SearchToken,
+    index_new_persons,
     reindex_organisations,
     reindex_persons,
 )
@@ -668,11 +670,13 @@ class _OrgInfo:
     city: str
     email: str
     phone: str
+    short_name: str
+    sort_name: str
 
 
 def _org_lookup_columns():
     o = Organisation.__table__.c
-    return (o.id, o.name, o.street, o.postcode, o.city, o.email, o.phone)
+    return (o.id, o.name, o.street, o.postcode, o.city, o.email, o.phone, o.short_name, o.sort_name)
 
 
 class _Committer:
@@ -695,15 +699,22 @@ class _Committer:
         self.created_keys: set[str] = set()
         self.claimed_keys: set[str] = set()  # created organisations already reported by a row
         self.reindex_later: set[int] = set()
+        self.new_person_rows = PersonRows([], [], [])  # what create_people wrote, for the search index
         f = FunctionTitle.__table__.c
         self.functions = {}
         self.function_names = {}
-        for row in self.conn.execute(select(f.id, f.name_male, f.name_female, f.name_neutral)):
+        self.function_titles = {}  # id -> (name_male, name_female, is_key_function), for the search index
+        for row in self.conn.execute(select(f.id, f.name_male, f.name_female, f.name_neutral, f.is_key_function)):
             self.function_names[row.id] = f"{row.name_male} / {row.name_female}"
+            self.function_titles[row.id] = (row.name_male, row.name_female, row.is_key_function)
             for name in (row.name_male, row.name_female, row.name_neutral):
                 if name:
                     self.functions.setdefault(fold(name), row.id)
-        self.tags = {fold(r.name): r.id for r in self.conn.execute(select(Tag.id, Tag.name))}
+        self.tags = {}
+        self.tag_names = {}  # id -> name as stored, for the search index
+        for tag_id, name in self.conn.execute(select(Tag.id, Tag.name)):
+            self.tags[fold(name)] = tag_id
+            self.tag_names[tag_id] = name
         self.fields = {fold(r.name): r.id for r in self.conn.execute(select(FieldOfAction.id, FieldOfAction.name))}
         self.groups = {fold(r.name): r.id for r in self.conn.execute(select(TargetGroup.id, TargetGroup.name))}
         self.audit: list[dict] = []
@@ -732,6 +743,7 @@ class _Committer:
             if key not in self.tags:
                 self.tags[key] = self.conn.execute(insert(Tag.__table__).values(name=name[:120])
                                                    .returning(Tag.__table__.c.id)).scalar_one()
+                self.tag_names[self.tags[key]] = name[:120]
             ids.append(self.tags[key])
         return list(dict.fromkeys(ids))
 
@@ -769,7 +781,7 @@ class _Committer:
         ids = bulk_insert(self.conn, Organisation.__table__, [values for _, values in items], return_ids=True)
         for (key, values), oid in zip(items, ids):
             info = _OrgInfo(oid, values["name"], values["street"], values["postcode"], values["city"],
-                            values["email"], values["phone"])
+                            values["email"], values["phone"], values["short_name"], values["sort_name"])
             self.orgs[key] = self.org_by_id[oid] = info
             self.created_orgs.append(oid)
             self.created_keys.add(key)
@@ -865,7 +877,25 @@ class _Committer:
         for table, items in ((Affiliation.__table__, affiliations), (person_tag, tags), (person_field, fields),
                              (person_target_group, groups), (ContactDetail.__table__, details)):
             bulk_insert(self.conn, table, items)
+        self.new_person_rows = self.search_rows(person_rows, affiliations, tags)
         return created
+
+    def search_rows(self, persons: list[dict], affiliations: list[dict], tags: list[dict]) -> PersonRows:
+        """What the search index reads of the new persons, from the values just written."""
+        no_title = (None, None, None)
+        functions = []
+        for aff in affiliations:
+            org = self.org_by_id[aff["organisation_id"]]
+            name_male, name_female, is_key = self.function_titles.get(aff["function_id"], no_title)
+            functions.append((aff["person_id"], aff["function_label"], aff["department"], aff["email"], aff["phone"],
+                              aff["mobile"], aff["city"], org.name, org.short_name, org.city, name_male, name_female,
+                              is_key, aff["is_primary"], org.sort_name))
+        return PersonRows(
+            [(p["id"], p["first_name"], p["nobility"], p["last_name"], p["email"], p["phone"], p["mobile"], p["city"],
+              p["gender"], None, p["sort_city"]) for p in persons],
+            functions,
+            [(t["person_id"], self.tag_names[t["tag_id"]]) for t in tags],
+        )
 
     def update_people(self, rows: list[ImportRow]) -> dict[int, dict]:
         """Fill the chosen persons with their rows' values; row id -> what undo needs.
@@ -1066,7 +1096,7 @@ def commit_import(batch: ImportBatch) -> dict:
     if new_people:
         conn.execute(delete(tokens).where(tokens.c.kind.in_((PERSON, PERSON_ARCHIVED)),
                                           tokens.c.entity_id >= new_people[0]))
-        reindex_persons(conn, new_people, fresh=True)
+        index_new_persons(conn, committer.new_person_rows)
     if committer.created_orgs:
         conn.execute(delete(tokens).where(tokens.c.kind.in_((ORGANISATION, ORGANISATION_ARCHIVED)),
                                           tokens.c.entity_id >= min(committer.created_orgs)))
