@@ -168,13 +168,13 @@ def allocate_ids(conn: Connection, table: Table, count: int) -> list[int]:
 
 # ------------------------------------------------------------------ COPY in PostgreSQL's text format
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def copy_text(value: str) -> str:
-    """A string as a field of COPY's text format (backslash, tab, newline and CR escaped)."""
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.translate(_ESCAPES)
+    """A string as a field of COPY's text format (backslash, tab, newline and CR escaped; str.replace,
+    as JSON text is full of backslashes: "\\u00e4")."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return value
 
 
