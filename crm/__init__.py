@@ -139,6 +139,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # 64 MiB of page cache instead of SQLite's 2 MiB (taken only as it is used): the search index
+        # of 100,000 persons is larger than that, and a bulk import writing a million tokens into it
+        # took twice as long with the pages spilling in and out.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
 

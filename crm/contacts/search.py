@@ -8,7 +8,8 @@ after each flush that touches a contact, so no view has to remember it.
 """
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from functools import lru_cache
+from typing import Iterable, Iterator
 
 from sqlalchemy import Connection, Index, Integer, SmallInteger, String, and_, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -53,15 +54,35 @@ def phone_tokens(phone: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=262144)  # organisations, functions, cities, tags and names repeat over many contacts
+def _index_tokens(text: str) -> tuple[str, ...]:
+    return tuple(tok[:MAX_TOKEN] for tok in tokens(text))
+
+
 def weighted_tokens(texts: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Token -> best (lowest) rank over all texts."""
     best: dict[str, int] = {}
     for text, rank in texts:
-        for tok in tokens(text):
-            tok = tok[:MAX_TOKEN]
-            if best.get(tok, 99) > rank:
-                best[tok] = rank
+        _add_tokens(best, text, rank)
     return best
+
+
+def _add_tokens(best: dict[str, int], text: str | None, rank: int) -> None:
+    if not text:
+        return
+    get = best.get
+    for tok in _index_tokens(text):
+        if get(tok, 99) > rank:
+            best[tok] = rank
+
+
+def _add_phone(best: dict[str, int], phone: str | None) -> None:
+    """The phone_tokens of a number (digits only: each is its own single token) at RANK_OTHER."""
+    if phone:
+        for tok in phone_tokens(phone):
+            tok = tok[:MAX_TOKEN]
+            if best.get(tok, 99) > RANK_OTHER:
+                best[tok] = RANK_OTHER
 
 
 @dataclass
@@ -79,17 +100,29 @@ class PersonText:
     tags: list[str] = field(default_factory=list)
 
     def weighted(self) -> dict[str, int]:
-        texts = [(f"{self.first_name} {self.nobility} {self.last_name}", RANK_NAME)]
+        best: dict[str, int] = {}
+        add = _add_tokens
+        # word by word, as tokens() splits them anyway: first and last names repeat, whole names do not
+        add(best, self.first_name, RANK_NAME)
+        add(best, self.nobility, RANK_NAME)
+        add(best, self.last_name, RANK_NAME)
         for a in self.affiliations:
             org_rank = RANK_KEY_FUNCTION if a.get("key") else RANK_ORGANISATION
-            texts += [(a.get("organisation", ""), org_rank), (a.get("short_name", ""), org_rank)]
-            texts += [(a.get("function", ""), RANK_ORGANISATION), (a.get("department", ""), RANK_OTHER)]
-            texts += [(a.get("email", ""), RANK_OTHER), (a.get("city", ""), RANK_OTHER)]
-            texts += [(t, RANK_OTHER) for key in ("phone", "mobile") for t in phone_tokens(a.get(key, ""))]
-        texts += [(self.email, RANK_OTHER), (self.city, RANK_OTHER)]
-        texts += [(t, RANK_OTHER) for p in (self.phone, self.mobile) for t in phone_tokens(p)]
-        texts += [(t, RANK_OTHER) for t in self.tags]
-        return weighted_tokens(texts)
+            add(best, a.get("organisation"), org_rank)
+            add(best, a.get("short_name"), org_rank)
+            add(best, a.get("function"), RANK_ORGANISATION)
+            add(best, a.get("department"), RANK_OTHER)
+            add(best, a.get("email"), RANK_OTHER)
+            add(best, a.get("city"), RANK_OTHER)
+            _add_phone(best, a.get("phone"))
+            _add_phone(best, a.get("mobile"))
+        add(best, self.email, RANK_OTHER)
+        add(best, self.city, RANK_OTHER)
+        _add_phone(best, self.phone)
+        _add_phone(best, self.mobile)
+        for tag in self.tags:
+            add(best, tag, RANK_OTHER)
+        return best
 
 
 @dataclass
@@ -121,24 +154,38 @@ def _replace_tokens(
     for start in range(0, 0 if fresh else len(ids), 500):
         conn.execute(delete(table).where(table.c.kind.in_(kinds), table.c.entity_id.in_(ids[start : start + 500])))
     rows = [(kind, eid, tok, rank) for eid, (kind, weighted) in entries.items() for tok, rank in weighted.items()]
-    if conn.dialect.name == "postgresql" and len(rows) > 1000:
-        # COPY is several times faster than INSERT for the ~10 tokens per contact of a bulk load;
-        # it runs on the same DBAPI connection, so inside the same transaction.
-        with conn.connection.driver_connection.cursor() as cursor:
-            with cursor.copy("COPY search_token (kind, entity_id, token, rank) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    if conn.dialect.name == "sqlite" and len(rows) > 1000:
-        # the driver's executemany: SQLAlchemy would build a parameter dict for each of the
-        # million tokens of a 100,000-row import (about as costly as the insert itself)
-        for start in range(0, len(rows), 20000):
-            conn.exec_driver_sql("INSERT INTO search_token (kind, entity_id, token, rank) VALUES (?, ?, ?, ?)",
-                                 rows[start : start + 20000])
+    if len(rows) > 1000:
+        _insert_tokens(conn, iter([rows]))
         return
     for start in range(0, len(rows), 20000):
         chunk = rows[start : start + 20000]
         conn.execute(insert(table), [{"kind": k, "entity_id": e, "token": t, "rank": r} for k, e, t, r in chunk])
+
+
+def _insert_tokens(conn: Connection, batches: Iterator[list[tuple[str, int, str, int]]]) -> None:
+    """Token rows (kind, entity id, token, rank) of a bulk load, batch by batch as they are worked out."""
+    if conn.dialect.name == "postgresql":
+        # COPY is several times faster than INSERT for the ~10 tokens per contact of a bulk load;
+        # it runs on the same DBAPI connection, so inside the same transaction, and the server
+        # stores each batch while the next one is worked out. Written as COPY text: kinds and
+        # tokens are letters and digits only, nothing to escape.
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy("COPY search_token (kind, entity_id, token, rank) FROM STDIN") as copy:
+                for rows in batches:
+                    copy.write("".join([f"{k}\t{e}\t{t}\t{r}\n" for k, e, t, r in rows]))
+        return
+    # SQLite: the driver's executemany; SQLAlchemy would build a parameter dict for each of the
+    # million tokens of a 100,000-row import (about as costly as the insert itself)
+    for rows in batches:
+        conn.exec_driver_sql("INSERT INTO search_token (kind, entity_id, token, rank) VALUES (?, ?, ?, ?)", rows)
+
+
+def _ids(column, ids: list[int]):
+    """column IN ids (sorted), or for a dense run of ids such as a bulk load's a range (the caller
+    skips what else lies in it): a statement with 5,000 parameters costs more to build than to run."""
+    if len(ids) > 100 and ids[-1] - ids[0] < 2 * len(ids):
+        return column.between(ids[0], ids[-1])
+    return column.in_(ids)
 
 
 def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool = False) -> None:
@@ -150,26 +197,18 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
 
     ids = sorted(set(person_ids))
     today = clock.today()
+    p = Person.__table__.c
+    a, o, f = Affiliation.__table__.c, Organisation.__table__.c, FunctionTitle.__table__.c
+    pt, tg = person_tag.c, Tag.__table__.c
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        texts: dict[int, PersonText] = {}
-        archived: dict[int, bool] = {}
-        p = Person.__table__.c
-        own_city: dict[int, tuple[str, str | None]] = {}  # person id -> (own city, stored sort_city)
-        for row in conn.execute(
-            select(
-                p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender,
-                p.archived_at, p.sort_city,
-            ).where(p.id.in_(chunk))
-        ):
-            texts[row.id] = PersonText(
-                row.first_name, row.nobility, row.last_name, row.email, row.phone, row.mobile, row.city, row.gender
-            )
-            archived[row.id] = row.archived_at is not None
-            own_city[row.id] = (row.city or "", row.sort_city)
-        primary_city: dict[int, tuple] = {}  # person id -> (sort key of Person.primary_affiliation, org city)
-        a, o, f = Affiliation.__table__.c, Organisation.__table__.c, FunctionTitle.__table__.c
-        aff_rows = conn.execute(
+        wanted = set(chunk)
+        # the rows as PersonRows describes them (a range of ids may hold others: left out)
+        persons = [row for row in conn.execute(select(
+            p.id, p.first_name, p.nobility, p.last_name, p.email, p.phone, p.mobile, p.city, p.gender,
+            p.archived_at, p.sort_city,
+        ).where(_ids(p.id, chunk))) if row[0] in wanted]
+        affiliations = conn.execute(
             select(
                 a.person_id, a.function_label, a.department, a.email, a.phone, a.mobile, a.city,
                 o.name, o.short_name, o.city.label("org_city"), f.name_male, f.name_female, f.is_key_function,
@@ -177,43 +216,83 @@ def reindex_persons(conn: Connection, person_ids: Iterable[int], *, fresh: bool 
             )
             .join(Organisation.__table__, o.id == a.organisation_id)
             .outerjoin(FunctionTitle.__table__, f.id == a.function_id)
-            .where(a.person_id.in_(chunk), or_(a.valid_to.is_(None), a.valid_to >= today))
-        )
-        for row in aff_rows:
-            t = texts.get(row.person_id)
-            if t is None:
-                continue
-            key = (not row.is_primary, row.org_sort_name or "")
-            if row.person_id not in primary_city or key < primary_city[row.person_id][0]:
-                primary_city[row.person_id] = (key, row.org_city or "")
-            function = row.function_label
-            if row.name_male:
-                function = ({"female": row.name_female, "male": row.name_male}.get(t.gender)
-                            or f"{row.name_male} {row.name_female}")
-            t.affiliations.append(
-                {
-                    "organisation": row.name, "short_name": row.short_name, "function": function,
-                    "key": bool(row.is_key_function),
-                    "department": row.department, "email": row.email, "phone": row.phone,
-                    "mobile": row.mobile, "city": row.city or row.org_city,
-                }
-            )
-        pt, tg = person_tag.c, Tag.__table__.c
-        for row in conn.execute(
-            select(pt.person_id, tg.name).join(Tag.__table__, tg.id == pt.tag_id).where(pt.person_id.in_(chunk))
-        ):
-            texts[row.person_id].tags.append(row.name)
-        _update_sort_cities(conn, {
-            pid: fold(city or (primary_city[pid][1] if pid in primary_city else ""))[:100] or None
-            for pid, (city, _stored) in own_city.items()
-        }, own_city)
-        entries = {
-            pid: (PERSON_ARCHIVED if archived[pid] else PERSON, t.weighted()) for pid, t in texts.items()
-        }
-        missing = set(chunk) - set(texts)
-        for pid in missing:  # deleted persons lose their tokens
+            .where(_ids(a.person_id, chunk), or_(a.valid_to.is_(None), a.valid_to >= today))
+        ).all()
+        tags = conn.execute(
+            select(pt.person_id, tg.name).join(Tag.__table__, tg.id == pt.tag_id).where(_ids(pt.person_id, chunk))
+        ).all()
+        texts = _person_texts(conn, PersonRows(persons, affiliations, tags))
+        entries = {pid: (kind, t.weighted()) for pid, (kind, t) in texts.items()}
+        for pid in wanted - set(texts):  # deleted persons lose their tokens
             entries[pid] = (PERSON, {})
         _replace_tokens(conn, (PERSON, PERSON_ARCHIVED), entries, fresh)
+
+
+@dataclass
+class PersonRows:
+    """What the search index of persons is made of, as tuples in the order of reindex_persons' queries:
+    persons (id, first_name, nobility, last_name, email, phone, mobile, city, gender, archived_at,
+    sort_city); their current functions (person_id, function_label, department, email, phone,
+    mobile, city, organisation name, short_name, city, function name_male, name_female,
+    is_key_function, is_primary, organisation sort_name); their tags (person_id, name)."""
+
+    persons: list[tuple]
+    affiliations: list[tuple]
+    tags: list[tuple]
+
+
+def index_new_persons(conn: Connection, rows: PersonRows) -> None:
+    """Search tokens of persons just inserted in bulk (no tokens yet), from the values the caller wrote
+    rather than read back; the server stores the first persons' tokens while the next are worked out."""
+    texts = _person_texts(conn, rows)
+    items = list(texts.items())
+
+    def batches():
+        for start in range(0, len(items), 2000):
+            yield [(kind, pid, tok, rank) for pid, (kind, t) in items[start : start + 2000]
+                   for tok, rank in t.weighted().items()]
+
+    _insert_tokens(conn, batches())
+
+
+def _person_texts(conn: Connection, rows: PersonRows) -> dict[int, tuple[str, "PersonText"]]:
+    """person id -> (token kind, PersonText); stores the list's city sort key where it changed."""
+    texts: dict[int, tuple[str, PersonText]] = {}
+    own_city: dict[int, tuple[str, str | None]] = {}  # person id -> (own city, stored sort_city)
+    # rows unpacked as tuples: attribute access by name costs more than the query at 100,000 persons
+    for pid, first, nobility, last, email, phone, mobile, city, gender, archived_at, sort_city in rows.persons:
+        kind = PERSON_ARCHIVED if archived_at is not None else PERSON
+        texts[pid] = (kind, PersonText(first, nobility, last, email, phone, mobile, city, gender))
+        own_city[pid] = (city or "", sort_city)
+    primary_city: dict[int, tuple] = {}  # person id -> (sort key of Person.primary_affiliation, org city)
+    for (pid, function, department, email, phone, mobile, city, org_name, short_name, org_city, name_male,
+         name_female, is_key_function, is_primary, org_sort_name) in rows.affiliations:
+        entry = texts.get(pid)
+        if entry is None:
+            continue
+        t = entry[1]
+        key = (not is_primary, org_sort_name or "")
+        if pid not in primary_city or key < primary_city[pid][0]:
+            primary_city[pid] = (key, org_city or "")
+        if name_male:
+            function = ({"female": name_female, "male": name_male}.get(t.gender)
+                        or f"{name_male} {name_female}")
+        t.affiliations.append(
+            {
+                "organisation": org_name, "short_name": short_name, "function": function,
+                "key": bool(is_key_function),
+                "department": department, "email": email, "phone": phone,
+                "mobile": mobile, "city": city or org_city,
+            }
+        )
+    for pid, tag in rows.tags:
+        if pid in texts:
+            texts[pid][1].tags.append(tag)
+    _update_sort_cities(conn, {
+        pid: fold(city or (primary_city[pid][1] if pid in primary_city else ""))[:100] or None
+        for pid, (city, _stored) in own_city.items()
+    }, own_city)
+    return texts
 
 
 def _update_sort_cities(conn: Connection, wanted: dict[int, str | None], own_city: dict[int, tuple]) -> None:

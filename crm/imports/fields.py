@@ -276,16 +276,36 @@ def full_record(data: dict) -> dict:
     return record
 
 
+@lru_cache(maxsize=64)
+def _columns_by_target(mapping: tuple[tuple[int, str], ...]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """(target, column indexes) in the mapping's order: worked out once per mapping, not per row."""
+    by_target: dict[str, list[int]] = {}
+    for index, target in mapping:
+        if target:
+            by_target.setdefault(target, []).append(index)
+    return tuple((target, tuple(indexes)) for target, indexes in by_target.items())
+
+
+_SINGLE_KEYS = ("degree", "first_name", "nobility", "last_name", "name_suffix", "salutation_override",
+                "organisation", "department", "function", "postcode", "city", "email", "phone", "mobile", "fax",
+                "private_email", "private_phone", "private_mobile", "private_street", "private_postcode",
+                "private_city", "website")
+
+
 def record_from_row(row: list[str], mapping: dict[int, str]) -> dict:
     """One table row, mapped column by column, as a contact record (not validated yet)."""
-    record = empty_record()
+    record = full_record({})
     parts: dict[str, list[str]] = {}
-    for index, target in mapping.items():
-        if not target or index >= len(row):
-            continue
-        value = (row[index] or "").strip()
-        if value:
-            parts.setdefault(target, []).append(value)
+    size = len(row)
+    for target, indexes in _columns_by_target(tuple(mapping.items())):
+        values = []
+        for index in indexes:
+            if index < size:
+                value = (row[index] or "").strip()
+                if value:
+                    values.append(value)
+        if values:
+            parts[target] = values
 
     def one(target: str) -> str:
         return " ".join(parts.get(target, []))
@@ -295,12 +315,9 @@ def record_from_row(row: list[str], mapping: dict[int, str]) -> dict:
         for key, value in split.items():
             if value:
                 record[key] = value
-    for key in ("degree", "first_name", "nobility", "last_name", "name_suffix", "salutation_override",
-                "organisation", "department", "function", "postcode", "city", "email", "phone", "mobile", "fax",
-                "private_email", "private_phone", "private_mobile", "private_street", "private_postcode",
-                "private_city", "website"):
+    for key in _SINGLE_KEYS:
         if key in parts:
-            record[key] = one(key)
+            record[key] = " ".join(parts[key])
     if "salutation" in parts:
         salutation = one("salutation")
         words = salutation.replace(".", ". ").split()

@@ -31,7 +31,9 @@ from crm.contacts.search import (
     ORGANISATION_ARCHIVED,
     PERSON,
     PERSON_ARCHIVED,
+    PersonRows,
     SearchToken,
+    index_new_persons,
     reindex_organisations,
     reindex_persons,
 )
@@ -41,7 +43,7 @@ from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
-from crm.imports.bulk import bulk_insert
+from crm.imports.bulk import bulk_insert, bulk_insert_stream, bulk_step
 from crm.imports.compare import Change, decide, organisation_changes, person_changes
 from crm.imports.fields import (
     N_,
@@ -101,6 +103,7 @@ def looks_like_vcard(filename: str, data: bytes) -> bool:
     return filename.lower().endswith((".vcf", ".vcard")) or head.startswith(b"BEGIN:VCARD")
 
 
+@bulk_step
 def start_import(filename: str, data: bytes) -> ImportBatch:
     """Read an uploaded file into a new import batch (rows as read, nothing mapped yet).
 
@@ -191,6 +194,7 @@ def find_saved_mapping(name: str) -> SavedMapping | None:
     return db.session.scalar(select(SavedMapping).where(SavedMapping.name == name))
 
 
+@bulk_step
 def apply_mapping(batch: ImportBatch, mapping: dict[int, str]) -> None:
     """Build, validate and match every row with this column assignment; the batch becomes a preview."""
     if batch.status not in ("mapping", "preview") or batch.source == "vcard":
@@ -213,22 +217,49 @@ def _catalogue_names(model) -> dict[str, str]:
 
 def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: bool) -> None:
     """Validate and match the records and store them as the batch's preview rows."""
-    region = current_app.config.get("PHONE_DEFAULT_REGION", "DE")
-    fields_of_action = _catalogue_names(FieldOfAction)
-    target_groups = _catalogue_names(TargetGroup)
-    persons, organisations = load_match_indexes()
-    org_keys = organisation_keys()
+    lookups = _PreviewLookups(
+        region=current_app.config.get("PHONE_DEFAULT_REGION", "DE"),
+        catalogues=(
+            ("fields_of_action", _catalogue_names(FieldOfAction),
+             N_("Field of action “%(value)s” is not in the catalogue; left out.")),
+            ("target_groups", _catalogue_names(TargetGroup),
+             N_("Target group “%(value)s” is not in the catalogue; left out.")),
+        ),
+        indexes=load_match_indexes(),
+        org_keys=organisation_keys(),
+    )
+    counts = {"create": 0, "update": 0, "skip": 0, "errors": 0, "warnings": 0, "duplicates": 0}
+    # The rows are written as they are made: on PostgreSQL through one COPY that the server works
+    # through while the next rows are validated and matched.
+    rows = _preview_rows(batch.id, records, lenient, lookups, counts)
+    batch.row_count = bulk_insert_stream(db.session.connection(), ImportRow.__table__, rows)
+    batch.status = "preview"
+    batch.counts = counts  # what preview_counts() would count in the rows just written
+    db.session.flush()
+    db.session.expire(batch, ["rows"])
+
+
+@dataclass
+class _PreviewLookups:
+    region: str
+    catalogues: tuple  # (record key, folded name -> catalogue name, warning) for fields of action, target groups
+    indexes: tuple[DuplicateIndex, DuplicateIndex]  # persons, organisations
+    org_keys: dict[str, tuple[int, str]]
+
+
+def _preview_rows(batch_id: int, records, lenient: bool, lookups: _PreviewLookups, counts: dict):
+    """The import rows of the records, validated and matched one by one (no query in here: the rows
+    are written while they are made). `counts` is kept as preview_counts() would count."""
+    persons, organisations = lookups.indexes
+    org_keys = lookups.org_keys
     # earlier rows of the same file: only strong matches are reported, so e-mail and phone suffice
     in_file = DuplicateIndex([], compare_persons, UPDATE_THRESHOLD, contact_keys_only=True)
     in_file_labels: dict[str, int] = {}
-    rows = []
     for position, raw, record in records:
-        errors, warnings = validate_record(record, lenient=lenient, region=region)
-        for key, catalogue, message in (
-            ("fields_of_action", fields_of_action,
-             N_("Field of action “%(value)s” is not in the catalogue; left out.")),
-            ("target_groups", target_groups, N_("Target group “%(value)s” is not in the catalogue; left out.")),
-        ):
+        errors, warnings = validate_record(record, lenient=lenient, region=lookups.region)
+        for key, catalogue, message in lookups.catalogues:
+            if not record[key]:
+                continue
             known = []
             for name in record[key]:
                 if fold(name) in catalogue:
@@ -281,16 +312,13 @@ def _stage(batch: ImportBatch, records: list[tuple[int, list, dict]], lenient: b
             action, target = "update", matches[0]["id"]
         else:
             action, target = "create", None
-        rows.append({"batch_id": batch.id, "position": position, "raw": raw, "data": compact_record(record),
-                     "kind": kind,
-                     "errors": errors, "warnings": warnings, "matches": matches, "action": action,
-                     "target_id": target, "result": {}})
-    bulk_insert(db.session.connection(), ImportRow.__table__, rows)
-    batch.row_count = len(rows)
-    batch.status = "preview"
-    batch.counts = preview_counts(batch)
-    db.session.flush()
-    db.session.expire(batch, ["rows"])
+        counts[action] += 1
+        counts["errors"] += bool(errors)
+        counts["warnings"] += bool(warnings)
+        counts["duplicates"] += bool(matches)
+        yield {"batch_id": batch_id, "position": position, "raw": raw, "data": compact_record(record), "kind": kind,
+               "errors": errors, "warnings": warnings, "matches": matches, "action": action, "target_id": target,
+               "result": {}}
 
 
 def is_strong_match(match: dict) -> bool:
@@ -350,44 +378,42 @@ def organisation_record_of(record: dict, key) -> OrganisationRecord:
 
 
 def load_person_records(active_only: bool = False, org_keys: str = "name") -> tuple[list[PersonRecord], dict]:
-    """Every person as a duplicate-check record (one query per table, no ORM objects), and labels."""
+    """Every person as a duplicate-check record (one query per table, no ORM objects), and labels.
+    Rows are unpacked as tuples: at 100,000 persons, access by column name costs more than the query."""
     conn = db.session.connection()
     p = Person.__table__.c
     stmt = select(p.id, p.first_name, p.last_name, p.nobility, p.degree, p.email, p.phone, p.mobile, p.street,
-                  p.postcode, p.archived_at)
+                  p.postcode)
     if active_only:
         stmt = stmt.where(p.archived_at.is_(None))
     people = {}
     labels = {}
-    for row in conn.execute(stmt):
-        people[row.id] = {
-            "first": row.first_name, "last": row.last_name, "emails": [row.email], "phones": [row.phone, row.mobile],
-            "addresses": [address_key(row.postcode, row.street)], "orgs": [],
-        }
-        labels[row.id] = " ".join(x for x in (row.degree, row.first_name, row.nobility, row.last_name) if x)
+    for pid, first, last, nobility, degree, email, phone, mobile, street, postcode in conn.execute(stmt):
+        # first, last, emails, phones, addresses, organisations
+        people[pid] = (first, last, [email], [phone, mobile], [address_key(postcode, street)], [])
+        labels[pid] = " ".join([x for x in (degree, first, nobility, last) if x])
     a, o = Affiliation.__table__.c, Organisation.__table__.c
     today = clock.today()
-    org_names = {row.id: row.name for row in conn.execute(select(o.id, o.name))}
-    name_keys = {oid: organisation_key(name) for oid, name in org_names.items()}
-    for row in conn.execute(
+    org_names = dict(conn.execute(select(o.id, o.name)).all())
+    keys = {oid: organisation_key(name) for oid, name in org_names.items()} if org_keys == "name" else {}
+    for person_id, org_id, email, phone, mobile, street, postcode in conn.execute(
         select(a.person_id, a.organisation_id, a.email, a.phone, a.mobile, a.street, a.postcode)
         .where((a.valid_to.is_(None)) | (a.valid_to >= today))
     ):
-        person = people.get(row.person_id)
+        person = people.get(person_id)
         if person is None:
             continue
-        person["emails"].append(row.email)
-        person["phones"] += [row.phone, row.mobile]
-        if row.street:
-            person["addresses"].append(address_key(row.postcode, row.street))
-        key = name_keys.get(row.organisation_id, "") if org_keys == "name" else str(row.organisation_id)
-        person["orgs"].append(key)
-        if len(person["orgs"]) == 1 and row.person_id in labels:
-            labels[row.person_id] += f" ({org_names.get(row.organisation_id, '')})"
+        person[2].append(email)
+        person[3].extend((phone, mobile))
+        if street:
+            person[4].append(address_key(postcode, street))
+        orgs = person[5]
+        orgs.append(keys.get(org_id, "") if org_keys == "name" else str(org_id))
+        if len(orgs) == 1:
+            labels[person_id] += f" ({org_names.get(org_id, '')})"
     records = [
-        PersonRecord(id=pid, first_name=d["first"], last_name=d["last"], emails=tuple(d["emails"]),
-                     phones=tuple(d["phones"]), addresses=tuple(d["addresses"]), organisations=tuple(d["orgs"]))
-        for pid, d in people.items()
+        PersonRecord(pid, first, last, tuple(emails), tuple(phones), tuple(addresses), tuple(orgs))
+        for pid, (first, last, emails, phones, addresses, orgs) in people.items()
     ]
     return records, labels
 
@@ -644,11 +670,13 @@ class _OrgInfo:
     city: str
     email: str
     phone: str
+    short_name: str
+    sort_name: str
 
 
 def _org_lookup_columns():
     o = Organisation.__table__.c
-    return (o.id, o.name, o.street, o.postcode, o.city, o.email, o.phone)
+    return (o.id, o.name, o.street, o.postcode, o.city, o.email, o.phone, o.short_name, o.sort_name)
 
 
 class _Committer:
@@ -671,15 +699,22 @@ class _Committer:
         self.created_keys: set[str] = set()
         self.claimed_keys: set[str] = set()  # created organisations already reported by a row
         self.reindex_later: set[int] = set()
+        self.new_person_rows = PersonRows([], [], [])  # what create_people wrote, for the search index
         f = FunctionTitle.__table__.c
         self.functions = {}
         self.function_names = {}
-        for row in self.conn.execute(select(f.id, f.name_male, f.name_female, f.name_neutral)):
+        self.function_titles = {}  # id -> (name_male, name_female, is_key_function), for the search index
+        for row in self.conn.execute(select(f.id, f.name_male, f.name_female, f.name_neutral, f.is_key_function)):
             self.function_names[row.id] = f"{row.name_male} / {row.name_female}"
+            self.function_titles[row.id] = (row.name_male, row.name_female, row.is_key_function)
             for name in (row.name_male, row.name_female, row.name_neutral):
                 if name:
                     self.functions.setdefault(fold(name), row.id)
-        self.tags = {fold(r.name): r.id for r in self.conn.execute(select(Tag.id, Tag.name))}
+        self.tags = {}
+        self.tag_names = {}  # id -> name as stored, for the search index
+        for tag_id, name in self.conn.execute(select(Tag.id, Tag.name)):
+            self.tags[fold(name)] = tag_id
+            self.tag_names[tag_id] = name
         self.fields = {fold(r.name): r.id for r in self.conn.execute(select(FieldOfAction.id, FieldOfAction.name))}
         self.groups = {fold(r.name): r.id for r in self.conn.execute(select(TargetGroup.id, TargetGroup.name))}
         self.audit: list[dict] = []
@@ -708,6 +743,7 @@ class _Committer:
             if key not in self.tags:
                 self.tags[key] = self.conn.execute(insert(Tag.__table__).values(name=name[:120])
                                                    .returning(Tag.__table__.c.id)).scalar_one()
+                self.tag_names[self.tags[key]] = name[:120]
             ids.append(self.tags[key])
         return list(dict.fromkeys(ids))
 
@@ -745,7 +781,7 @@ class _Committer:
         ids = bulk_insert(self.conn, Organisation.__table__, [values for _, values in items], return_ids=True)
         for (key, values), oid in zip(items, ids):
             info = _OrgInfo(oid, values["name"], values["street"], values["postcode"], values["city"],
-                            values["email"], values["phone"])
+                            values["email"], values["phone"], values["short_name"], values["sort_name"])
             self.orgs[key] = self.org_by_id[oid] = info
             self.created_orgs.append(oid)
             self.created_keys.add(key)
@@ -797,6 +833,12 @@ class _Committer:
                           last_reviewed_on=None, contact_objection=False, archived_at=None,
                           sort_name=fold(f"{values['last_name']} {values['first_name']}")[:220],
                           created_at=self.now, updated_at=self.now)
+            # the list's city sort key as the search index keeps it (own city, else the primary
+            # function's organisation's), so reindexing finds nothing to correct
+            city = values["city"]
+            if not city and row.data["organisation"]:
+                city = self.org_by_id[self.organisation_for(row.data)[0]].city
+            values["sort_city"] = fold(city)[:100] or None
             person_rows.append(values)
         ids = bulk_insert(self.conn, Person.__table__, person_rows, return_ids=True)
         affiliations, tags, fields, groups, details = [], [], [], [], []
@@ -807,8 +849,8 @@ class _Committer:
             label = " ".join(x for x in (values["degree"], values["first_name"], values["nobility"],
                                          values["last_name"]) if x)
             changes = {k: [None, v] for k, v in values.items()
-                       if v not in ("", None, False) and k not in ("id", "sort_name", "created_at", "updated_at",
-                                                                   "formal", "country")}
+                       if v not in ("", None, False) and k not in ("id", "sort_name", "sort_city", "created_at",
+                                                                   "updated_at", "formal", "country")}
             if record["organisation"]:
                 org_id, _ = self.organisation_for(record)
                 affiliation = self.affiliation_values(record, person_id, org_id, True)
@@ -835,7 +877,25 @@ class _Committer:
         for table, items in ((Affiliation.__table__, affiliations), (person_tag, tags), (person_field, fields),
                              (person_target_group, groups), (ContactDetail.__table__, details)):
             bulk_insert(self.conn, table, items)
+        self.new_person_rows = self.search_rows(person_rows, affiliations, tags)
         return created
+
+    def search_rows(self, persons: list[dict], affiliations: list[dict], tags: list[dict]) -> PersonRows:
+        """What the search index reads of the new persons, from the values just written."""
+        no_title = (None, None, None)
+        functions = []
+        for aff in affiliations:
+            org = self.org_by_id[aff["organisation_id"]]
+            name_male, name_female, is_key = self.function_titles.get(aff["function_id"], no_title)
+            functions.append((aff["person_id"], aff["function_label"], aff["department"], aff["email"], aff["phone"],
+                              aff["mobile"], aff["city"], org.name, org.short_name, org.city, name_male, name_female,
+                              is_key, aff["is_primary"], org.sort_name))
+        return PersonRows(
+            [(p["id"], p["first_name"], p["nobility"], p["last_name"], p["email"], p["phone"], p["mobile"], p["city"],
+              p["gender"], None, p["sort_city"]) for p in persons],
+            functions,
+            [(t["person_id"], self.tag_names[t["tag_id"]]) for t in tags],
+        )
 
     def update_people(self, rows: list[ImportRow]) -> dict[int, dict]:
         """Fill the chosen persons with their rows' values; row id -> what undo needs.
@@ -979,6 +1039,7 @@ def changed_values(result: dict) -> int:
             + sum(len(result.get(k, [])) for k in ("created_affiliations", "tags", "fields", "groups", "details")))
 
 
+@bulk_step
 def commit_import(batch: ImportBatch) -> dict:
     """Carry out the preview: every chosen row or none (the caller commits or rolls back)."""
     if batch.status != "preview":
@@ -1035,7 +1096,7 @@ def commit_import(batch: ImportBatch) -> dict:
     if new_people:
         conn.execute(delete(tokens).where(tokens.c.kind.in_((PERSON, PERSON_ARCHIVED)),
                                           tokens.c.entity_id >= new_people[0]))
-        reindex_persons(conn, new_people, fresh=True)
+        index_new_persons(conn, committer.new_person_rows)
     if committer.created_orgs:
         conn.execute(delete(tokens).where(tokens.c.kind.in_((ORGANISATION, ORGANISATION_ARCHIVED)),
                                           tokens.c.entity_id >= min(committer.created_orgs)))
@@ -1077,6 +1138,7 @@ def references_count(table_name: str, ids: list[int]) -> dict[int, int]:
     return counts
 
 
+@bulk_step
 def undo_import(batch: ImportBatch) -> dict:
     """Remove what the import created, put back what it changed (where nobody changed it since)."""
     if batch.status != "committed":

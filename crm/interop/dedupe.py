@@ -183,24 +183,22 @@ class PersonRecord:
         self._first = simple(self.first_name)
         self._last = simple(self.last_name)
         self._phon = cologne_phonetic(self.last_name)
-        self.emails = tuple(k for k in (email_key(e) for e in self.emails) if k)
-        self.phones = tuple(k for k in (phone_key(p) for p in self.phones) if k)
-        self.addresses = tuple(a for a in self.addresses if a)
+        self.emails = tuple([k for k in map(email_key, self.emails) if k])
+        self.phones = tuple([k for k in map(phone_key, self.phones) if k])
+        self.addresses = tuple([a for a in self.addresses if a])
         return self
 
-    def block_keys(self) -> Iterator[str]:
-        for e in self.emails:
-            yield "e:" + e
-        for p in self.phones:
-            yield "t:" + p
-        if self._phon:
+    def block_keys(self) -> list[str]:
+        keys = ["e:" + e for e in self.emails]
+        keys += ["t:" + p for p in self.phones]
+        phon = self._phon
+        if phon:
             # same sounding last and first name ("Jörg Meier" / "Joerg Maier"); an initial
             # alone ("J.") blocks with itself
             first = self._first
-            yield f"n:{self._phon}:{cologne_phonetic(first) if len(first) > 1 else first}"
-        for a in self.addresses:
-            if self._phon:
-                yield f"a:{a}:{self._phon}"
+            keys.append(f"n:{phon}:{cologne_phonetic(first) if len(first) > 1 else first}")
+            keys += [f"a:{a}:{phon}" for a in self.addresses]
+        return keys
 
 
 @dataclass
@@ -454,10 +452,9 @@ class DuplicateIndex:
         return cls(records, compare_organisations, threshold)
 
     def _keys(self, record):
-        keys = record.block_keys()
-        if self.contact_keys_only:
-            return [k for k in keys if k[:2] in ("e:", "t:")]
-        return keys
+        if self.contact_keys_only:  # the "e:" and "t:" keys of block_keys()
+            return ["e:" + e for e in record.emails] + ["t:" + p for p in record.phones]
+        return record.block_keys()
 
     def add(self, record) -> None:
         record.prepare()
@@ -469,18 +466,22 @@ class DuplicateIndex:
     def matches(self, record, limit: int = 3) -> list[Match]:
         record.prepare()
         candidates: set[int] = set()
+        blocks, max_block = self.blocks, self.max_block
         for key in set(self._keys(record)):
-            members = self.blocks.get(key)
-            if members and len(members) <= self.max_block:
+            members = blocks.get(key)
+            if members and len(members) <= max_block:
                 candidates.update(members)
+        if not candidates:
+            return []
         found = []
+        records, compare, threshold, own_id = self.records, self.compare, self.threshold, record.id
         for index in candidates:
-            other = self.records[index]
-            if other.id == record.id:
+            other = records[index]
+            if other.id == own_id:
                 continue
-            score, reasons = self.compare(record, other)
-            if score >= self.threshold:
-                found.append(Match(record.id, other.id, score, reasons))
+            score, reasons = compare(record, other)
+            if score >= threshold:
+                found.append(Match(own_id, other.id, score, reasons))
         found.sort(key=lambda m: (-m.score, str(m.b)))
         return found[:limit]
 

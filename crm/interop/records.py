@@ -68,6 +68,8 @@ def country_code_of(value: str) -> str | None:
 
 def split_nobility(last_name: str) -> tuple[str, str]:
     """"von Thurn" -> ("von", "Thurn"); names without a particle stay as they are."""
+    if " " not in last_name:  # every particle is followed by a space
+        return "", last_name
     lowered = last_name.lower()
     for particle in NOBILITY_PARTICLES:
         if lowered.startswith(particle + " ") and len(last_name) > len(particle) + 1:

@@ -219,6 +219,16 @@ def _rows_without_empties(rows: Iterable[list], width: int) -> list[list[str]]:
     return out
 
 
+def _fit_width(rows: list[list[str]], width: int) -> list[list[str]]:
+    """_rows_without_empties() for rows of stripped strings with a value each (as read_csv keeps them)."""
+    for index, cells in enumerate(rows):
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        elif len(cells) > width and not any(cells[width:]):
+            rows[index] = cells[:width]
+    return rows
+
+
 def _check_cells(cells, line: int) -> None:
     if len(cells) > MAX_COLUMNS and any(str(c).strip() for c in cells[MAX_COLUMNS:] if c is not None):
         raise TableError(N_("The file has more than %(max)s columns. Please remove the columns that are not needed "
@@ -250,15 +260,16 @@ def read_csv(data: bytes) -> Table:
             if len(row) > MAX_COLUMNS or (row and max(map(len, row)) > MAX_CELL_CHARS):
                 _check_cells(row, reader.line_num)
                 row = row[:MAX_COLUMNS]
-            if any(c.strip() for c in row):
-                all_rows.append(row)
+            cells = [c.strip() for c in row]
+            if any(cells):
+                all_rows.append(cells)
     except csv.Error:
         raise TableError(N_("The CSV file cannot be read from line %(line)s on (a quotation mark that is not "
                             "closed?)."), line=reader.line_num) from None
     if not all_rows:
         raise TableError(N_("The file is empty."))
     header = _clean_header(all_rows[0])
-    rows = _rows_without_empties(all_rows[1:], len(header))
+    rows = _fit_width(all_rows[1:], len(header))
     if not rows:
         raise TableError(N_("The file has a header line but no rows."))
     return Table(header=header, rows=rows, encoding=encoding, delimiter=delimiter, kind="csv")

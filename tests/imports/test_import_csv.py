@@ -101,6 +101,9 @@ def test_bad_email_is_an_error_in_its_row_only_and_nothing_is_saved_before_the_c
     session.commit()
     bad, good = rows_of(batch)
     assert bad.errors == [["email", "“%(value)s” is not a valid e-mail address.", {"value": "hans.huber@"}]]
+    # the summary counted while the rows were written is what the stored rows say
+    assert batch.counts == services.preview_counts(batch) == {
+        "create": 1, "update": 0, "skip": 1, "errors": 1, "warnings": 0, "duplicates": 0}
     assert bad.action == "skip" and good.action == "create" and not good.errors
     assert count(Person) == before  # the preview changes no contact
     # a row with errors cannot be switched to "create"
@@ -160,6 +163,7 @@ def test_duplicates_are_shown_and_update_fills_the_existing_contact(run_import, 
     assert {"email", "phonetic", "organisation"} <= reasons
     assert first.action == "update" and first.target_id == existing.id  # proposed for a strong match
     assert second.action == "create"
+    assert batch.counts == services.preview_counts(batch) and batch.counts["duplicates"] >= 1
     services.set_row_actions(batch, {first.id: f"update:{existing.id}", second.id: "skip"})
     # a different name is kept unless the user chooses the file's value for that field
     services.set_field_choices(batch, {first.id: {"last_name": "new"}})
@@ -253,6 +257,7 @@ def test_rows_repeating_an_earlier_row_get_a_note(session):
     batch = services.start_import("d.csv", b"Vorname;Nachname;E-Mail\r\nUwe;Lang;uwe@lang.de\r\nUwe;Lang;uwe@lang.de\r\n")
     services.apply_mapping(batch, services.mapping_for(batch))
     assert rows_of(batch)[1].warnings[0][1] == "Looks like row %(row)s of this file."
+    assert batch.counts == services.preview_counts(batch) and batch.counts["warnings"] == 1
 
 
 def test_imported_and_updated_persons_are_found_by_the_quick_search(run_import, make_person, session):
