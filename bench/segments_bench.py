@@ -67,12 +67,11 @@ def seed_bodies(app, seed: int = 5) -> dict:
             for start in range(0, len(ids), 5000):
                 conn.execute(update(Person).where(Person.id.in_(ids[start:start + 5000]))
                              .values(last_contacted_at=base - timedelta(days=12 * bucket + 1)))
+        # what the app's bulk loads do (crm/imports/bulk.py): fresh planner statistics
+        from crm.imports.bulk import refresh_planner_statistics
+
+        refresh_planner_statistics(conn, ("body", "seat", "person"))
         db.session.commit()
-        if conn.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.exec_driver_sql("ANALYZE body")
-                c.exec_driver_sql("ANALYZE seat")
-                c.exec_driver_sql("ANALYZE person")
         db.session.remove()
     log(f"  seeded {len(bodies)} bodies, {len(seats)} seats, a last contact for {len(contacted)} persons")
     return {"first_body": first_body, "bodies": len(bodies), "contacted": contacted}

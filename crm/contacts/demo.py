@@ -330,7 +330,8 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
                 valid_to=None, is_primary=False,
             ))
 
-    from crm.imports.bulk import bulk_insert  # COPY on PostgreSQL: a plain executemany took half the seeding
+    # COPY on PostgreSQL: a plain executemany took half the seeding
+    from crm.imports.bulk import CONTACT_TABLES, bulk_insert, refresh_planner_statistics
 
     conn = db.session.connection()
     stamp = utcnow()
@@ -355,6 +356,7 @@ def generate_region(persons: int = 300, organisations: int | None = None, seed: 
             conn.execute(delete(tokens).where(tokens.c.kind.in_(kinds), tokens.c.entity_id >= ids[0]["id"]))
     reindex_organisations(conn, [o["id"] for o in orgs], fresh=True)
     reindex_persons(conn, [p["id"] for p in people], fresh=True)
+    refresh_planner_statistics(conn, CONTACT_TABLES)
     return {"organisations": len(orgs), "persons": len(people), "affiliations": len(affs)}
 
 

@@ -43,7 +43,7 @@ from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
 from crm.extensions import db
-from crm.imports.bulk import bulk_insert, bulk_insert_stream, bulk_step
+from crm.imports.bulk import CONTACT_TABLES, bulk_insert, bulk_insert_stream, bulk_step, refresh_planner_statistics
 from crm.imports.compare import Change, decide, organisation_changes, person_changes
 from crm.imports.fields import (
     N_,
@@ -1039,6 +1039,10 @@ def changed_values(result: dict) -> int:
             + sum(len(result.get(k, [])) for k in ("created_affiliations", "tags", "fields", "groups", "details")))
 
 
+# an import of this many rows refreshes the planner's statistics (bulk.refresh_planner_statistics)
+STATISTICS_AFTER = 1000
+
+
 @bulk_step
 def commit_import(batch: ImportBatch) -> dict:
     """Carry out the preview: every chosen row or none (the caller commits or rolls back)."""
@@ -1103,6 +1107,8 @@ def commit_import(batch: ImportBatch) -> dict:
         reindex_organisations(conn, committer.created_orgs, fresh=True)
     if committer.reindex_later:
         reindex_persons(conn, committer.reindex_later)
+    if len(rows) >= STATISTICS_AFTER:
+        refresh_planner_statistics(conn, CONTACT_TABLES)
     batch.created_organisations = committer.created_orgs
     batch.source_data = None
     batch.status = "committed"

@@ -540,6 +540,10 @@ def compile_filter(tree: dict, mode: str | None = None):
         leader = _leader(items) if mode == "auto" and tree.get("op", "and") == "and" and len(items) > 1 else None
         if leader is not None:
             parts = [compile_filter(item, "set" if i == leader else "probe") for i, item in enumerate(items)]
+        elif mode == "auto" and tree.get("op", "and") == "and":
+            # without a leader: a condition that first tests the person's own columns ("has an e-mail
+            # address": privately, else at a function) costs less as a probe than its UNION as a set
+            parts = [compile_filter(item, "probe" if _tests_own_columns_first(item) else mode) for item in items]
         else:
             parts = [compile_filter(item, mode) for item in items]
         if not parts:
@@ -564,6 +568,10 @@ def _leader(items: list[dict]) -> int | None:
         if size < smallest:
             best, smallest = i, size
     return best
+
+
+def _tests_own_columns_first(item: dict) -> bool:
+    return "facet" in item and FACETS[item["facet"]].persons(item["values"], item).probe is not None
 
 
 def persons_clause(tree: dict, mode: str | None = None):
