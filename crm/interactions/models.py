@@ -1,5 +1,6 @@
 """Interaction log (results of talks, calls, visits ...) and follow-up tasks."""
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, String, Table, Text
@@ -13,6 +14,9 @@ from crm.core.concurrency import Versioned
 from crm.core.models import TimestampMixin, one_of, utcnow
 from crm.extensions import db
 from crm.projects.models import Project
+
+if TYPE_CHECKING:
+    from crm.meetings.models import Meeting
 
 INTERACTION_KINDS = {
     "talk": _l("Conversation"),
@@ -57,6 +61,7 @@ class Interaction(Audited, Versioned, TimestampMixin, db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     results: Mapped[str] = mapped_column(Text, default="")
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     persons: Mapped[list[Person]] = relationship(secondary=interaction_person, order_by=Person.sort_name)
@@ -67,6 +72,7 @@ class Interaction(Audited, Versioned, TimestampMixin, db.Model):
         secondary=interaction_field, order_by=FieldOfAction.position
     )
     project: Mapped[Project | None] = relationship()
+    meeting: Mapped["Meeting | None"] = relationship()
     created_by: Mapped[User | None] = relationship()
     tasks: Mapped[list["Task"]] = relationship(back_populates="interaction", order_by="Task.due_on")
 

@@ -96,6 +96,8 @@ class Body(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     quorum_share: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_QUORUM_SHARE)
     max_group_share: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_MAX_GROUP_SHARE)
     min_non_public_share: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_MIN_NON_PUBLIC_SHARE)
+    # Ladungsfrist: invitations go out at least this many days before a meeting (None: no rule)
+    invitation_period_days: Mapped[int | None] = mapped_column(Integer, default=7, server_default="7")
 
     parent: Mapped["Body | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Body"]] = relationship(back_populates="parent", order_by="Body.name")
