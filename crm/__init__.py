@@ -175,7 +175,8 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if (request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None
+                or request.endpoint in app.extensions["crm"].public_endpoints):
             return None
         if not current_user.is_authenticated:
             next_url = request.full_path.rstrip("?") if request.method == "GET" else None

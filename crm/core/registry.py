@@ -54,6 +54,7 @@ class Registry:
         self.decimal_fields: set[str] = set()  # history shows these as German decimals ("12.500,00")
         self.commands: list = []
         self.demo_loaders: list[DemoLoader] = []
+        self.public_endpoints: set[str] = set()
 
     def blueprint(self, bp) -> None:
         self.blueprints.append(bp)
@@ -95,6 +96,11 @@ class Registry:
         self.value_labels.update(values or {})
         self.record_urls.update(record_urls or {})
         self.decimal_fields.update(decimal_fields or ())
+
+    def public(self, *endpoints: str) -> None:
+        """Endpoints answered without login: personal links (date poll, RSVP) and calendar feeds, each
+        guarded by its own secret token."""
+        self.public_endpoints.update(endpoints)
 
     def command(self, command) -> None:
         """A click command under `flask crm ...`."""

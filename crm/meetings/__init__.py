@@ -4,7 +4,9 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.meetings import models
+    from crm.meetings import models, views
+
+    registry.blueprint(views.bp)
 
     registry.labels(
         entities={"meeting": _l("Meeting"), "agenda_item": _l("Agenda item"), "agenda_document": _l("Document"),
