@@ -206,6 +206,7 @@ def _register_template_helpers(app: Flask, registry) -> None:
     from crm.core.registry import sections_for
 
     app.jinja_env.filters["localdatetime"] = formatting.local_datetime
+    app.jinja_env.globals["time_span"] = formatting.time_span
     app.jinja_env.filters["localdate"] = formatting.local_date
     app.jinja_env.filters["longdate"] = formatting.long_date
     app.jinja_env.filters["number"] = formatting.whole_number

@@ -38,6 +38,22 @@ def long_date(value: date | None) -> str:
     return format_date(value, "d. MMMM y", locale="de")
 
 
+def time_span(start: datetime | None, end: datetime | None = None) -> str:
+    """'Donnerstag, 18. März 2027, 18:00–20:00 Uhr' in Berlin time (an end on another day gets its date)."""
+    if start is None:
+        return ""
+    begin = to_berlin(start)
+    text = format_date(begin.date(), "EEEE, d. MMMM y", locale="de") + ", " + begin.strftime("%H:%M")
+    if end is not None:
+        finish = to_berlin(end)
+        if finish.date() == begin.date():
+            text += "–" + finish.strftime("%H:%M")
+        else:
+            text += " Uhr bis " + format_date(finish.date(), "EEEE, d. MMMM y", locale="de") + ", " \
+                + finish.strftime("%H:%M")
+    return text + " Uhr"
+
+
 def whole_number(value) -> str:
     """'1.234' (German thousands separator), for counts on pages."""
     if value is None:

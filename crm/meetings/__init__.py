@@ -1,5 +1,6 @@
 """Meetings: bodies' sessions and network meetings, date polls, invitations (e-mail with calendar
 invitation, Word letter), RSVP, check-in, signature lists, calendar feeds."""
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 
@@ -7,6 +8,8 @@ def register(registry) -> None:
     from crm.meetings import models, views
 
     registry.blueprint(views.bp)
+    # between "Bodies" and "Projects": the bodies' meetings are the office's weekly business
+    registry.nav("meetings.meeting_list", _l("Meetings"), order=35, prefix="meetings.")
 
     registry.labels(
         entities={"meeting": _l("Meeting"), "agenda_item": _l("Agenda item"), "agenda_document": _l("Document"),
@@ -28,6 +31,7 @@ def register(registry) -> None:
             "attended": _l("Present"), "checked_in_at": _l("Checked in at"),
             "invitation_period_days": _l("Invitation period (days)"),
         },
+        record_urls={"meeting": lambda i: url_for("meetings.detail", meeting_id=i)},
         values={"meeting.kind": models.MEETING_KINDS, "meeting.status": models.MEETING_STATUSES,
                 "meeting.poll_status": models.POLL_STATUSES, "invitee.role": models.INVITEE_ROLES,
                 "invitee.rsvp": models.RSVP_STATES, "invitee.source": models.INVITEE_SOURCES,

@@ -25,6 +25,7 @@ from crm.meetings.models import (
     ROLE_ORDER,
     AgendaDocument,
     AgendaItem,
+    InvitationMessage,
     Invitee,
     Meeting,
 )
@@ -110,6 +111,42 @@ def save_meeting(meeting: Meeting | None, data: dict, organiser=None) -> Meeting
     if created and meeting.body_id is not None:
         invite_body_members(meeting)
     return meeting
+
+
+def has_sent_invitations(meeting: Meeting) -> bool:
+    """Whether invitations (or updates) went out by e-mail: a change must then be sent too."""
+    return db.session.scalar(
+        select(func.count()).select_from(InvitationMessage).join(Invitee)
+        .where(Invitee.meeting_id == meeting.id, InvitationMessage.kind.in_(("invitation", "update")),
+               InvitationMessage.status == "sent")) > 0
+
+
+def set_status(meeting: Meeting, status: str) -> None:
+    """Mark a meeting held (it has begun) or cancelled (only while no invitation went out: otherwise the
+    cancellation is sent to everyone, crm/meetings/mailing)."""
+    if status == "held":
+        if meeting.starts_at is None or to_berlin(meeting.starts_at) > clock.now():
+            raise DomainError(_("A meeting can be marked as held once it has begun."))
+    elif status == "cancelled":
+        if has_sent_invitations(meeting):
+            raise DomainError(_("Invitations have gone out: please cancel with “Cancel meeting”, which tells every "
+                                "invitee and removes it from their calendars."))
+    elif status not in ("planned", "fixed"):
+        raise DomainError(_("Unknown status."))
+    elif status == "fixed" and meeting.starts_at is None:
+        raise DomainError(_("A meeting without a date cannot be fixed."))
+    meeting.status = status
+    db.session.flush()
+
+
+def set_channel(invitee: Invitee, channel: str) -> None:
+    if channel not in ("email", "letter"):
+        raise DomainError(_("Unknown way of inviting."))
+    if channel == "email" and not has_email(invitee.person, invitee.organisation_id):
+        raise DomainError(_("%(name)s has no e-mail address: please add one on the person's page first.",
+                            name=invitee.person.full_name))
+    invitee.channel = channel
+    db.session.flush()
 
 
 def time_or_place_changed(meeting: Meeting) -> bool:

@@ -1,10 +1,40 @@
 """Who may use the meeting routes (see tests/core/test_routes_by_role.py)."""
 
 ROUTES = {
+    "meetings.meeting_list": ("viewer", "GET"),
+    "meetings.meeting_create": ("staff", "GET POST"),
+    "meetings.meeting_edit": ("staff", "GET POST"),
+    "meetings.detail": ("viewer", "GET"),
+    "meetings.meeting_status": ("staff", "POST"),
+    "meetings.agenda_add": ("staff", "POST"),
+    "meetings.agenda_edit": ("staff", "GET POST"),
+    "meetings.agenda_move": ("staff", "POST"),
+    "meetings.agenda_delete": ("staff", "POST"),
+    "meetings.document_upload": ("staff", "POST"),
+    "meetings.document_download": ("viewer", "GET"),
+    "meetings.document_delete": ("staff", "POST"),
+    "meetings.invitees_add": ("staff", "POST"),
+    "meetings.invitee_remove": ("staff", "POST"),
+    "meetings.invitee_channel": ("staff", "POST"),
 }
 # personal links and feeds: no login, each guarded by its own secret token
 PUBLIC = set()
 
 
 def url_values(fixture):
-    return {}
+    from datetime import datetime, timezone
+
+    from crm.extensions import db
+    from crm.meetings import services
+    from crm.meetings.models import AgendaDocument, AgendaItem
+
+    person = fixture("make_person")(last_name="Sweep", first_name="Sina", email="sweep@example.org")
+    meeting = services.save_meeting(None, {"title": "Sweep", "starts_at": datetime(2027, 1, 14, 17, tzinfo=timezone.utc)})
+    item = AgendaItem(meeting=meeting, position=1, title="Begrüßung")
+    document = AgendaDocument(agenda_item=item, filename="a.pdf", content_type="application/pdf", size=8,
+                              content=b"%PDF-1.4")
+    db.session.add_all([item, document])
+    services.invite(meeting, person_ids=[person.id])
+    db.session.commit()
+    invitee = meeting.invitees[0]
+    return {"meeting_id": meeting.id, "item_id": item.id, "document_id": document.id, "invitee_id": invitee.id}
