@@ -5,10 +5,13 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.meetings import models, views
+    from crm.meetings import demo, models, timeline, views
 
     registry.blueprint(views.bp)
     # between "Bodies" and "Projects": the bodies' meetings are the office's weekly business
+    registry.timeline_source("person", timeline.person_meetings)
+    registry.timeline_source("organisation", timeline.organisation_meetings)
+    registry.demo_data(demo.generate_meetings, order=85)
     registry.nav("meetings.meeting_list", _l("Meetings"), order=35, prefix="meetings.")
 
     registry.labels(

@@ -95,7 +95,8 @@ def save_meeting(meeting: Meeting | None, data: dict, organiser=None) -> Meeting
         raise DomainError(_("This organisation does not exist."), field="location_organisation_id")
     created = meeting is None
     if created:
-        meeting = Meeting(uid=new_uid(), organiser_id=getattr(organiser, "id", None))
+        meeting = Meeting(uid=new_uid(), organiser_id=getattr(organiser, "id", None), status="planned",
+                          poll_status="none", sequence=0)
         db.session.add(meeting)
     meeting.title = title[:200]
     meeting.kind = kind
