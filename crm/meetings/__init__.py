@@ -24,7 +24,7 @@ def register(registry) -> None:
             "poll_status": _l("Date poll"), "poll_deadline": _l("Answer by"), "sequence": _l("Version sent"),
             "organiser_id": _l("Organiser"), "invitation_text": _l("Invitation text"),
             "late_confirmed_at": _l("Late invitation confirmed"), "minutes": _l("Minutes"),
-            "meeting_id": _l("Meeting"), "position": _l("Position"), "needs_vote": _l("With a vote"),
+            "meeting_id": _l("Meeting"), "position": _l("Position"), "needs_vote": _l("Item with a decision"),
             "agenda_item_id": _l("Agenda item"), "filename": _l("File name"), "content_type": _l("File type"),
             "size": _l("Size"), "uploaded_by_id": _l("Uploaded by"), "person_id": _l("Person"),
             "organisation_id": _l("Organisation"), "role": _l("Role"), "voting": _l("Voting right"),

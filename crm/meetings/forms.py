@@ -43,7 +43,7 @@ class AgendaItemForm(FlaskForm):
     title = StringField(_l("Agenda item"), filters=F,
                         validators=[DataRequired(_l("Please give the agenda item a title.")), Length(max=300)])
     description = TextAreaField(_l("Notes"), filters=F)
-    needs_vote = BooleanField(_l("With a vote"))
+    needs_vote = BooleanField(_l("Item with a decision"))
 
 
 class DocumentForm(FlaskForm):

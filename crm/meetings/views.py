@@ -13,7 +13,7 @@ from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.formatting import to_berlin
 from crm.core.forms import ConfirmForm
 from crm.core.once import remember_creation, replay
-from crm.core.permissions import can_edit
+from crm.core.permissions import can_edit, export_required
 from crm.extensions import db
 from crm.meetings import services
 from crm.meetings.forms import AgendaItemForm, ChannelForm, DocumentForm, InviteForm, MeetingForm
@@ -376,3 +376,28 @@ def invitee_remove(meeting_id: int, invitee_id: int):
         db.session.commit()
         flash(_("%(name)s removed from the invitees.", name=name), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="eingeladene"))
+
+
+@bp.post("/termine/<id:meeting_id>/briefe")
+@export_required
+def invitation_letters(meeting_id: int):
+    """The invitations by post (invitees without e-mail or who want post) as one Word file."""
+    from crm.meetings.invitation_letters import write_invitation_letters
+
+    meeting = _meeting_or_404(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        run, excluded = write_invitation_letters(meeting, request.form.get("text", "")[:5000], current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    if run is None:
+        flash(_("Nobody left to invite by letter."), "info")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    db.session.commit()
+    flash(_("%(count)s invitation letters written.", count=run.recipient_count), "success")
+    if excluded:
+        flash(_("No letter for: %(names)s", names="; ".join(excluded)), "warning")
+    return redirect(url_for("letters.run_detail", run_id=run.id))

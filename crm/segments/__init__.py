@@ -9,7 +9,7 @@ def register(registry) -> None:
     from crm.segments.models import SEGMENT_KINDS
 
     registry.blueprint(views.bp)
-    registry.nav("segments.segment_list", _l("Mailing lists"), order=45, prefix="segments.")
+    registry.nav("segments.segment_list", _l("Mailing lists"), order=45, prefix="segments.", menu="more")
 
     # The selection bar (tick contacts, put them on a list, export them) and the Verteiler as an
     # export source, on the contact lists of crm/contacts.

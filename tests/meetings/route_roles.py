@@ -16,6 +16,7 @@ ROUTES = {
     "meetings.invitees_add": ("staff", "POST"),
     "meetings.invitee_remove": ("staff", "POST"),
     "meetings.invitee_channel": ("staff", "POST"),
+    "meetings.invitation_letters": ("staff", "POST"),
 }
 # personal links and feeds: no login, each guarded by its own secret token
 PUBLIC = set()

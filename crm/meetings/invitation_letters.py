@@ -1,0 +1,86 @@
+"""Invitations by post: one Word file with a letter per invitee whose invitation goes by letter (no
+e-mail address, or they asked for post), with the date, the place and the agenda; made with the letter
+engine (crm/letters), so the run, its document and "Brief: ..." on every timeline are kept as for any
+mail merge. Each invitee gets an InvitationMessage with channel "letter"."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from crm.core import time as clock
+from crm.core.errors import DomainError
+from crm.core.formatting import time_span
+from crm.core.models import utcnow
+from crm.extensions import db
+from crm.interop import letters as engine
+from crm.letters import services as letter_services
+from crm.meetings import services
+from crm.meetings.models import InvitationMessage, Invitee, Meeting
+
+DEFAULT_TEXT = ("{Briefanrede}\n\n"
+                "hiermit lade ich Sie herzlich zur folgenden Sitzung ein. Bitte geben Sie uns Bescheid, "
+                "ob Sie teilnehmen können.")
+
+
+def letter_invitees(meeting: Meeting, kind: str = "invitation") -> list[Invitee]:
+    """Invitees to be written to by post who have no letter of this kind and sequence yet."""
+    done = {m.invitee_id for m in db.session.scalars(
+        db.select(InvitationMessage).join(Invitee).where(
+            Invitee.meeting_id == meeting.id, InvitationMessage.kind == kind, InvitationMessage.channel == "letter",
+            InvitationMessage.sequence == meeting.sequence, InvitationMessage.status == "letter"))}
+    return [i for i in services.invitees_of(meeting) if i.channel == "letter" and i.id not in done]
+
+
+def letter_body(meeting: Meeting, text: str) -> str:
+    """The personal text, then when, where and the agenda, as the letter's paragraphs."""
+    lines = [text.strip() or DEFAULT_TEXT, ""]
+    if meeting.starts_at:
+        lines.append(_("When: %(when)s", when=time_span(meeting.starts_at, meeting.ends_at)))
+    place = services.place_text(meeting)
+    if place:
+        lines.append(_("Where: %(place)s", place=place))
+    if meeting.online_url:
+        lines.append(_("Online: %(url)s", url=meeting.online_url))
+    if meeting.agenda_items:
+        lines += ["", _("Agenda:")]
+        lines += [f"{i}. {item.title}" for i, item in enumerate(meeting.agenda_items, start=1)]
+    return "\n".join(lines)
+
+
+def write_invitation_letters(meeting: Meeting, text: str = "", user=None, kind: str = "invitation",
+                             invitees: list[Invitee] | None = None):
+    """One letter run for the invitees by post; returns (run, excluded names) or (None, []) if there is
+    nobody to write to. Invitees without a postal address get a failed message with the reason."""
+    invitees = letter_invitees(meeting, kind) if invitees is None else invitees
+    if not invitees:
+        return None, []
+    if meeting.starts_at is None and kind != "poll":
+        raise DomainError(_("The meeting has no date yet: fix the date (or close the date poll) before inviting."))
+    subject = _("Invitation: %(title)s", title=meeting.title) if kind == "invitation" else \
+        _("Change: %(title)s", title=meeting.title) if kind == "update" else \
+        _("Cancellation: %(title)s", title=meeting.title)
+    sender = letter_services.letterhead()
+    letter_text = engine.LetterText(subject=subject[:200], body=letter_body(meeting, text),
+                                    signature=sender.contact_person)
+    source = letter_services.Source(person_ids=[i.person_id for i in invitees])
+    run = letter_services.create_run(source, rule="at_organisation", template=None, letter_date=clock.today(),
+                                     text=letter_text, user=user)
+    if run.interaction_id:
+        from crm.interactions.models import Interaction
+
+        db.session.get(Interaction, run.interaction_id).meeting_id = meeting.id
+    resolution = letter_services.resolve(source, "at_organisation")
+    written = {r.person_id for r in resolution.recipients}
+    reasons = {e.person_id: e.reason for e in resolution.excluded}
+    now = utcnow()
+    excluded = []
+    for invitee in invitees:
+        ok = invitee.person_id in written
+        if not ok:
+            excluded.append(f"{invitee.person.full_name}: {reasons.get(invitee.person_id, '')}")
+        db.session.add(InvitationMessage(
+            invitee=invitee, kind=kind, channel="letter", sequence=meeting.sequence,
+            status="letter" if ok else "failed", error="" if ok else reasons.get(invitee.person_id, ""),
+            subject=subject[:300], attempts=1, created_at=now, sent_at=now if ok else None,
+            created_by_id=getattr(user, "id", None)))
+    db.session.flush()
+    return run, excluded

@@ -1,0 +1,41 @@
+"""Invitations by post: a Word letter for each invitee without e-mail, with date, place and agenda."""
+import io
+
+from docx import Document
+
+from crm.extensions import db
+from crm.meetings import services
+from crm.meetings.models import InvitationMessage
+
+from .conftest import WITHOUT_EMAIL
+
+
+def test_invitees_without_email_get_one_word_file_with_the_agenda(client, login, make_meeting, lag):
+    login("staff")
+    meeting = make_meeting()
+    for title in ("Begrüßung", "Projektauswahl: Dorfladen Kleinwallstadt", "Müller & Söhne <GmbH>: Förderantrag"):
+        services.save_agenda_item(meeting, None, {"title": title})
+    db.session.commit()
+    response = client.post(f"/termine/{meeting.id}/briefe", data={"text": "{Briefanrede}\n\nbitte kommen Sie."})
+    assert response.status_code == 302 and "/briefe/" in response.headers["Location"]
+    run_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{WITHOUT_EMAIL} Einladungsbriefe geschrieben." in run_page
+    assert "Einladung: Sitzung des LAG-Entscheidungsgremiums" in run_page
+    docx_url = response.headers["Location"].rstrip("/") + "/briefe.docx"
+    document = Document(io.BytesIO(client.get(docx_url).data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert text.count("Tagesordnung:") == WITHOUT_EMAIL
+    assert text.count("3. Müller & Söhne <GmbH>: Förderantrag") == WITHOUT_EMAIL
+    assert text.count("Donnerstag, 18. März 2027, 18:00–20:00 Uhr") == WITHOUT_EMAIL
+    for person in lag.without_email:
+        assert person.last_name in text
+    messages = db.session.scalars(db.select(InvitationMessage)).all()
+    assert len(messages) == WITHOUT_EMAIL and {m.status for m in messages} == {"letter"}
+    # a second click writes nothing twice
+    again = client.post(f"/termine/{meeting.id}/briefe", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Niemand mehr per Brief einzuladen." in again
+    # the letters show on the timeline, linked to the meeting
+    from crm.interactions.models import Interaction
+
+    interaction = db.session.scalar(db.select(Interaction).where(Interaction.kind == "letter"))
+    assert interaction.meeting_id == meeting.id and len(interaction.persons) == WITHOUT_EMAIL
