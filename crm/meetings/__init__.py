@@ -5,10 +5,11 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.meetings import demo, models, timeline, views
+    from crm.meetings import demo, models, services, timeline, views
 
     registry.blueprint(views.bp)
     # between "Bodies" and "Projects": the bodies' meetings are the office's weekly business
+    registry.detail_section("body", "meetings/_body_meetings.html", services.body_meetings, column="side")
     registry.timeline_source("person", timeline.person_meetings)
     registry.timeline_source("organisation", timeline.organisation_meetings)
     registry.demo_data(demo.generate_meetings, order=85)

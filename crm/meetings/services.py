@@ -187,6 +187,16 @@ def meetings_page(scope: str = "upcoming", body_id: int | None = None, page: int
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
+def body_meetings(body: Body) -> dict:
+    """For the body's page: the next three meetings (and those in a date poll), the last three."""
+    now = clock.utcnow()
+    base = select(Meeting).where(Meeting.body_id == body.id)
+    upcoming = db.session.scalars(base.where(or_(Meeting.starts_at.is_(None), Meeting.starts_at >= now))
+                                  .order_by(Meeting.starts_at.is_(None), Meeting.starts_at).limit(3)).all()
+    past = db.session.scalars(base.where(Meeting.starts_at < now).order_by(Meeting.starts_at.desc()).limit(3)).all()
+    return {"body": body, "upcoming": upcoming, "past": past, "feed_template": None}
+
+
 def invitee_counts(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
     """Per meeting: invited, accepted, declined, present (for the list)."""
     if not meeting_ids:

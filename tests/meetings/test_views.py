@@ -112,3 +112,11 @@ def test_a_meeting_shows_on_the_timelines(client, login, make_meeting, lag):
     db.session.commit()
     page = client.get(f"/personen/{lag.members[1].id}").get_data(as_text=True)
     assert "Rückmeldung: zugesagt" in page and "Teilgenommen" in page and meeting.title in page
+
+
+def test_the_body_page_lists_its_meetings(client, login, make_meeting, lag):
+    login("viewer")
+    make_meeting(title="Frühjahrssitzung")
+    page = client.get(f"/gremien/{lag.body.id}").get_data(as_text=True)
+    assert "Frühjahrssitzung" in page and "18.03.2027 18:00" in page
+    assert "Alle Termine dieses Gremiums" in page
