@@ -43,6 +43,7 @@ class InteractionForm(OnceTokenForm):
     organisation_ids = IdListField(_l("Organisations"), coerce=int)
     fields_of_action = MultiCheckboxField(_l("Fields of action"), coerce=int)
     project_id = SelectField(_l("Project"), coerce=int, default=0)
+    meeting_id = SelectField(_l("Meeting"), coerce=int, default=0)
     # Optional follow-up, created together with the interaction.
     followup_title = StringField(_l("Follow-up task"), validators=[Optional(), Length(max=200)], filters=F)
     followup_due = DateField(_l("Due on"), validators=[Optional()])

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, event, exists, func, inspect, or_, select, true, update
+from sqlalchemy import Select, and_, event, exists, func, inspect, or_, select, true, update
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import User
@@ -38,6 +38,30 @@ def _records(model, ids) -> list:
     return found
 
 
+def _meeting(meeting_id):
+    if not meeting_id:
+        return None
+    from crm.meetings.models import Meeting
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise DomainError(_("This meeting does not exist (any more)."), field="meeting_id")
+    return meeting
+
+
+def meeting_choices(current_id: int | None = None) -> list[tuple[int, str]]:
+    """Meetings of the last 90 days and the next 30 (and the one already linked), newest first."""
+    from crm.core.formatting import local_date
+    from crm.meetings.models import Meeting
+
+    now = utcnow()
+    meetings = list(db.session.scalars(
+        select(Meeting).where(or_(Meeting.id == (current_id or 0), and_(
+            Meeting.starts_at >= now - timedelta(days=90), Meeting.starts_at <= now + timedelta(days=30))))
+        .order_by(Meeting.starts_at.desc()).limit(60)))
+    return [(m.id, f"{local_date(m.starts_at)} · {m.title}" if m.starts_at else m.title) for m in meetings]
+
+
 def save_interaction(interaction: Interaction | None, data: dict, user: User | None) -> Interaction:
     """Create or update an interaction; refuses one without any person or organisation."""
     persons = _records(Person, data.get("person_ids"))
@@ -45,6 +69,7 @@ def save_interaction(interaction: Interaction | None, data: dict, user: User | N
     if not persons and not organisations:
         raise DomainError(_("Please add at least one person or organisation."), field="person_ids")
     project = db.session.get(Project, data["project_id"]) if data.get("project_id") else None
+    meeting = _meeting(data.get("meeting_id"))
     if interaction is None:
         interaction = Interaction(created_by=user)
         db.session.add(interaction)
@@ -53,6 +78,7 @@ def save_interaction(interaction: Interaction | None, data: dict, user: User | N
     interaction.subject = data["subject"]
     interaction.results = data.get("results") or ""
     interaction.project = project
+    interaction.meeting = meeting
     interaction.persons = persons
     interaction.organisations = organisations
     interaction.fields_of_action = _records(FieldOfAction, data.get("fields_of_action"))

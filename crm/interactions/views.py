@@ -8,7 +8,7 @@ from crm.contacts.models import FieldOfAction, Organisation, Person
 from crm.contacts.services import catalogue
 from crm.core import time as clock
 from crm.core.concurrency import versioned_edit
-from crm.core.converters import arg_id
+from crm.core.converters import arg_id, parse_id
 from crm.core.errors import saving
 from crm.core.formatting import BERLIN, to_berlin
 from crm.core.forms import ConfirmForm
@@ -38,10 +38,12 @@ def _assignee_choices() -> list[tuple[int, str]]:
     return [(0, _("me"))] + [(u.id, u.display_name) for u in services.assignable_users() if u.id != current_user.id]
 
 
-def _interaction_form(obj=None) -> InteractionForm:
+def _interaction_form(obj=None, meeting_id: int | None = None) -> InteractionForm:
     form = InteractionForm(obj=obj)
     form.fields_of_action.choices = [(f.id, f.name) for f in catalogue(FieldOfAction)]
     form.project_id.choices = [(0, _("- none -"))] + [(p.id, p.title) for p in services.open_projects()]
+    form.meeting_id.choices = [(0, _("- none -"))] + services.meeting_choices(
+        obj.meeting_id if obj else meeting_id)
     form.followup_assignee.choices = _assignee_choices()
     return form
 
@@ -65,7 +67,7 @@ def _render_interaction_form(form, interaction):
 @bp.route("/interaktionen/neu", methods=["GET", "POST"])
 @can_edit
 def interaction_create():
-    form = _interaction_form()
+    form = _interaction_form(meeting_id=arg_id("meeting") or parse_id(request.form.get("meeting_id")))
     if request.method == "GET":
         form.occurred_at.data = to_berlin(datetime.now(timezone.utc)).replace(tzinfo=None, second=0, microsecond=0)
         person = db.session.get(Person, arg_id("person") or 0)
@@ -77,6 +79,9 @@ def interaction_create():
         form.organisation_ids.data = [organisation.id] if organisation else []
         if project is not None:
             form.project_id.data = project.id
+        form.meeting_id.data = arg_id("meeting") or 0
+        if form.meeting_id.data not in {c[0] for c in form.meeting_id.choices}:
+            form.meeting_id.data = 0
         if person is not None:
             form.fields_of_action.data = [f.id for f in person.fields_of_action]
     url_of = lambda i: url_for("interactions.interaction_detail", interaction_id=i.id)  # noqa: E731
@@ -111,6 +116,7 @@ def interaction_edit(interaction_id: int):
         form.organisation_ids.data = [o.id for o in interaction.organisations]
         form.fields_of_action.data = [f.id for f in interaction.fields_of_action]
         form.project_id.data = interaction.project_id or 0
+        form.meeting_id.data = interaction.meeting_id or 0
     if form.validate_on_submit():
         data = dict(form.data, occurred_at=_utc_from_local(form.occurred_at.data))
         with saving(form) as saved:

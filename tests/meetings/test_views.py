@@ -120,3 +120,21 @@ def test_the_body_page_lists_its_meetings(client, login, make_meeting, lag):
     page = client.get(f"/gremien/{lag.body.id}").get_data(as_text=True)
     assert "Frühjahrssitzung" in page and "18.03.2027 18:00" in page
     assert "Alle Termine dieses Gremiums" in page
+
+
+def test_an_interaction_linked_to_a_meeting(client, login, make_meeting, lag):
+    from crm.interactions.models import Interaction
+
+    login("staff")
+    meeting = make_meeting()
+    form = client.get(f"/interaktionen/neu?meeting={meeting.id}&person={lag.members[0].id}").get_data(as_text=True)
+    assert f'<option selected value="{meeting.id}">' in form or f'value="{meeting.id}" selected' in form
+    response = client.post("/interaktionen/neu", data={
+        "occurred_at": "2027-03-18T20:15", "kind": "talk", "subject": "Nachgespräch zur Sitzung",
+        "person_ids": str(lag.members[0].id), "meeting_id": str(meeting.id), "project_id": "0",
+        "followup_assignee": "0"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    interaction = db.session.scalar(db.select(Interaction).where(Interaction.subject == "Nachgespräch zur Sitzung"))
+    assert interaction.meeting_id == meeting.id
+    detail = client.get(f"/interaktionen/{interaction.id}").get_data(as_text=True)
+    assert meeting.title in detail
