@@ -372,11 +372,13 @@ class Affiliation(Audited, TimestampMixin, db.Model):
     """A person's function at an organisation, with its period. Office holders change; rows stay."""
 
     __tablename__ = "affiliation"
-    # valid_to included so "current members of these organisations" (list filters) reads the index only.
-    __table_args__ = (Index("ix_affiliation_org_person_valid", "organisation_id", "person_id", "valid_to"),)
+    # valid_to included so "current members of these organisations" (list filters) and "has a current
+    # function" (Verteiler) read the index only.
+    __table_args__ = (Index("ix_affiliation_org_person_valid", "organisation_id", "person_id", "valid_to"),
+                      Index("ix_affiliation_person_valid", "person_id", "valid_to"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     function_id: Mapped[int | None] = mapped_column(ForeignKey("function_title.id", ondelete="SET NULL"), index=True)
     function_label: Mapped[str] = mapped_column(String(120), default="")  # free text when not in the catalogue

@@ -58,14 +58,15 @@ def test_each_app_has_its_own_registry(app):
     second = create_app("testing")
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 11
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 12
     assert len(first_registry.detail_sections["person"]) == 3
 
 
 def test_seed_demo_runs_the_demo_data_of_every_part(app):
     registry = app.extensions["crm"]
     assert [loader.load.__module__ for loader in registry.demo_loaders] == ["crm.network.demo", "crm.projects.demo",
-                                                                            "crm.segments.demo", "crm.letters.demo"]
+                                                                            "crm.segments.demo", "crm.letters.demo",
+                                                                            "crm.meetings.demo"]
 
 
 def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):

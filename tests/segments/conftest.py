@@ -210,22 +210,28 @@ def region(app, session) -> Region:
     return r
 
 
-@pytest.fixture(params=["auto", "set", "probe"])
-def matching(request, region):
+@pytest.fixture(params=["auto", "set", "probe", "broad"])
+def matching(request, region, monkeypatch):
     """matching(tree) -> first names of the active persons the filter selects (one SQL statement).
 
     Every test using it runs with each way of writing the conditions (crm/segments/facets.py
     compile_filter): the smallest condition leading (SQLite's default), all as IN sets, all as EXISTS
-    (PostgreSQL's default). They must select the same persons.
+    (PostgreSQL's default), and "broad": every condition on organisations counted from the persons at
+    the other organisations (as for "in the district" at 100,000 persons). They must select the same persons.
     """
     from sqlalchemy import select
 
     from crm.contacts.models import Person
     from crm.segments import facets
 
+    mode = request.param
+    if mode == "broad":
+        monkeypatch.setattr(facets, "BROAD_SHARE", 2.0)
+        mode = None
+
     def run(tree):
         parsed = facets.parse_filter(tree)
-        clause = facets.persons_clause(parsed, request.param)
+        clause = facets.persons_clause(parsed, mode)
         return region.names(db.session.scalars(select(Person.id).where(clause)))
 
     return run

@@ -162,9 +162,11 @@ def test_a_later_part_can_add_a_facet(region, matching, app):
         facets.FACETS.pop("gender_test")
 
 
-def test_on_sqlite_the_smallest_condition_leads_and_the_others_probe(region, app):
+def test_on_sqlite_the_smallest_condition_leads_and_the_others_probe(region, app, monkeypatch):
     """compile_filter "auto": the 3 first mayors lead; the district and e-mail conditions only check them."""
     from sqlalchemy.dialects import sqlite
+
+    monkeypatch.setattr(facets, "BROAD_SHARE", 0.0)  # no condition broad here: see the next test
 
     tree = facets.parse_filter({"op": "and", "items": [cond("district", "09676"), cond("has_email", "yes"),
                                                         cond("function", region.function["EB"])]})
@@ -179,3 +181,16 @@ def test_on_sqlite_the_smallest_condition_leads_and_the_others_probe(region, app
         facets.LEAD_LIMIT = limit
     assert sql.count("person.id IN") == 1 and sql.count("EXISTS") == 1
     assert sql.index("person.email") < sql.index("EXISTS")
+
+
+def test_a_broad_organisation_condition_is_read_from_the_persons_at_the_other_organisations(region, app, matching):
+    """"In the district" where nearly every organisation lies in it: one "at a current function" and the
+    exceptions (persons only at organisations elsewhere) instead of a set of nearly everyone; the same persons."""
+    from sqlalchemy.dialects import sqlite
+
+    tree = facets.parse_filter({"op": "and", "items": [cond("district", "09676"), cond("sector", "public", "economy",
+                                                                                       "civil_society")]})
+    everyone_at_work = matching({"op": "and", "items": [cond("has_email", "yes", "no")]})
+    sql = str(facets.compile_filter(tree, "auto").compile(dialect=sqlite.dialect()))
+    assert sql.count("person.id NOT IN") == 2 and sql.count("organisation_id + ") == 2
+    assert matching({"op": "and", "items": [cond("district", "09676")]}) <= everyone_at_work
