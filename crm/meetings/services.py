@@ -31,8 +31,9 @@ from crm.meetings.models import (
 )
 from crm.network.models import Body, Seat
 
-# Agenda documents: what a regional manager attaches (minutes, drafts, plans, photos), at most 20 MB each.
-DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+# Agenda documents: what a regional manager attaches (minutes, drafts, plans, photos), at most 10 MB each
+# (the app takes no request above config MAX_CONTENT_LENGTH, 10.5 MB).
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),

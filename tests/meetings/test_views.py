@@ -74,9 +74,11 @@ def test_agenda_with_documents_checked_for_size_and_type(client, login, make_mee
     assert "„virus.pdf“ ist keine echte PDF-Datei." in fake
     exe = client.post(url, data={"file": (io.BytesIO(b"MZ\x90"), "setup.exe")}, follow_redirects=True)
     assert "ist nichts davon" in exe.get_data(as_text=True)
-    big = client.post(url, data={"file": (io.BytesIO(b"%PDF-" + b"0" * (21 * 1024 * 1024)), "gross.pdf")},
+    big = client.post(url, data={"file": (io.BytesIO(b"%PDF-" + b"0" * (10 * 1024 * 1024 + 200_000)), "gross.pdf")},
                       follow_redirects=True)
-    assert big.status_code in (200, 413)
+    assert "Die Datei ist zu groß (10,2 MB; höchstens 10 MB)." in big.get_data(as_text=True)
+    huge = client.post(url, data={"file": (io.BytesIO(b"%PDF-" + b"0" * (12 * 1024 * 1024)), "riesig.pdf")})
+    assert huge.status_code == 413 and "Es wurde nichts gespeichert." in huge.get_data(as_text=True)
     documents = db.session.scalars(db.select(AgendaDocument)).all()
     assert [d.filename for d in documents] == ["Kostenschätzung.pdf"]
     download = client.get(f"/termine/{meeting.id}/dokumente/{documents[0].id}")
