@@ -7,6 +7,8 @@ def register(registry) -> None:
     from crm.meetings import models, views
 
     registry.blueprint(views.bp)
+    # the routes of the parts in their own modules, on the same blueprint
+    from crm.meetings import checkin_views  # noqa: F401, E402
 
     registry.labels(
         entities={"meeting": _l("Meeting"), "agenda_item": _l("Agenda item"), "agenda_document": _l("Document"),
