@@ -47,10 +47,10 @@ class Sheet:
 
 
 def safe(value: object) -> str:
-    """Text that can go into a Word file: one line, no control characters."""
+    """Text that can go into a Word file: one line, control characters (a vertical tab from Excel) as spaces."""
     if value is None:
         return ""
-    return " ".join(_NOT_XML.sub("", str(value)).split())
+    return " ".join(_NOT_XML.sub(" ", str(value)).split())
 
 
 def build(sheet: Sheet) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
+from babel.dates import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from crm.contacts.models import Organisation, Person
 from crm.core import time as clock
 from crm.core.converters import parse_id
 from crm.core.errors import DomainError
-from crm.core.formatting import long_date, to_berlin
+from crm.core.formatting import to_berlin
 from crm.core.text import fold
 from crm.extensions import db
 from crm.interop import attendance_list as sheet_format
@@ -204,7 +205,7 @@ def add_walk_in(meeting: Meeting, client_id: str, first_name: str, last_name: st
         invitee = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id,
                                                           Invitee.person_id == person.id))
     else:
-        same_name = [i for i in db.session.scalars(select(Invitee).join(Person).where(
+        same_name = [i for i in db.session.scalars(select(Invitee).join(Person, Person.id == Invitee.person_id).where(
             Invitee.meeting_id == meeting.id, Person.sort_name == fold(f"{last_name} {first_name}")[:220]))
             if fold(i.person.last_name) == fold(last_name) and fold(i.person.first_name) == fold(first_name)]
         if len(same_name) == 1:
@@ -218,10 +219,10 @@ def add_walk_in(meeting: Meeting, client_id: str, first_name: str, last_name: st
                             data_source=_("Check-in at “%(meeting)s”", meeting=meeting.title)[:300])
             db.session.add(person)
         db.session.flush()
-        invitee = Invitee(meeting=meeting, person=person, role="guest", voting=False, source="walk_in",
-                          organisation_id=organisation.id if organisation is not None else None,
-                          token=services.new_token())
-        invitee.channel = "email" if services.has_email(person, invitee.organisation_id) else "letter"
+        organisation_id = organisation.id if organisation is not None else None
+        channel = "email" if services.has_email(person, organisation_id) else "letter"
+        invitee = Invitee(meeting_id=meeting.id, person=person, role="guest", voting=False, source="walk_in",
+                          organisation_id=organisation_id, token=services.new_token(), channel=channel)
         db.session.add(invitee)
         db.session.flush()
     return _record(meeting, client_id, invitee, at, user, undo=False)
@@ -366,8 +367,7 @@ def signature_sheet(meeting: Meeting) -> sheet_format.Sheet:
     when = ""
     if meeting.starts_at is not None:
         local = to_berlin(meeting.starts_at)
-        weekday = _WEEKDAYS[local.weekday()]
-        when = _("%(weekday)s, %(date)s, %(time)s", weekday=weekday, date=long_date(local.date()),
+        when = _("%(date)s, %(time)s", date=format_date(local.date(), "EEEE, d. MMMM y", locale="de"),
                  time=_("%(time)s o'clock", time=local.strftime("%H:%M")))
     return sheet_format.Sheet(
         heading=_("Attendance and signature list"),
@@ -380,10 +380,6 @@ def signature_sheet(meeting: Meeting) -> sheet_format.Sheet:
         labels={"body": _("Body"), "when": _("Date"), "place": _("Place"),
                 "page": _("Page"), "of": _("of")},
     )
-
-
-_WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
-             _l("Sunday"))
 
 
 def signature_filename(meeting: Meeting) -> str:
