@@ -108,6 +108,8 @@ def _table(doc, columns, part: Section, number: int) -> int:
     layout = OxmlElement("w:tblLayout")  # Word keeps the widths instead of fitting the contents
     layout.set(qn("w:type"), "fixed")
     table._tbl.tblPr.append(layout)
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the grid: LibreOffice reads the widths from there, Word from the cells
 
     head = table.rows[0]
     _row_flag(head, "w:tblHeader")  # repeated on every page
