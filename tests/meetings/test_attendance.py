@@ -284,3 +284,20 @@ def test_organisation_named_at_the_door_is_found_or_made_once(lag, make_meeting,
     db.session.commit()
     orgs = db.session.scalars(select(Organisation).where(Organisation.name == "Imkerverein Mömlingen")).all()
     assert len(orgs) == 1
+
+
+def test_the_panel_for_the_meeting_page_shows_counts_and_links(lag, make_meeting, make_user, app):
+    from flask import render_template
+
+    meeting = make_meeting()
+    invitees = services.invitees_of(meeting)
+    attendance.sync(meeting, [_entry(i) for i in invitees[:3]], make_user(role="staff"))
+    db.session.commit()
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(make_user(role="staff"))
+        html = render_template("meetings/_attendance_panel.html", meeting=meeting,
+                               invitees=services.invitees_of(meeting))
+    assert "3 von 30 anwesend, davon 3 stimmberechtigt" in html
+    assert f"/termine/{meeting.id}/check-in" in html and f"/termine/{meeting.id}/anwesenheitsliste.docx" in html
