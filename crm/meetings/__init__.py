@@ -14,6 +14,8 @@ def register(registry) -> None:
     registry.timeline_source("organisation", timeline.organisation_meetings)
     registry.demo_data(demo.generate_meetings, order=85)
     registry.nav("meetings.meeting_list", _l("Meetings"), order=35, prefix="meetings.")
+    # the routes of the other meeting modules, on the same blueprint
+    from crm.meetings import checkin_views  # noqa: F401
 
     registry.labels(
         entities={"meeting": _l("Meeting"), "agenda_item": _l("Agenda item"), "agenda_document": _l("Document"),

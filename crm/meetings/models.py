@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -320,6 +321,8 @@ class CheckIn(db.Model):
     client_id: Mapped[str] = mapped_column(String(64))
     invitee_id: Mapped[int | None] = mapped_column(ForeignKey("invitee.id", ondelete="CASCADE"), index=True)
     checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # on the tablet's clock
+    # a tap taken back: kept as a row of its own, so a retried sync cannot bring the check-in back
+    undo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

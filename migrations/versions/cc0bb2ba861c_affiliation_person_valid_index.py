@@ -1,7 +1,7 @@
 """affiliation: the person's functions with their end in one index (has a current function, index only)
 
 Revision ID: cc0bb2ba861c
-Revises: b009e02aaa19
+Revises: c3a1f0e7d2b4
 Create Date: 2026-12-02 18:05:29.960960
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cc0bb2ba861c'
-down_revision = 'b009e02aaa19'
+down_revision = 'c3a1f0e7d2b4'
 branch_labels = None
 depends_on = None
 

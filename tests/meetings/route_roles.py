@@ -17,6 +17,14 @@ ROUTES = {
     "meetings.invitee_remove": ("staff", "POST"),
     "meetings.invitee_channel": ("staff", "POST"),
     "meetings.invitation_letters": ("staff", "POST"),
+    # check-in at the door, attendance, signature list (crm/meetings/checkin_views.py)
+    "meetings.checkin": ("staff", "GET"),
+    "meetings.checkin_data": ("staff", "GET"),
+    "meetings.checkin_people": ("staff", "GET"),
+    "meetings.checkin_worker": ("staff", "GET"),
+    "meetings.checkin_sync": ("staff", "POST"),
+    "meetings.attendance_form": ("staff", "GET POST"),
+    "meetings.signature_list": ("staff", "GET"),
 }
 # personal links and feeds: no login, each guarded by its own secret token
 PUBLIC = set()
@@ -30,7 +38,8 @@ def url_values(fixture):
     from crm.meetings.models import AgendaDocument, AgendaItem
 
     person = fixture("make_person")(last_name="Sweep", first_name="Sina", email="sweep@example.org")
-    meeting = services.save_meeting(None, {"title": "Sweep", "starts_at": datetime(2027, 1, 14, 17, tzinfo=timezone.utc)})
+    meeting = services.save_meeting(None, {"title": "Sweep", "kind": "network", "location": "Pfarrsaal",
+                                           "starts_at": datetime(2026, 11, 5, 17, 0, tzinfo=timezone.utc)})
     item = AgendaItem(meeting=meeting, position=1, title="Begrüßung")
     document = AgendaDocument(agenda_item=item, filename="a.pdf", content_type="application/pdf", size=8,
                               content=b"%PDF-1.4")
