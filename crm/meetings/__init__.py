@@ -4,9 +4,19 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.meetings import models, views
+    from crm.meetings import (  # noqa: F401
+        _placeholder_public,  # noqa: F401  (dropped when the poll branch is merged)
+        feed_views,
+        mailing_views,
+        models,
+        views,
+    )
 
     registry.blueprint(views.bp)
+    registry.public("meetings.feed", "meetings.rsvp", "meetings.poll_answer")
+    registry.labels(actions={"send": _l("sent messages")},
+                    fields={"meeting.message_kind": _l("Message"), "meeting.sent": _l("sent by e-mail"),
+                            "meeting.failed": _l("not delivered"), "meeting.letter": _l("by letter")})
 
     registry.labels(
         entities={"meeting": _l("Meeting"), "agenda_item": _l("Agenda item"), "agenda_document": _l("Document"),
