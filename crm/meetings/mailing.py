@@ -251,9 +251,9 @@ def build_message(meeting: Meeting, kind: str, invitee: Invitee, address: str, t
 
 
 def _recipient(invitee: Invitee, address: str) -> str:
-    from email.utils import formataddr
-
-    return formataddr((invitee.person.full_name, address))
+    """"Name" <address>; the address as written (umlauts stay: crm/core/mail.py sends with SMTPUTF8)."""
+    name = " ".join(invitee.person.full_name.replace("\\", " ").replace('"', "'").split())
+    return f'"{name}" <{address}>' if name else address
 
 
 # ------------------------------------------------------------------ sending
