@@ -231,7 +231,7 @@ class CalendarEmail(EmailMultiAlternatives):
         for param in params:
             key, _sep, value = param.partition("=")
             if key.lower() != "charset":  # set by the text part itself (utf-8)
-                part.set_param(key, value)
+                part.set_param(key, value, requote=False)  # method=REQUEST unquoted, as Google sends it
         return part
 
 
@@ -545,14 +545,15 @@ def channel_counts(invitees: list[Invitee]) -> ChannelCounts:
 
 
 def message_log(meeting: Meeting) -> list[InvitationMessage]:
-    """Every message of the meeting, newest first, with its invitee and person."""
+    """Every message of the meeting by invitee (name), each invitee's newest first."""
     from sqlalchemy.orm import selectinload
 
-    return list(db.session.scalars(
+    messages = list(db.session.scalars(
         select(InvitationMessage).join(Invitee, Invitee.id == InvitationMessage.invitee_id)
         .where(Invitee.meeting_id == meeting.id)
         .options(selectinload(InvitationMessage.invitee).selectinload(Invitee.person))
         .order_by(InvitationMessage.id.desc())))
+    return sorted(messages, key=lambda m: (m.invitee.person.sort_name, m.invitee_id, -m.id))
 
 
 @dataclass

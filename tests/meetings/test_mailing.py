@@ -27,6 +27,7 @@ class Inbox:
     def __init__(self):
         self.messages = []  # (envelope recipients, parsed message, connection's peer)
         self.refuse = set()
+        self.raw = []  # the bytes as they came
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -35,6 +36,7 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope, *args):
+        self.raw.append(envelope.content)
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default),
                               session.peer))
         return "250 OK"
@@ -150,6 +152,7 @@ def test_invitation_walk_update_and_cancel(meeting, lag, smtp):
     # the calendar: as alternative with method=REQUEST and as invite.ics, identical
     alternative, attachment = calendar_parts(message)
     assert alternative.get_param("method") == "REQUEST" and alternative.get_content_charset() == "utf-8"
+    assert b"; method=REQUEST" in smtp.raw[0]  # unquoted, as Google and Outlook write it
     assert attachment.get_content_disposition() == "attachment"
     ics = alternative.get_payload(decode=True)
     assert attachment.get_payload(decode=True) == ics
