@@ -59,6 +59,10 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "regionetz@localhost")
+    # Flask-Mailman backend: "smtp" sends through MAIL_SERVER; "file" writes into MAIL_FILE_PATH.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH", str(INSTANCE_DIR / "mail"))
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))  # seconds; a hanging server fails the message
     PER_PAGE = 50
     # Uploads: the import takes files up to IMPORT_MAX_BYTES; no request may be larger than
     # MAX_CONTENT_LENGTH (the file plus the form around it), whatever the page.
@@ -69,6 +73,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # Invitations of a development instance land as files in instance/mail/, nothing leaves the machine.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
 
 
 class TestingConfig(Config):

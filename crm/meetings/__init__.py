@@ -8,14 +8,24 @@ def register(registry) -> None:
     from crm.meetings import demo, models, services, timeline, views
 
     registry.blueprint(views.bp)
+    # the routes of the other meeting modules, on the same blueprint
+    from crm.meetings import (  # noqa: F401
+        _placeholder_public,  # noqa: F401  (dropped when the poll branch is merged)
+        checkin_views,
+        feed_views,
+        mailing_views,
+    )
+
+    registry.public("meetings.feed", "meetings.rsvp", "meetings.poll_answer")
     # between "Bodies" and "Projects": the bodies' meetings are the office's weekly business
+    registry.nav("meetings.meeting_list", _l("Meetings"), order=35, prefix="meetings.")
     registry.detail_section("body", "meetings/_body_meetings.html", services.body_meetings, column="side")
     registry.timeline_source("person", timeline.person_meetings)
     registry.timeline_source("organisation", timeline.organisation_meetings)
     registry.demo_data(demo.generate_meetings, order=85)
-    registry.nav("meetings.meeting_list", _l("Meetings"), order=35, prefix="meetings.")
-    # the routes of the other meeting modules, on the same blueprint
-    from crm.meetings import checkin_views  # noqa: F401
+    registry.labels(actions={"send": _l("sent messages")},
+                    fields={"meeting.message_kind": _l("Message"), "meeting.sent": _l("sent by e-mail"),
+                            "meeting.failed": _l("not delivered"), "meeting.letter": _l("by letter")})
 
     registry.labels(
         entities={"meeting": _l("Meeting"), "agenda_item": _l("Agenda item"), "agenda_document": _l("Document"),

@@ -30,8 +30,8 @@ def letter_invitees(meeting: Meeting, kind: str = "invitation") -> list[Invitee]
     return [i for i in services.invitees_of(meeting) if i.channel == "letter" and i.id not in done]
 
 
-def letter_body(meeting: Meeting, text: str) -> str:
-    """The personal text, then when, where and the agenda, as the letter's paragraphs."""
+def letter_body(meeting: Meeting, text: str, kind: str = "invitation") -> str:
+    """The personal text, then when, where and (unless cancelled) the agenda, as the letter's paragraphs."""
     lines = [text.strip() or DEFAULT_TEXT, ""]
     if meeting.starts_at:
         lines.append(_("When: %(when)s", when=time_span(meeting.starts_at, meeting.ends_at)))
@@ -40,7 +40,7 @@ def letter_body(meeting: Meeting, text: str) -> str:
         lines.append(_("Where: %(place)s", place=place))
     if meeting.online_url:
         lines.append(_("Online: %(url)s", url=meeting.online_url))
-    if meeting.agenda_items:
+    if meeting.agenda_items and kind != "cancellation":
         lines += ["", _("Agenda:")]
         lines += [f"{i}. {item.title}" for i, item in enumerate(meeting.agenda_items, start=1)]
     return "\n".join(lines)
@@ -59,7 +59,7 @@ def write_invitation_letters(meeting: Meeting, text: str = "", user=None, kind: 
         _("Change: %(title)s", title=meeting.title) if kind == "update" else \
         _("Cancellation: %(title)s", title=meeting.title)
     sender = letter_services.letterhead()
-    letter_text = engine.LetterText(subject=subject[:200], body=letter_body(meeting, text),
+    letter_text = engine.LetterText(subject=subject[:200], body=letter_body(meeting, text, kind),
                                     signature=sender.contact_person)
     source = letter_services.Source(person_ids=[i.person_id for i in invitees])
     run = letter_services.create_run(source, rule="at_organisation", template=None, letter_date=clock.today(),
@@ -73,14 +73,28 @@ def write_invitation_letters(meeting: Meeting, text: str = "", user=None, kind: 
     reasons = {e.person_id: e.reason for e in resolution.excluded}
     now = utcnow()
     excluded = []
+    recorded = _recorded_letters(meeting, kind, invitees)
     for invitee in invitees:
         ok = invitee.person_id in written
         if not ok:
             excluded.append(f"{invitee.person.full_name}: {reasons.get(invitee.person_id, '')}")
-        db.session.add(InvitationMessage(
-            invitee=invitee, kind=kind, channel="letter", sequence=meeting.sequence,
-            status="letter" if ok else "failed", error="" if ok else reasons.get(invitee.person_id, ""),
-            subject=subject[:300], attempts=1, created_at=now, sent_at=now if ok else None,
-            created_by_id=getattr(user, "id", None)))
+        # the sending run (crm/meetings/mailing) may have recorded the letter already: complete that row
+        message = recorded.get(invitee.id) or InvitationMessage(
+            invitee=invitee, kind=kind, channel="letter", sequence=meeting.sequence, attempts=1, created_at=now,
+            created_by_id=getattr(user, "id", None))
+        message.status = "letter" if ok else "failed"
+        message.error = "" if ok else reasons.get(invitee.person_id, "")
+        message.subject = subject[:300]
+        message.sent_at = now if ok else None
+        db.session.add(message)
     db.session.flush()
     return run, excluded
+
+
+def _recorded_letters(meeting: Meeting, kind: str, invitees: list[Invitee]) -> dict[int, InvitationMessage]:
+    rows = db.session.scalars(
+        db.select(InvitationMessage).where(
+            InvitationMessage.invitee_id.in_([i.id for i in invitees]), InvitationMessage.kind == kind,
+            InvitationMessage.channel == "letter", InvitationMessage.sequence == meeting.sequence)
+        .order_by(InvitationMessage.id))
+    return {m.invitee_id: m for m in rows}

@@ -25,12 +25,26 @@ ROUTES = {
     "meetings.checkin_sync": ("staff", "POST"),
     "meetings.attendance_form": ("staff", "GET POST"),
     "meetings.signature_list": ("staff", "GET"),
+    # invitations, changes, cancellation, message log (crm/meetings/mailing_views.py)
+    "meetings.invite_compose": ("staff", "GET POST"),
+    "meetings.send_update": ("staff", "POST"),
+    "meetings.cancel": ("staff", "POST"),
+    "meetings.retry_failed": ("staff", "POST"),
+    "meetings.messages": ("viewer", "GET"),
+    # calendar files and feed addresses (crm/meetings/feed_views.py)
+    "meetings.meeting_ics": ("viewer", "GET"),
+    "meetings.feeds_page": ("viewer", "GET"),
+    "meetings.user_feed_renew": ("viewer", "POST"),
+    "meetings.user_feed_revoke": ("viewer", "POST"),
+    "meetings.body_feed_renew": ("staff", "POST"),
+    "meetings.body_feed_revoke": ("staff", "POST"),
 }
 # personal links and feeds: no login, each guarded by its own secret token
-PUBLIC = set()
+PUBLIC = {"meetings.feed", "meetings.rsvp", "meetings.poll_answer"}
 
 
 def url_values(fixture):
+    """A meeting in the past with an agenda document and one invitee; nothing sent yet, so the sweep's empty POSTs send nothing."""
     from datetime import datetime, timezone
 
     from crm.extensions import db

@@ -6,6 +6,7 @@ from docx import Document
 from crm.extensions import db
 from crm.meetings import services
 from crm.meetings.models import InvitationMessage
+from tests.meetings.test_mailing import smtp  # noqa: F401  (the aiosmtpd fixture)
 
 from .conftest import WITHOUT_EMAIL
 
@@ -39,3 +40,20 @@ def test_invitees_without_email_get_one_word_file_with_the_agenda(client, login,
 
     interaction = db.session.scalar(db.select(Interaction).where(Interaction.kind == "letter"))
     assert interaction.meeting_id == meeting.id and len(interaction.persons) == WITHOUT_EMAIL
+
+
+def test_sending_the_invitation_writes_the_letters_in_the_same_step(client, login, make_meeting, lag, smtp):  # noqa: F811
+    from datetime import timedelta
+
+    from crm.core import time as clock
+
+    login("staff")
+    start = (clock.utcnow() + timedelta(days=30)).replace(hour=17, minute=0, second=0, microsecond=0)
+    meeting = make_meeting(starts_at=start, ends_at=start + timedelta(hours=2))
+    response = client.post(f"/termine/{meeting.id}/einladen", data={"text": "{Briefanrede}\n\nbitte kommen Sie."})
+    assert "/briefe/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "26 per E-Mail" in page and "Einladung: Sitzung des LAG-Entscheidungsgremiums" in page
+    assert len(smtp.wait_for(26)) == 26
+    statuses = [m.status for m in db.session.scalars(db.select(InvitationMessage))]
+    assert statuses.count("sent") == 26 and statuses.count("letter") == WITHOUT_EMAIL and len(statuses) == 30
