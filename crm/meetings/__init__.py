@@ -7,6 +7,8 @@ def register(registry) -> None:
     from crm.meetings import models, views
 
     registry.blueprint(views.bp)
+    from crm.meetings import poll_views, public_views  # noqa: F401
+    registry.public("meetings.poll_answer", "meetings.rsvp")
 
     registry.labels(
         entities={"meeting": _l("Meeting"), "agenda_item": _l("Agenda item"), "agenda_document": _l("Document"),
@@ -27,6 +29,7 @@ def register(registry) -> None:
             "poll_comment": _l("Comment on the date poll"), "poll_answered_at": _l("Date poll answered on"),
             "attended": _l("Present"), "checked_in_at": _l("Checked in at"),
             "invitation_period_days": _l("Invitation period (days)"),
+            "poll_slots": _l("Candidate dates"), "poll_answers": _l("Answers to the date poll"),
         },
         values={"meeting.kind": models.MEETING_KINDS, "meeting.status": models.MEETING_STATUSES,
                 "meeting.poll_status": models.POLL_STATUSES, "invitee.role": models.INVITEE_ROLES,
