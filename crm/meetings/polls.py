@@ -64,12 +64,17 @@ def _slots_audit(meeting: Meeting) -> list[str]:
 # ------------------------------------------------------------------ slots
 
 
+def _not_over(meeting: Meeting) -> None:
+    if meeting.status == "cancelled":
+        raise DomainError(_("The meeting has been cancelled."))
+    if meeting.status == "held":
+        raise DomainError(_("The meeting has already taken place."))
+
+
 def _editable(meeting: Meeting) -> None:
     if meeting.poll_status == "closed":
         raise DomainError(_("The date poll is closed; the date is fixed."))
-    if meeting.status in ("cancelled", "held"):
-        raise DomainError(_("The meeting is %(status)s; its date can no longer be polled.",
-                            status=meeting.status_label))
+    _not_over(meeting)
 
 
 def add_slot(meeting: Meeting, starts_at: datetime | None, ends_at: datetime | None = None) -> PollSlot:
@@ -112,8 +117,7 @@ def remove_slot(meeting: Meeting, slot: PollSlot) -> None:
     if meeting.poll_status == "open" and len(meeting.slots) <= MIN_SLOTS:
         raise DomainError(_("An open date poll needs at least two candidate dates."))
     before = _slots_audit(meeting)
-    meeting.slots.remove(slot)
-    db.session.delete(slot)
+    meeting.slots.remove(slot)  # delete-orphan: the slot and its answers go
     db.session.flush()
     record_audit("meeting", meeting.id, "update", {"poll_slots": [before, _slots_audit(meeting)]},
                  label=meeting.audit_label())
@@ -165,9 +169,7 @@ def close_poll(meeting: Meeting, slot: PollSlot) -> None:
     if meeting.poll_status != "open":
         raise DomainError(closed_message(meeting) if meeting.poll_status == "closed"
                           else _("The date poll is not open."))
-    if meeting.status in ("cancelled", "held"):
-        raise DomainError(_("The meeting is %(status)s; its date can no longer be polled.",
-                            status=meeting.status_label))
+    _not_over(meeting)
     slot = slot_of(meeting, getattr(slot, "id", None))
     meeting.starts_at, meeting.ends_at = _utc(slot.starts_at), _utc(slot.ends_at)
     meeting.status = "fixed"
