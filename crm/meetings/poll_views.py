@@ -155,7 +155,7 @@ def rsvp_list(meeting_id: int):
         chosen = ""
     shown = [i for i in invitees if not chosen or i.rsvp == chosen]
     return render_template("meetings/rsvp_list.html", meeting=meeting, invitees=invitees, shown=shown,
-                           summary=summary, chosen=chosen, states=RSVP_STATES,
+                           summary=summary, chosen=chosen, states=rsvp.ANSWER_LABELS,
                            may_edit=role_at_least(current_user, "staff"), form=RsvpSetForm(formdata=None),
                            remind=organiser_action("meetings.remind", meeting_id=meeting.id),
                            meeting_url=_url_if("meetings.detail", meeting_id=meeting.id),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from crm.core import time as clock
@@ -22,6 +23,10 @@ COMMENT_MAX = 2000
 # what an invitee can answer through the link; "no answer yet" only the office sets back
 PUBLIC_STATES = ("accepted", "tentative", "declined", "delegated")
 SUMMARY_ORDER = ("accepted", "tentative", "declined", "delegated", "needs_action")
+# how the organiser's pages name the answers ("abgesagt": the invitee declined; the model's "declined"
+# label is shared with other parts)
+ANSWER_LABELS = {"accepted": _l("accepted"), "tentative": _l("tentative"), "declined": _l("sent regrets"),
+                 "delegated": _l("deputy comes"), "needs_action": _l("no answer yet")}
 
 
 def may_delegate(invitee: Invitee) -> bool:
@@ -88,7 +93,7 @@ class Summary:
 
     def items(self) -> list[tuple[str, str, int]]:
         """(state, label, count) in the order the panel shows them."""
-        return [(state, str(RSVP_STATES[state]), self.counts[state]) for state in SUMMARY_ORDER]
+        return [(state, str(ANSWER_LABELS[state]), self.counts[state]) for state in SUMMARY_ORDER]
 
 
 def summary(invitees: list[Invitee]) -> Summary:
