@@ -182,6 +182,6 @@ def rsvp_set(meeting_id: int, invitee_id: int):
         flash(f"{invitee.person.full_name}: {error.message}", "danger")
         return redirect(back)
     db.session.commit()
-    flash(_("Answer of %(name)s saved: %(answer)s.", name=invitee.person.full_name, answer=invitee.rsvp_label),
-          "success")
+    flash(_("Answer of %(name)s saved: %(answer)s.", name=invitee.person.full_name,
+            answer=rsvp.ANSWER_LABELS[invitee.rsvp]), "success")
     return redirect(back + f"#invitee-{invitee.id}")

@@ -93,10 +93,11 @@ def rsvp_answer(token: str):
                 state, comment = invitee.rsvp, invitee.rsvp_comment
         else:
             db.session.commit()
-            flash(_("Thank you! Your answer has been saved: %(answer)s.", answer=invitee.rsvp_label), "success")
+            flash(_("Thank you! Your answer has been saved: %(answer)s.",
+                    answer=rsvp_service.ANSWER_LABELS[invitee.rsvp]), "success")
             return _private(redirect(url_for("meetings.rsvp", token=token)))
     return _render("meetings/public_rsvp.html", status, invitee=invitee, meeting=meeting, state=state,
                    comment=comment, error=error, refusal=rsvp_service.refusal(meeting),
                    may_delegate=rsvp_service.may_delegate(invitee), place=services.place_text(meeting),
                    when=polls.slot_text(meeting.starts_at, meeting.ends_at) if meeting.starts_at else "",
-                   poll_open=meeting.poll_status == "open")
+                   poll_open=meeting.poll_status == "open", answer_labels=rsvp_service.ANSWER_LABELS)
