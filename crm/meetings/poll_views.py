@@ -61,9 +61,6 @@ def _render_poll(meeting: Meeting, slot_form=None, open_form=None, close_form=No
         may_edit=role_at_least(current_user, "staff"), min_slots=polls.MIN_SLOTS), status
 
 
-@bp.get("/termine/<id:meeting_id>/umfrage")
-def poll(meeting_id: int):
-    return _render_poll(_meeting_or_404(meeting_id))
 
 
 def _slot_times(form: SlotForm):
@@ -76,11 +73,14 @@ def _deadline(form: OpenPollForm):
     return services.local_datetime_of(form.deadline.data, "23:59") if form.deadline.data else None
 
 
-@bp.post("/termine/<id:meeting_id>/umfrage")
+@bp.route("/termine/<id:meeting_id>/umfrage", methods=["GET", "POST"])
 @can_edit
-def poll_change(meeting_id: int):
-    """Add or remove a candidate date, open the poll, change the answer deadline."""
+def poll(meeting_id: int):
+    """The organiser's page: candidate dates (add, remove), opening the poll with an answer deadline,
+    the answers as a matrix, fixing the date. (Viewers read the answers to the invitation instead.)"""
     meeting = _meeting_or_404(meeting_id)
+    if request.method == "GET":
+        return _render_poll(meeting)
     back = redirect(url_for("meetings.poll", meeting_id=meeting.id))
     action = request.form.get("action")
     if action == "add_slot":

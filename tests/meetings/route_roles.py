@@ -1,8 +1,7 @@
 """Who may use the meeting routes (see tests/core/test_routes_by_role.py)."""
 
 ROUTES = {
-    "meetings.poll": ("viewer", "GET"),
-    "meetings.poll_change": ("staff", "POST"),
+    "meetings.poll": ("staff", "GET POST"),
     "meetings.poll_close": ("staff", "POST"),
     "meetings.rsvp_list": ("viewer", "GET"),
     "meetings.rsvp_set": ("staff", "POST"),

@@ -288,11 +288,11 @@ def test_the_organiser_page_adds_removes_and_opens(client, login, lag):
     assert any("poll_slots" in row.changes for row in audit)
 
 
-def test_a_viewer_reads_the_matrix_without_buttons(client, login, poll_meeting):
+def test_viewers_do_not_get_the_organiser_page(client, login, poll_meeting):
     login("viewer")
-    html = client.get(f"/termine/{poll_meeting.id}/umfrage").get_data(as_text=True)
-    assert "Noch nicht geantwortet" in html
-    assert "/umfrage/abschliessen" not in html and 'name="action"' not in html
+    assert client.get(f"/termine/{poll_meeting.id}/umfrage").status_code == 403
+    html = client.get(f"/termine/{poll_meeting.id}/rueckmeldungen").get_data(as_text=True)
+    assert f"/termine/{poll_meeting.id}/umfrage" not in html
     assert services.invitees_of(poll_meeting)[0].token not in html
 
 
