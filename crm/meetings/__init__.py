@@ -10,10 +10,11 @@ def register(registry) -> None:
     registry.blueprint(views.bp)
     # the routes of the other meeting modules, on the same blueprint
     from crm.meetings import (  # noqa: F401
-        _placeholder_public,  # noqa: F401  (dropped when the poll branch is merged)
         checkin_views,
         feed_views,
         mailing_views,
+        poll_views,
+        public_views,
     )
 
     registry.public("meetings.feed", "meetings.rsvp", "meetings.poll_answer")
@@ -46,6 +47,7 @@ def register(registry) -> None:
             "poll_comment": _l("Comment on the date poll"), "poll_answered_at": _l("Date poll answered on"),
             "attended": _l("Present"), "checked_in_at": _l("Checked in at"),
             "invitation_period_days": _l("Invitation period (days)"),
+            "poll_slots": _l("Candidate dates"), "poll_answers": _l("Answers to the date poll"),
         },
         record_urls={"meeting": lambda i: url_for("meetings.detail", meeting_id=i)},
         values={"meeting.kind": models.MEETING_KINDS, "meeting.status": models.MEETING_STATUSES,

@@ -10,7 +10,7 @@ from crm.core.permissions import can_edit, role_at_least
 from crm.extensions import db
 from crm.meetings import mailing, services
 from crm.meetings.mailing_forms import CancelForm, InvitationForm, UpdateForm
-from crm.meetings.models import Meeting
+from crm.meetings.models import InvitationMessage, Invitee, Meeting
 from crm.meetings.views import bp
 
 
@@ -175,3 +175,57 @@ def messages(meeting_id: int):
     meeting = _meeting(meeting_id)
     return render_template("meetings/messages.html", meeting=meeting, messages=mailing.message_log(meeting),
                            mail_folder=mail_folder())
+
+
+def _by_email(invitees) -> tuple[list, list]:
+    """(invitees written to by e-mail, those by letter): a poll or reminder needs the personal link, so
+    it goes by e-mail only; the others' links are on the poll and answers pages to pass on by phone."""
+    return [i for i in invitees if i.channel == "email"], [i for i in invitees if i.channel != "email"]
+
+
+@bp.post("/termine/<id:meeting_id>/umfrage/senden")
+@can_edit
+def send_poll(meeting_id: int):
+    """The date poll's personal links by e-mail to everyone who has not received them yet."""
+    meeting = _meeting(meeting_id)
+    if meeting.poll_status != "open":
+        flash(_("The date poll is not open."), "warning")
+        return redirect(url_for("meetings.poll", meeting_id=meeting.id))
+    received = {m.invitee_id for m in db.session.scalars(
+        db.select(InvitationMessage).join(Invitee).where(
+            Invitee.meeting_id == meeting.id, InvitationMessage.kind == "poll", InvitationMessage.status == "sent"))}
+    email, by_letter = _by_email([i for i in services.invitees_of(meeting) if i.id not in received])
+    try:
+        report = mailing.send(meeting, "poll", invitees=email, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("meetings.poll", meeting_id=meeting.id))
+    db.session.commit()
+    _flash_report(report)
+    if by_letter:
+        flash(_("%(count)s invitees have no e-mail address: please pass their personal links on by phone (list "
+                "below).", count=len(by_letter)), "info")
+    return redirect(url_for("meetings.poll", meeting_id=meeting.id))
+
+
+@bp.post("/termine/<id:meeting_id>/erinnern")
+@can_edit
+def remind(meeting_id: int):
+    """A reminder to everyone who has not answered: the date poll while it is open, else the invitation."""
+    meeting = _meeting(meeting_id)
+    kind = "poll_reminder" if meeting.poll_status == "open" else "rsvp_reminder"
+    email, by_letter = _by_email(mailing.default_recipients(meeting, kind))
+    try:
+        report = mailing.send(meeting, kind, invitees=email, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        _flash_report(report)
+        if by_letter:
+            flash(_("%(count)s without e-mail address have not answered either: please call them.",
+                    count=len(by_letter)), "info")
+    target = "meetings.poll" if kind == "poll_reminder" else "meetings.rsvp_list"
+    return redirect(url_for(target, meeting_id=meeting.id))
