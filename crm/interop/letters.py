@@ -643,11 +643,16 @@ def letter_context(letterhead: Letterhead, text: LetterText, rows: Sequence[Mapp
         address = row.get("Anschrift", "").strip()
         if not address:
             raise LetterError(N_("Recipient %(number)s has no postal address."), number=number)
+        salutation = row.get("Briefanrede", "")
+        paragraphs = [_fill(p, row) for p in compiled.paragraphs]
+        # the letter sets the Briefanrede itself: a text that begins with {Briefanrede} must not repeat it
+        if paragraphs and salutation and paragraphs[0].strip() == salutation.strip():
+            paragraphs = paragraphs[1:]
         letters.append({
             "address": address,
             "subject": _fill(compiled.subject, row),
-            "salutation": row.get("Briefanrede", ""),
-            "paragraphs": [_fill(p, row) for p in compiled.paragraphs],
+            "salutation": salutation,
+            "paragraphs": paragraphs,
             "closing": _fill(compiled.closing, row),
             "signature": _fill(compiled.signature, row),
             "date": row.get("Datum", ""),

@@ -30,6 +30,35 @@ def letter_invitees(meeting: Meeting, kind: str = "invitation") -> list[Invitee]
     return [i for i in services.invitees_of(meeting) if i.channel == "letter" and i.id not in done]
 
 
+def letter_text(meeting: Meeting, kind: str, text: str) -> str:
+    """The text for the letters of a sending run: where the run used the e-mail's default text (which
+    speaks of the calendar entry and the personal link), the letter's own default, with what the
+    organiser added (a note on the change, the reason of a cancellation); a text of their own stays."""
+    from flask_babel import force_locale
+
+    from crm.meetings import mailing
+
+    title = (meeting.title or "").replace("{", "{{").replace("}", "}}")
+    with force_locale("de"):
+        defaults = {
+            "invitation": _("{Briefanrede}\n\nI cordially invite you to “%(title)s”. Time, place and agenda are "
+                            "below. Please let us know whether you will come.", title=title),
+            "update": _("{Briefanrede}\n\nplease note: “%(title)s” has changed. The current details are below.",
+                        title=title),
+            "cancellation": _("{Briefanrede}\n\nunfortunately “%(title)s” on %(date)s has to be cancelled.",
+                              title=title, date=mailing.short_date(meeting)),
+        }
+    if kind not in defaults:
+        return text
+    mail_default = mailing.default_text(meeting, kind)
+    text = (text or "").strip()
+    if not text or text == mail_default.strip():
+        return defaults[kind]
+    if text.startswith(mail_default.strip()):
+        return defaults[kind] + text[len(mail_default.strip()):]
+    return text
+
+
 def letter_body(meeting: Meeting, text: str, kind: str = "invitation") -> str:
     """The personal text, then when, where and (unless cancelled) the agenda, as the letter's paragraphs."""
     lines = [text.strip() or DEFAULT_TEXT, ""]
@@ -48,8 +77,9 @@ def letter_body(meeting: Meeting, text: str, kind: str = "invitation") -> str:
 
 def write_invitation_letters(meeting: Meeting, text: str = "", user=None, kind: str = "invitation",
                              invitees: list[Invitee] | None = None):
-    """One letter run for the invitees by post; returns (run, excluded names) or (None, []) if there is
-    nobody to write to. Invitees without a postal address get a failed message with the reason."""
+    """One letter run for the invitees by post; returns (run, excluded names), (None, []) if there is
+    nobody to write to, (None, excluded) if none of them has a postal address. Invitees without one get a
+    failed message with the reason."""
     invitees = letter_invitees(meeting, kind) if invitees is None else invitees
     if not invitees:
         return None, []
@@ -62,13 +92,15 @@ def write_invitation_letters(meeting: Meeting, text: str = "", user=None, kind: 
     letter_text = engine.LetterText(subject=subject[:200], body=letter_body(meeting, text, kind),
                                     signature=sender.contact_person)
     source = letter_services.Source(person_ids=[i.person_id for i in invitees])
-    run = letter_services.create_run(source, rule="at_organisation", template=None, letter_date=clock.today(),
-                                     text=letter_text, user=user)
-    if run.interaction_id:
-        from crm.interactions.models import Interaction
-
-        db.session.get(Interaction, run.interaction_id).meeting_id = meeting.id
     resolution = letter_services.resolve(source, "at_organisation")
+    run = None
+    if resolution.recipients:  # nobody with a postal address: no run, each one's message says why
+        run = letter_services.create_run(source, rule="at_organisation", template=None, letter_date=clock.today(),
+                                         text=letter_text, user=user)
+        if run.interaction_id:
+            from crm.interactions.models import Interaction
+
+            db.session.get(Interaction, run.interaction_id).meeting_id = meeting.id
     written = {r.person_id for r in resolution.recipients}
     reasons = {e.person_id: e.reason for e in resolution.excluded}
     now = utcnow()

@@ -64,12 +64,12 @@ def _letters_and_back(meeting: Meeting, report: mailing.SendReport, text: str):
     """Write the Word letters for the invitees by post in the same step (crm/meetings/invitation_letters),
     commit, then show where the user must look next: the message log if mail failed (the server's
     reasons), else the letters to download, else the meeting."""
-    from crm.meetings.invitation_letters import write_invitation_letters
+    from crm.meetings.invitation_letters import letter_text, write_invitation_letters
 
     run = None
     if report.letter_invitees and report.kind in ("invitation", "update", "cancellation"):
-        run, excluded = write_invitation_letters(meeting, text, current_user, kind=report.kind,
-                                                 invitees=report.letter_invitees)
+        run, excluded = write_invitation_letters(meeting, letter_text(meeting, report.kind, text), current_user,
+                                                 kind=report.kind, invitees=report.letter_invitees)
         if excluded:
             flash(_("No letter for: %(names)s", names="; ".join(excluded)), "warning")
     db.session.commit()

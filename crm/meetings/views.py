@@ -150,7 +150,7 @@ def detail(meeting_id: int):
         deadline=services.invitation_deadline(meeting), late=services.is_late(meeting),
         agenda_form=AgendaItemForm(prefix="agenda"), document_form=DocumentForm(), invite_form=_invite_form(),
         confirm=ConfirmForm(), channels=CHANNELS, counts=services.invitee_counts([meeting.id]).get(meeting.id, {}),
-        panels=_panels(meeting, invitees), has_ics="meetings.meeting_ics" in current_app.view_functions,
+        panels=_panels(meeting, invitees),
         has_begun=meeting.starts_at is not None and to_berlin(meeting.starts_at) <= clock.now())
 
 
@@ -394,7 +394,11 @@ def invitation_letters(meeting_id: int):
         flash(error.message, "danger")
         return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     if run is None:
-        flash(_("Nobody left to invite by letter."), "info")
+        db.session.commit()  # the failed messages of those without a postal address
+        if excluded:
+            flash(_("No letter for: %(names)s", names="; ".join(excluded)), "warning")
+        else:
+            flash(_("Nobody left to invite by letter."), "info")
         return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     db.session.commit()
     flash(_("%(count)s invitation letters written.", count=run.recipient_count), "success")

@@ -1,6 +1,8 @@
-"""The date poll in a real browser: the office puts four dates to 31 invitees, two of them answer through
-their personal links (a fresh browser without login), the office reads the matrix at 1024 px, fixes the
-best date, and one invitee answers the invitation through /antwort/<token>."""
+"""The meeting journey in a real browser: the office puts four dates to 31 invitees, two of them answer
+through their personal links (a fresh browser without login), the office reads the matrix at 1024 px, fixes
+the best date, sends the invitations (a real SMTP server on loopback receives them, with the calendar
+invitation), one invitee answers through /antwort/<token>, the office checks people in at the door and
+downloads the signature list."""
 import re
 from datetime import timedelta
 
@@ -66,8 +68,25 @@ def _no_sideways_scrolling(page):
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
+@pytest.fixture
+def smtp_server(live_server, monkeypatch):
+    """aiosmtpd on loopback, used by the live server's app (same process, another thread)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.meetings.test_mailing import Inbox, _free_port, _use_server
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), enable_SMTPUTF8=True)
+    controller.start()
+    _use_server(live_server.app, monkeypatch, controller.port)
+    yield inbox
+    controller.stop()
+
+
 def test_office_polls_a_date_invitees_answer_and_the_date_is_fixed(page, browser, live_server, log_in, shot,
-                                                                   screenshot_dir):
+                                                                   screenshot_dir, smtp_server):
+    import icalendar
+
     from crm.core import time as clock
 
     meeting_id = _meeting(live_server)
@@ -141,9 +160,20 @@ def test_office_polls_a_date_invitees_answer_and_the_date_is_fixed(page, browser
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("text=Termin festlegen und Umfrage abschließen")
     expect(page.locator(".alert-success")).to_contain_text(f"Der Termin steht fest: {slots[3]}.")
-    expect(page.locator(".poll-status")).to_contain_text("abgeschlossen")
+    # fixing the date leads straight to the invitation: the text is prefilled, the counts are shown
+    expect(page).to_have_url(re.compile(f"/termine/{meeting_id}/einladen$"))
+    expect(page.locator("body")).to_contain_text("per E-Mail")
     page.set_viewport_size({"width": 1280, "height": 800})
-    shot("closed")
+    shot("compose")
+    page.click("button:has-text('Einladungen senden')")
+    expect(page.locator(".alert-success").first).to_contain_text("per E-Mail")
+    by_mail = sum(1 for _i, _t, _n, channel in _channels(live_server, meeting_id) if channel == "email")
+    received = smtp_server.wait_for(by_mail)
+    assert len(received) == by_mail > 0
+    calendar = next(part for part in received[0][1].walk() if part.get_content_type() == "text/calendar")
+    ics = icalendar.Calendar.from_ical(calendar.get_payload(decode=True))
+    assert str(ics["METHOD"]) == "REQUEST" and len(ics.walk("VEVENT")[0].get("ATTENDEE")) == by_mail
+    shot("sent")
 
     # one invitee answers the invitation through the personal link
     guest = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768}, locale="de-DE")
@@ -169,7 +199,44 @@ def test_office_polls_a_date_invitees_answer_and_the_date_is_fixed(page, browser
     expect(page.locator(f"#invitee-{invitees[1][0]}")).to_contain_text("Ich komme etwas später.")
     assert _no_sideways_scrolling(page)
     shot("rsvp-list")
+
+    # on the day: check in two people at the door
+    page.goto(f"/termine/{meeting_id}/check-in")
+    expect(page.locator("#checkin[data-ready=true]")).to_be_attached()
+    for _id, _token, name in invitees[:2]:
+        page.fill("#checkin-search", name.split()[-1])
+        page.locator(".checkin-row", has=page.locator(".checkin-name", has_text=name)).first.click()
+    page.fill("#checkin-search", "")
+    expect(page.locator("#checkin-sync")).to_have_text("Alles übertragen")
+    expect(page.locator("#checkin-counts")).to_contain_text(f"2 von {INVITEES} anwesend")
+    shot("checkin")
+
+    # the meeting page: the answers, two present, the signature list as a Word file
+    page.goto(f"/termine/{meeting_id}")
+    expect(page.locator(".attendance-panel")).to_contain_text(f"2 von {INVITEES} anwesend")
+    with page.expect_download() as download:
+        page.click("text=Unterschriftenliste (Word)")
+    from docx import Document
+
+    document = Document(download.value.path())
+    names = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    assert all(name in names for _i, _t, name in invitees)
+    assert _no_sideways_scrolling(page)
+    shot("meeting-page")
     assert not page.js_errors
+
+
+def _channels(live_server, meeting_id):
+    from crm.extensions import db
+    from crm.meetings import services
+    from crm.meetings.models import Meeting
+
+    with live_server.app.app_context():
+        try:
+            meeting = db.session.get(Meeting, meeting_id)
+            return [(i.id, i.token, i.person.full_name, i.channel) for i in services.invitees_of(meeting)]
+        finally:
+            db.session.remove()
 
 
 def _slot_id(tab, index) -> str:

@@ -458,3 +458,13 @@ def test_messages_read_in_german():
         assert translations.gettext(msgid) != msgid, msgid
     for description in MERGE_FIELDS.values():
         assert translations.gettext(description) != description, description
+
+
+def test_a_text_that_begins_with_the_briefanrede_does_not_repeat_it():
+    """The built-in letter sets the Briefanrede itself; the letter form's text starts with {Briefanrede}."""
+    text = LetterText("Einladung", "{Briefanrede}\n\nwir laden Sie herzlich ein.")
+    found = read_letters(builtin_letters(LETTERHEAD, text, rows_for(ADDRESSEES)))
+    for letter, salutation in zip(found, EXPECTED_SALUTATIONS):
+        assert letter["paragraphs"][1] == salutation
+        assert letter["paragraphs"][2] == "wir laden Sie herzlich ein."
+        assert letter["paragraphs"].count(salutation) == 1

@@ -55,5 +55,26 @@ def test_sending_the_invitation_writes_the_letters_in_the_same_step(client, logi
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "26 per E-Mail" in page and "Einladung: Sitzung des LAG-Entscheidungsgremiums" in page
     assert len(smtp.wait_for(26)) == 26
+    # the letter speaks of no calendar entry and no link: it has its own text, with date, place and agenda
+    run_url = response.headers["Location"]
+    letters = Document(io.BytesIO(client.get(run_url.rstrip("/") + "/briefe.docx").data))
+    text = "\n".join(p.text for p in letters.paragraphs)
+    assert text.count("bitte kommen Sie.") == WITHOUT_EMAIL  # the organiser's own text
+    assert "Kalender" not in text and "Link" not in text
+    for person in lag.without_email:  # the Briefanrede once, not twice
+        assert text.count(f"Sehr geehrter Herr {person.last_name},") + \
+            text.count(f"Sehr geehrte Frau {person.last_name},") == 1
     statuses = [m.status for m in db.session.scalars(db.select(InvitationMessage))]
     assert statuses.count("sent") == 26 and statuses.count("letter") == WITHOUT_EMAIL and len(statuses) == 30
+
+
+def test_invitees_by_post_without_an_address_are_named_not_a_500(client, login, make_meeting, make_person):
+    login("staff")
+    meeting = make_meeting(body=False, title="Netzwerktreffen", kind="network")
+    nowhere = make_person(last_name="Ohneadresse", first_name="Otto", gender="male")
+    services.invite(meeting, person_ids=[nowhere.id])
+    db.session.commit()
+    page = client.post(f"/termine/{meeting.id}/briefe", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Kein Brief für: Otto Ohneadresse" in page
+    message = db.session.scalar(db.select(InvitationMessage))
+    assert message.status == "failed" and message.error
