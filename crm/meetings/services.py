@@ -195,7 +195,7 @@ def body_meetings(body: Body) -> dict:
     upcoming = db.session.scalars(base.where(or_(Meeting.starts_at.is_(None), Meeting.starts_at >= now))
                                   .order_by(Meeting.starts_at.is_(None), Meeting.starts_at).limit(3)).all()
     past = db.session.scalars(base.where(Meeting.starts_at < now).order_by(Meeting.starts_at.desc()).limit(3)).all()
-    return {"body": body, "upcoming": upcoming, "past": past, "feed_template": None}
+    return {"body": body, "upcoming": upcoming, "past": past}
 
 
 def invitee_counts(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
