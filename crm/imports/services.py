@@ -951,7 +951,9 @@ class _Committer:
                     if change.target == "person":
                         _apply_change(person, change, before)
                         continue
-                    aff_changes = result["affiliations"].setdefault(str(aff.id), {})
+                    # a function created by an earlier row of this import has no id yet: its undo
+                    # removes it anyway, so its changes need no record
+                    aff_changes = {} if aff.id is None else result["affiliations"].setdefault(str(aff.id), {})
                     if change.key == "aff_function":
                         function = change.new[0]
                         function_id = self.functions.get(fold(function))
@@ -1174,6 +1176,8 @@ def undo_import(batch: ImportBatch) -> dict:
                 else:
                     kept += 1  # changed again since the import: the newer value stays
             for aff_id, changes in result.get("affiliations", {}).items():
+                if not str(aff_id).isdigit():  # recorded as "None" by imports before 2 December 2026
+                    continue
                 aff = db.session.get(Affiliation, int(aff_id))
                 if aff is not None:
                     for column, old in changes.items():

@@ -281,3 +281,23 @@ def test_an_id_column_of_another_list_does_not_pick_a_stranger(make_person, sess
     row = rows_of(batch)[0]
     assert row.matches == [] and row.action == "create"
     assert "belongs to someone else" in row.warnings[0][1]
+
+
+def test_two_rows_for_one_person_at_a_new_organisation_can_be_undone(run_import, make_person, session):
+    """The second row changes the function the first row created (no id before the flush): the undo
+    removes that function and restores the person (it once failed on the key "None")."""
+    kim = make_person("Bauer", "Kim", gender="diverse", email="kim@bauer.de", city="Kahl")
+    session.commit()
+    data = ("Vorname;Nachname;E-Mail;Ort;Organisation;Funktion;Telefon\r\n"
+            "Kim;Bauer;kim@bauer.de;Alzenau;Neue Firma GmbH;Geschäftsführerin;06023 1111\r\n"
+            "Kim;Bauer;kim@bauer.de;Alzenau;Neue Firma GmbH;Prokuristin;06023 2222\r\n")
+    batch = run_import("twice.csv", data)
+    db.session.expire_all()
+    rows = rows_of(batch)
+    assert all("None" not in (row.result or {}).get("affiliations", {}) for row in rows)
+    assert len([a for a in db.session.get(Person, kim.id).affiliations]) == 1
+    services.undo_import(batch)
+    session.commit()
+    db.session.expire_all()
+    kim = db.session.get(Person, kim.id)
+    assert kim.city == "Kahl" and kim.affiliations == []
