@@ -1,0 +1,1 @@
+from tests.meetings.conftest import lag, make_meeting  # noqa: F401
