@@ -1,0 +1,4 @@
+"""Decisions: the blueprint of the part (minutes, votes, selection)."""
+from flask import Blueprint
+
+bp = Blueprint("decisions", __name__)
