@@ -183,11 +183,6 @@ def sheet_of(project: Project, body: Body) -> ScoreSheet | None:
         .options(selectinload(ScoreSheet.scores).selectinload(Score.criterion)))
 
 
-def sheets_of_project(project: Project) -> list[ScoreSheet]:
-    return list(db.session.scalars(select(ScoreSheet).where(ScoreSheet.project_id == project.id)
-                                   .options(selectinload(ScoreSheet.body)).order_by(ScoreSheet.scored_at.desc())))
-
-
 def meetings_of(body: Body) -> list[Meeting]:
     """The body's meetings that are not cancelled, the newest first: one of them takes the decision."""
     return list(db.session.scalars(select(Meeting).where(Meeting.body_id == body.id, Meeting.status != "cancelled")

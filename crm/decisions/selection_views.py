@@ -11,7 +11,7 @@ from wtforms.validators import Length, Optional
 
 from crm.core import time as clock
 from crm.core.converters import parse_id
-from crm.core.errors import saving
+from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.formatting import local_date, long_date
 from crm.core.forms import ConfirmForm, strip_filter
 from crm.core.permissions import can_edit, export_required
@@ -149,7 +149,7 @@ def _chosen_body(value) -> Body | None:
 
 
 def _sheet_page(project: Project, body: Body | None, form: ScoreForm | None = None, entered: dict | None = None,
-                status: int = 200):
+                error_field: str | None = None, status: int = 200):
     sheet = selection.sheet_of(project, body) if body else None
     criteria = selection.criteria_of(body) if body else []
     meetings = selection.meetings_of(body) if body else []
@@ -166,7 +166,7 @@ def _sheet_page(project: Project, body: Body | None, form: ScoreForm | None = No
         "decisions/selection_sheet.html", project=project, body=body, bodies=selection.bodies_with_criteria(),
         sheet=sheet, outcome=selection.outcome_of(sheet) if sheet else None, criteria=criteria, entered=entered,
         form=form, min_total=selection.min_total_of(body) if body else None,
-        max_total=sum(c.max_points for c in criteria), other_sheets=selection.sheets_of_project(project),
+        max_total=sum(c.max_points for c in criteria), error_field=error_field,
     ), status
 
 
@@ -187,11 +187,17 @@ def score_sheet_save(project_id: int):
         return _sheet_page(project, None, form=form)
     entered = {c.id: (request.form.get(f"points-{c.id}", ""), request.form.get(f"reason-{c.id}", ""))
                for c in selection.criteria_of(body)}
+    error_field = None
     if form.validate():
-        with saving(form) as saved:
+        try:
             sheet = selection.score_project(project, body, entered, meeting_id=form.meeting_id.data or None,
                                             note=form.note.data, user=current_user)
-        if saved:
+        except DomainError as error:
+            db.session.rollback()
+            put_error_on_form(form, error)
+            error_field = error.field  # "points-7": the input marked in the table
+        else:
+            db.session.commit()
             if sheet.passed:
                 flash(_("Score sheet saved: %(total)s points, the project meets the minimum requirements.",
                         total=sheet.total), "success")
@@ -199,7 +205,7 @@ def score_sheet_save(project_id: int):
                 flash(_("Score sheet saved: %(total)s points, the project does not meet the minimum requirements.",
                         total=sheet.total), "warning")
             return redirect(url_for("decisions.score_sheet", project_id=project.id, gremium=body.id))
-    return _sheet_page(project, body, form=form, entered=entered)
+    return _sheet_page(project, body, form=form, entered=entered, error_field=error_field)
 
 
 # ------------------------------------------------------------------ ranking of a meeting
@@ -259,7 +265,7 @@ def _statement(sheet) -> statement_format.Statement:
         note=sheet.note,
         labels={"project": _("Project"), "sponsor": _("Sponsor"), "body": _("Body"), "meeting": _("Meeting"),
                 "sheet": _("Score sheet"), "number": _("No."), "criterion": _("Criterion"), "points": _("Points"),
-                "minimum": _("Minimum"), "reason": _("Reason"), "total": _("Total"), "of": _("of"),
+                "minimum": _("Minimum"), "reason": _("Short reason"), "total": _("Total"), "of": _("of"),
                 "min_total": _("minimum total"), "result": _("Result"), "note": _("Note")},
     )
 

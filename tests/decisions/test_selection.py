@@ -179,6 +179,9 @@ def test_score_page_refuses_out_of_range_and_keeps_input(client, login, selectio
     assert "Kriterium „Jugend“: Die Punktzahl muss zwischen 0 und 3 liegen (5 angegeben)." in page
     assert "Es wurde nichts gespeichert." in page
     assert 'value="Jugendraum geplant"' in page
+    jugend = lag.criteria[10].id
+    assert f'form-control form-control-sm is-invalid" type="number" inputmode="numeric" min="0" max="3" step="1"\n' \
+           f'                 name="points-{jugend}"' in page
     assert db.session.scalar(db.select(db.func.count(ScoreSheet.id))) == 0
 
 
@@ -227,3 +230,17 @@ def test_statement_docx(client, login, selection_lag, make_project):
     rows = doc.tables[0].rows
     assert len(rows) == 13
     assert [c.text for c in rows[2].cells] == ["2.", "Innovation", "1 / 3", "1", "Ort & Umfeld <passen>"]
+
+
+def test_body_page_links_the_criteria(client, login, selection_lag):
+    login("viewer")
+    page = client.get(f"/gremien/{selection_lag.body.id}").get_data(as_text=True)
+    assert "Projektauswahl" in page and "12 Kriterien, höchstens 36 Punkte" in page
+    assert f"/gremien/{selection_lag.body.id}/auswahlkriterien" in page
+
+
+def test_demo_leaves_existing_criteria_alone(selection_lag):
+    from crm.decisions import selection_demo
+
+    assert selection_demo.generate_selection() == {}
+    assert len(selection.criteria_of(selection_lag.body)) == 12
