@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 from crm.core import time as clock
 from crm.core.converters import parse_id
 from crm.core.errors import DomainError, put_error_on_form, saving
-from crm.core.formatting import local_date, long_date
+from crm.core.formatting import local_date, long_date, to_berlin
 from crm.core.forms import ConfirmForm, strip_filter
 from crm.core.permissions import can_edit, export_required
 from crm.decisions import selection
@@ -253,7 +253,7 @@ def _statement(sheet) -> statement_format.Statement:
         project=sheet.project.title,
         sponsor=selection.sponsor_name(sheet.project),
         body=sheet.body.name,
-        meeting=(f"{meeting.title}, {long_date(meeting.starts_at.date())}" if meeting and meeting.starts_at
+        meeting=(f"{meeting.title}, {long_date(to_berlin(meeting.starts_at).date())}" if meeting and meeting.starts_at
                  else meeting.title if meeting else ""),
         rows=[statement_format.ScoreRow(s.criterion.title, s.points, s.criterion.max_points, s.criterion.min_points,
                                         s.reason) for s in scores],
@@ -263,7 +263,7 @@ def _statement(sheet) -> statement_format.Statement:
         else _("The project does not meet the minimum requirements of the selection criteria."),
         decision=_("Decision: not yet taken"),
         note=sheet.note,
-        labels={"project": _("Project"), "sponsor": _("Sponsor"), "body": _("Body"), "meeting": _("Meeting"),
+        labels={"project": _("Project"), "sponsor": _("Sponsor"), "body": _("Body"), "meeting": _("Session"),
                 "sheet": _("Score sheet"), "number": _("No."), "criterion": _("Criterion"), "points": _("Points"),
                 "minimum": _("Minimum"), "reason": _("Short reason"), "total": _("Total"), "of": _("of"),
                 "min_total": _("minimum total"), "result": _("Result"), "note": _("Note")},

@@ -224,10 +224,12 @@ def test_statement_docx(client, login, selection_lag, make_project):
     assert response.headers["Content-Disposition"].endswith('Stellungnahme-Dorfladen-Kleinwallstadt.docx"')
     doc = Document(io.BytesIO(response.data))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "Müller & Söhne <GmbH>" in text
+    rows = doc.tables[0].rows
+    assert "Projektträger: Müller & Söhne <GmbH>" in text
     assert "Gesamtpunktzahl: 18 von 36 (Mindestpunktzahl 18)" in text
     assert "Beschluss: noch nicht gefasst" in text
-    rows = doc.tables[0].rows
+    assert "Sitzung: 12. Sitzung des Entscheidungsgremiums, 18. März 2027" in text
+    assert [c.text for c in rows[0].cells] == ["Nr.", "Kriterium", "Punkte", "Mindestens", "Begründung"]
     assert len(rows) == 13
     assert [c.text for c in rows[2].cells] == ["2.", "Innovation", "1 / 3", "1", "Ort & Umfeld <passen>"]
 
