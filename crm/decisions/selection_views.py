@@ -10,6 +10,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from crm.core import time as clock
+from crm.core.concurrency import VersionField, versioned_edit
 from crm.core.converters import parse_id
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.formatting import local_date, long_date, to_berlin
@@ -34,6 +35,7 @@ class CriterionForm(FlaskForm):
     # numbers as text: the service checks them and says what is wrong in German
     max_points = StringField(_l("Maximum points"), filters=F, default="3")
     min_points = StringField(_l("Minimum points (empty: none)"), filters=F)
+    version = VersionField()  # optimistic locking: the version the form was loaded with
 
 
 class MinTotalForm(FlaskForm):
@@ -43,6 +45,7 @@ class MinTotalForm(FlaskForm):
 class ScoreForm(FlaskForm):
     meeting_id = SelectField(_l("Meeting that decides"), choices=[], validate_choice=False)
     note = TextAreaField(_l("Note"), filters=F, validators=[Optional(), Length(max=4000)])
+    version = VersionField()  # of the score sheet as shown: two people scoring at once must not overwrite silently
 
 
 # ------------------------------------------------------------------ criteria of a body
@@ -104,7 +107,7 @@ def selection_criterion_edit(criterion_id: int):
         form.min_points.data = "" if criterion.min_points is None else str(criterion.min_points)
         form.max_points.data = str(criterion.max_points)
     elif form.validate():
-        with saving(form) as saved:
+        with saving(form) as saved, versioned_edit(criterion, form.version.data):
             selection.save_criterion(criterion, criterion.body, form.data)
         if saved:
             flash(_("Criterion “%(title)s” saved.", title=criterion.title), "success")
@@ -154,7 +157,7 @@ def _sheet_page(project: Project, body: Body | None, form: ScoreForm | None = No
     criteria = selection.criteria_of(body) if body else []
     meetings = selection.meetings_of(body) if body else []
     if form is None:
-        form = ScoreForm(formdata=None, note=sheet.note if sheet else "",
+        form = ScoreForm(formdata=None, note=sheet.note if sheet else "", version=sheet.version if sheet else None,
                          meeting_id=str(sheet.meeting_id) if sheet and sheet.meeting_id else "")
     form.meeting_id.choices = [("", _("– no meeting –"))] + [
         (str(m.id), f"{m.title} ({local_date(m.starts_at)})" if m.starts_at else m.title) for m in meetings]
@@ -190,10 +193,12 @@ def score_sheet_save(project_id: int):
     error_field = None
     if form.validate():
         try:
-            sheet = selection.score_project(project, body, entered, meeting_id=form.meeting_id.data or None,
-                                            note=form.note.data, user=current_user)
+            with versioned_edit(selection.sheet_of(project, body), form.version.data):
+                sheet = selection.score_project(project, body, entered, meeting_id=form.meeting_id.data or None,
+                                                note=form.note.data, user=current_user)
         except DomainError as error:
             db.session.rollback()
+            error.after_rollback(form)
             put_error_on_form(form, error)
             error_field = error.field  # "points-7": the input marked in the table
         else:

@@ -246,3 +246,20 @@ def test_demo_leaves_existing_criteria_alone(selection_lag):
 
     assert selection_demo.generate_selection() == {}
     assert len(selection.criteria_of(selection_lag.body)) == 12
+
+
+def test_second_scorer_with_an_old_form_is_refused(client, login, selection_lag, make_project):
+    lag = selection_lag
+    project = make_project()
+    sheet = selection.score_project(project, lag.body, entries(lag.criteria, EIGHTEEN))
+    db.session.commit()
+    seen = sheet.version
+    selection.score_project(project, lag.body, entries(lag.criteria, TWENTY_NINE, "zweite Lesung"))
+    db.session.commit()
+    login("staff")
+    response = client.post(f"/projekte/{project.id}/bewertung",
+                           data=_form(lag.criteria, SEVENTEEN, body_id=lag.body.id, version=seen))
+    assert response.status_code == 200
+    assert "Dieser Datensatz wurde inzwischen geändert" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert selection.sheet_of(project, lag.body).total == 29
