@@ -189,6 +189,15 @@ def meetings_of(body: Body) -> list[Meeting]:
                                    .order_by(Meeting.starts_at.desc().nulls_last(), Meeting.id.desc())))
 
 
+def agenda_items_of(body: Body) -> list[AgendaItem]:
+    """The items with a decision on the agenda of the body's meetings (newest meeting first)."""
+    meetings = meetings_of(body)
+    order = {m.id: i for i, m in enumerate(meetings)}
+    items = db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id.in_(order), AgendaItem.needs_vote)
+                               .options(selectinload(AgendaItem.meeting)))
+    return sorted(items, key=lambda item: (order[item.meeting_id], item.position, item.id))
+
+
 def _points(value, criterion: SelectionCriterion) -> int:
     text = str(value if value is not None else "").strip()
     if not text:
@@ -227,10 +236,12 @@ def score_project(project: Project, body: Body, entries: dict[int, tuple], *, me
         values[criterion.id] = (points, reason[:MAX_REASON])
     meeting = _meeting_of_body(meeting_id, body)
     agenda_item = None
-    if agenda_item_id is not None and meeting is not None:
+    if agenda_item_id not in (None, ""):
         agenda_item = db.session.get(AgendaItem, parse_id(agenda_item_id) or 0)
-        if agenda_item is None or agenda_item.meeting_id != meeting.id:
+        if agenda_item is None or agenda_item.meeting.body_id != body.id or (
+                meeting is not None and agenda_item.meeting_id != meeting.id):
             raise DomainError(_("The agenda item does not belong to this meeting."), field="agenda_item_id")
+        meeting = agenda_item.meeting
 
     outcome = evaluate([Rating(c.title, values[c.id][0], c.max_points, c.min_points) for c in criteria],
                        min_total_of(body))

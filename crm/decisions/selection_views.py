@@ -44,6 +44,7 @@ class MinTotalForm(FlaskForm):
 
 class ScoreForm(FlaskForm):
     meeting_id = SelectField(_l("Meeting that decides"), choices=[], validate_choice=False)
+    agenda_item_id = SelectField(_l("Agenda item"), choices=[], validate_choice=False)
     note = TextAreaField(_l("Note"), filters=F, validators=[Optional(), Length(max=4000)])
     version = VersionField()  # of the score sheet as shown: two people scoring at once must not overwrite silently
 
@@ -158,9 +159,13 @@ def _sheet_page(project: Project, body: Body | None, form: ScoreForm | None = No
     meetings = selection.meetings_of(body) if body else []
     if form is None:
         form = ScoreForm(formdata=None, note=sheet.note if sheet else "", version=sheet.version if sheet else None,
-                         meeting_id=str(sheet.meeting_id) if sheet and sheet.meeting_id else "")
+                         meeting_id=str(sheet.meeting_id) if sheet and sheet.meeting_id else "",
+                         agenda_item_id=str(sheet.agenda_item_id) if sheet and sheet.agenda_item_id else "")
     form.meeting_id.choices = [("", _("– no meeting –"))] + [
         (str(m.id), f"{m.title} ({local_date(m.starts_at)})" if m.starts_at else m.title) for m in meetings]
+    form.agenda_item_id.choices = [("", _("– no agenda item –"))] + [
+        (str(item.id), f"{local_date(item.meeting.starts_at)} · {item.title}" if item.meeting.starts_at else item.title)
+        for item in (selection.agenda_items_of(body) if body else [])]
     if entered is None:
         saved = {s.criterion_id: s for s in sheet.scores} if sheet else {}
         entered = {c.id: (str(saved[c.id].points) if c.id in saved else "", saved[c.id].reason if c.id in saved else "")
@@ -195,7 +200,8 @@ def score_sheet_save(project_id: int):
         try:
             with versioned_edit(selection.sheet_of(project, body), form.version.data):
                 sheet = selection.score_project(project, body, entered, meeting_id=form.meeting_id.data or None,
-                                                note=form.note.data, user=current_user)
+                                                agenda_item_id=form.agenda_item_id.data or None, note=form.note.data,
+                                                user=current_user)
         except DomainError as error:
             db.session.rollback()
             error.after_rollback(form)

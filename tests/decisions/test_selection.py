@@ -263,3 +263,22 @@ def test_second_scorer_with_an_old_form_is_refused(client, login, selection_lag,
     assert "Dieser Datensatz wurde inzwischen geändert" in response.get_data(as_text=True)
     db.session.expire_all()
     assert selection.sheet_of(project, lag.body).total == 29
+
+
+def test_agenda_item_sets_the_meeting_and_must_belong_to_the_body(selection_lag, make_project):
+    from crm.meetings import services as meetings
+    from crm.meetings.models import AgendaItem
+
+    lag = selection_lag
+    other = meetings.save_meeting(None, {"title": "Netzwerktreffen", "kind": "network"})
+    item = AgendaItem(meeting=lag.meeting, position=2, title="Projektauswahl: Dorfladen Kleinwallstadt",
+                      needs_vote=True)
+    foreign = AgendaItem(meeting=other, position=1, title="Austausch", needs_vote=True)
+    db.session.add_all([item, foreign])
+    db.session.commit()
+    assert selection.agenda_items_of(lag.body) == [item]
+    project = make_project()
+    with pytest.raises(DomainError, match="Der Tagesordnungspunkt gehört nicht zu diesem Termin."):
+        selection.score_project(project, lag.body, entries(lag.criteria, EIGHTEEN), agenda_item_id=str(foreign.id))
+    sheet = selection.score_project(project, lag.body, entries(lag.criteria, EIGHTEEN), agenda_item_id=str(item.id))
+    assert (sheet.meeting_id, sheet.agenda_item_id) == (lag.meeting.id, item.id)
