@@ -280,11 +280,14 @@ def _meeting_of_body(meeting_id, body: Body) -> Meeting | None:
     return meeting
 
 
-def outcome_of(sheet: ScoreSheet) -> Outcome:
-    """The sheet's result with its reasons, from the points as saved."""
+_UNSET = object()
+
+
+def outcome_of(sheet: ScoreSheet, min_total=_UNSET) -> Outcome:
+    """The sheet's result with its reasons, from the points as saved (min_total: the body's, read once by a list)."""
     scores = sorted(sheet.scores, key=lambda s: (s.criterion.position, s.criterion.id))
     return evaluate([Rating(s.criterion.title, s.points, s.criterion.max_points, s.criterion.min_points)
-                     for s in scores], min_total_of(sheet.body))
+                     for s in scores], min_total_of(sheet.body) if min_total is _UNSET else min_total)
 
 
 # ------------------------------------------------------------------ ranking
@@ -305,7 +308,10 @@ def ranking(meeting: Meeting) -> list[RankRow]:
                  selectinload(ScoreSheet.project).selectinload(Project.sponsor_person), selectinload(ScoreSheet.body),
                  selectinload(ScoreSheet.scores).selectinload(Score.criterion)))
     ordered = sorted(sheets, key=lambda s: (not s.passed, -s.total, s.project.sort_title, s.id))
-    return [RankRow(rank, sheet, outcome_of(sheet)) for rank, sheet in enumerate(ordered, start=1)]
+    min_totals = {settings.body_id: settings.min_total for settings in db.session.scalars(
+        select(SelectionSettings).where(SelectionSettings.body_id.in_({s.body_id for s in ordered})))}
+    return [RankRow(rank, sheet, outcome_of(sheet, min_totals.get(sheet.body_id)))
+            for rank, sheet in enumerate(ordered, start=1)]
 
 
 def sponsor_name(project: Project) -> str:

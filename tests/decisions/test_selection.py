@@ -282,3 +282,22 @@ def test_agenda_item_sets_the_meeting_and_must_belong_to_the_body(selection_lag,
         selection.score_project(project, lag.body, entries(lag.criteria, EIGHTEEN), agenda_item_id=str(foreign.id))
     sheet = selection.score_project(project, lag.body, entries(lag.criteria, EIGHTEEN), agenda_item_id=str(item.id))
     assert (sheet.meeting_id, sheet.agenda_item_id) == (lag.meeting.id, item.id)
+
+
+def test_ranking_page_queries_do_not_grow_with_the_projects(client, login, count_queries, selection_lag,
+                                                            make_project, make_org):
+    lag = selection_lag
+    login("viewer")
+
+    def score(n):
+        for i in range(n):
+            sponsor = make_org(f"Gemeinde {i}", kind="municipality", sector="public")
+            selection.score_project(make_project(f"Projekt {i:02d}", sponsor_organisation_id=sponsor.id), lag.body,
+                                    entries(lag.criteria, TWENTY_NINE if i % 2 else SEVENTEEN),
+                                    meeting_id=lag.meeting.id)
+        db.session.commit()
+
+    score(3)
+    few = count_queries(f"/termine/{lag.meeting.id}/projektranking")
+    score(12)
+    assert count_queries(f"/termine/{lag.meeting.id}/projektranking") == few
