@@ -184,7 +184,7 @@ def score_sheet(project_id: int):
     return _sheet_page(project, _chosen_body(request.args.get("gremium")))
 
 
-@bp.post("/projekte/<id:project_id>/bewertung")
+@bp.post("/projekte/<id:project_id>/bewertung/speichern")
 @can_edit
 def score_sheet_save(project_id: int):
     project = db.get_or_404(Project, project_id)

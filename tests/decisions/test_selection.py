@@ -156,7 +156,7 @@ def test_score_page_saves_and_shows_the_result(client, login, selection_lag, mak
     login("staff")
     page = client.get(f"/projekte/{project.id}/bewertung").get_data(as_text=True)
     assert "Bürgerbeteiligung" in page and "LAG Main-Spessart Entscheidungsgremium" in page
-    response = client.post(f"/projekte/{project.id}/bewertung",
+    response = client.post(f"/projekte/{project.id}/bewertung/speichern",
                            data=_form(lag.criteria, SEVENTEEN, body_id=lag.body.id, meeting_id=lag.meeting.id))
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -172,7 +172,7 @@ def test_score_page_refuses_out_of_range_and_keeps_input(client, login, selectio
     login("staff")
     points = list(EIGHTEEN)
     points[10] = 5
-    response = client.post(f"/projekte/{project.id}/bewertung",
+    response = client.post(f"/projekte/{project.id}/bewertung/speichern",
                            data=_form(lag.criteria, points, reason="Jugendraum geplant", body_id=lag.body.id))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -191,7 +191,7 @@ def test_viewer_reads_but_cannot_save(client, login, selection_lag, make_project
     login("viewer")
     assert client.get(f"/projekte/{project.id}/bewertung").status_code == 200
     assert client.get(f"/gremien/{lag.body.id}/auswahlkriterien").status_code == 200
-    response = client.post(f"/projekte/{project.id}/bewertung", data=_form(lag.criteria, EIGHTEEN,
+    response = client.post(f"/projekte/{project.id}/bewertung/speichern", data=_form(lag.criteria, EIGHTEEN,
                                                                           body_id=lag.body.id))
     assert response.status_code == 403
 
@@ -257,7 +257,7 @@ def test_second_scorer_with_an_old_form_is_refused(client, login, selection_lag,
     selection.score_project(project, lag.body, entries(lag.criteria, TWENTY_NINE, "zweite Lesung"))
     db.session.commit()
     login("staff")
-    response = client.post(f"/projekte/{project.id}/bewertung",
+    response = client.post(f"/projekte/{project.id}/bewertung/speichern",
                            data=_form(lag.criteria, SEVENTEEN, body_id=lag.body.id, version=seen))
     assert response.status_code == 200
     assert "Dieser Datensatz wurde inzwischen geändert" in response.get_data(as_text=True)
