@@ -66,7 +66,8 @@ def test_seed_demo_runs_the_demo_data_of_every_part(app):
     registry = app.extensions["crm"]
     assert [loader.load.__module__ for loader in registry.demo_loaders] == ["crm.network.demo", "crm.projects.demo",
                                                                             "crm.segments.demo", "crm.letters.demo",
-                                                                            "crm.meetings.demo"]
+                                                                            "crm.meetings.demo",
+                                                                            "crm.decisions.selection_demo"]
 
 
 def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):
