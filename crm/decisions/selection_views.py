@@ -272,13 +272,30 @@ def _statement(sheet) -> statement_format.Statement:
         problems=outcome.problems,
         result=_("The project meets the minimum requirements of the selection criteria.") if outcome.passed
         else _("The project does not meet the minimum requirements of the selection criteria."),
-        decision=_("Decision: not yet taken"),
+        decision=_decision_line(sheet.project),
         note=sheet.note,
         labels={"project": _("Project"), "sponsor": _("Sponsor"), "body": _("Body"), "meeting": _("Session"),
                 "sheet": _("Score sheet"), "number": _("No."), "criterion": _("Criterion"), "points": _("Points"),
                 "minimum": _("Minimum"), "reason": _("Short reason"), "total": _("Total"), "of": _("of"),
                 "min_total": _("minimum total"), "result": _("Result"), "note": _("Note")},
     )
+
+
+def _decision_line(project: Project) -> str:
+    """The newest decision about the project (crm/decisions/services), with the check in words."""
+    from crm.decisions.services import project_decisions
+
+    decisions = project_decisions(project)
+    if not decisions:
+        return _("Decision: not yet taken")
+    decision = decisions[-1]
+    meeting = decision.agenda_item.meeting
+    line = _("Decision of %(date)s (%(meeting)s): %(result)s, %(yes)s yes, %(no)s no, %(abstain)s abstentions.",
+             date=long_date(to_berlin(decision.decided_at).date()), meeting=meeting.title,
+             result=decision.result_label, yes=decision.votes_yes, no=decision.votes_no,
+             abstain=decision.votes_abstain)
+    reasons = (decision.check_result or {}).get("reasons") or []
+    return line + ("\n" + "\n".join(str(r) for r in reasons) if reasons else "")
 
 
 def _filename(project: Project) -> str:

@@ -233,6 +233,20 @@ def test_statement_docx(client, login, selection_lag, make_project):
     assert len(rows) == 13
     assert [c.text for c in rows[2].cells] == ["2.", "Innovation", "1 / 3", "1", "Ort & Umfeld <passen>"]
 
+    # once the LAG has decided, the statement carries the decision with its check in words
+    from crm.decisions.models import Decision
+    from crm.meetings.models import AgendaItem
+
+    item = AgendaItem(meeting_id=lag.meeting.id, position=1, title="Projektauswahl: Dorfladen", needs_vote=True)
+    db.session.add(item)
+    db.session.flush()
+    db.session.add(Decision(agenda_item_id=item.id, project_id=project.id, votes_yes=9, votes_no=2, votes_abstain=1,
+                            result="passed", check_result={"reasons": ["Beschlussfähig: 12 von 20 (60 %)."]}))
+    db.session.commit()
+    doc = Document(io.BytesIO(client.get(f"/projekte/{project.id}/stellungnahme.docx").data))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "angenommen, 9 Ja, 2 Nein, 1 Enthaltungen" in text and "Beschlussfähig: 12 von 20 (60 %)." in text
+
 
 def test_body_page_links_the_criteria(client, login, selection_lag):
     login("viewer")
