@@ -163,6 +163,17 @@ def closed_message(meeting: Meeting) -> str:
     return _("The date poll is closed.")
 
 
+def deadline_passed(meeting: Meeting) -> bool:
+    """The answer deadline (the end of the day the organiser set) lies behind us."""
+    return meeting.poll_deadline is not None and _utc(meeting.poll_deadline) < clock.utcnow()
+
+
+def deadline_message(meeting: Meeting) -> str:
+    local = to_berlin(meeting.poll_deadline)
+    return _("The answer deadline passed on %(date)s at %(time)s; answers are no longer taken. Please contact "
+             "the organiser.", date=format_date(local.date(), "d. MMMM y", locale="de"), time=local.strftime("%H:%M"))
+
+
 def close_poll(meeting: Meeting, slot: PollSlot) -> None:
     """Fixes the meeting on the slot: starts_at/ends_at, status "fixed", poll "closed". Members of
     the body who hold a seat on the fixed day and were not yet invited are added."""
@@ -192,6 +203,8 @@ def answer(invitee: Invitee, answers: dict, comment: str = "") -> None:
         raise DomainError(_("There is no open date poll for this meeting."))
     if meeting.status == "cancelled":
         raise DomainError(_("The meeting has been cancelled."))
+    if deadline_passed(meeting):
+        raise DomainError(deadline_message(meeting))
     slots = {s.id: s for s in meeting.slots}
     chosen: dict[int, str] = {}
     for slot_id, value in (answers or {}).items():

@@ -57,8 +57,9 @@ def poll_answer(token: str):
             polls.answer(invitee, chosen, comment)
         except DomainError as refused:
             db.session.rollback()
-            error, status = refused.message, 409 if meeting.poll_status != "open" else 422
-            if meeting.poll_status != "open":
+            closed = meeting.poll_status != "open" or polls.deadline_passed(meeting)
+            error, status = refused.message, 409 if closed else 422
+            if closed:
                 chosen = {a.slot_id: a.answer for a in invitee.answers}
                 comment = invitee.poll_comment
         else:
@@ -69,7 +70,8 @@ def poll_answer(token: str):
     return _render("meetings/public_poll.html", status, invitee=invitee, meeting=meeting, chosen=chosen,
                    comment=comment, error=error, answers=POLL_ANSWERS, slot_text=polls.slot_text,
                    closed_message=polls.closed_message(meeting) if meeting.poll_status == "closed" else None,
-                   deadline=meeting.poll_deadline)
+                   deadline=meeting.poll_deadline,
+                   late_message=polls.deadline_message(meeting) if polls.deadline_passed(meeting) else None)
 
 
 @bp.route("/antwort/<token>", methods=["GET", "POST"], endpoint="rsvp")

@@ -165,6 +165,33 @@ def test_answering_after_closing_is_refused_and_changes_nothing(client, poll_mee
     assert "der Termin steht fest" in page and f"/antwort/{invitee.token}" in page and 'type="radio"' not in page
 
 
+def test_answering_after_the_deadline_is_refused_and_changes_nothing(client, poll_meeting):
+    meeting = poll_meeting
+    slots = meeting.test_slots
+    invitee = services.invitees_of(meeting)[5]
+    first = {f"slot-{slots[n].id}": v for n, v in zip("ABCD", ("yes", "yes", "no", "no"))}
+    assert client.post(f"/umfrage/{invitee.token}", data=first).status_code == 302
+    # the deadline the organiser set has passed (the evening of 30 November 2026, 23:59 in Berlin)
+    meeting.poll_deadline = berlin(date(2026, 11, 30), "23:59")
+    db.session.commit()
+    before = sorted((a.slot_id, a.answer) for a in invitee.answers)
+
+    late = {f"slot-{slots[n].id}": "no" for n in "ABCD"}
+    response = client.post(f"/umfrage/{invitee.token}", data=late)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    message = "Die Antwortfrist ist am 30. November 2026 um 23:59 Uhr abgelaufen"
+    assert message in html and html.count(message) == 1
+    db.session.expire_all()
+    assert sorted((a.slot_id, a.answer) for a in invitee.answers) == before
+    # a late newcomer sees the notice instead of the form
+    newcomer = services.invitees_of(meeting)[6]
+    page = client.get(f"/umfrage/{newcomer.token}").get_data(as_text=True)
+    assert message in page and 'type="radio"' not in page
+    with pytest.raises(DomainError):
+        polls.answer(newcomer, {slots[n].id: "yes" for n in "ABCD"})
+
+
 def test_the_public_poll_page_shows_the_meeting_and_nothing_of_the_app(client, poll_meeting):
     invitee = services.invitees_of(poll_meeting)[0]
     other = services.invitees_of(poll_meeting)[1]
