@@ -155,4 +155,13 @@ def test_check_in_without_network_and_send_when_it_is_back(page, live_server, lo
     expect(page.locator("#checkin-sync")).to_have_text("Alles übertragen")
     expect(page.locator("#checkin-counts")).to_have_text(f"2 von {GUESTS + 1} anwesend")
     assert _server_state(live_server, meeting_id)["present"] == 2
+
+    # logging out leaves no guest list on the tablet: the offline copy and the service worker go
+    stored = "() => caches.keys().then((names) => names.filter((n) => n.startsWith('regionetz-checkin-')))"
+    workers = "() => navigator.serviceWorker.getRegistrations().then((r) => r.length)"
+    assert page.evaluate(stored) and page.evaluate(workers)
+    page.locator(".user-menu").click()
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page.locator("input[name=username]")).to_be_visible()
+    assert page.evaluate(stored) == [] and page.evaluate(workers) == 0
     assert not page.js_errors
