@@ -30,7 +30,7 @@ from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id
-from crm.core.errors import DomainError, put_error_on_form, saving
+from crm.core.errors import DomainError, committing, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
 from crm.core.once import remember_creation, replay
 from crm.core.permissions import can_edit
@@ -260,13 +260,9 @@ def affiliation_end(affiliation_id: int):
     affiliation = db.get_or_404(Affiliation, affiliation_id)
     form = EndAffiliationForm()
     if form.validate_on_submit():
-        try:
+        with committing() as done:
             services.end_affiliation(affiliation, form.valid_to.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The function has been ended. It stays in the history."), "success")
     else:
         flash(_("Please enter a valid end date."), "danger")

@@ -1,7 +1,7 @@
 """Errors that speak to the user: DomainError from the services, error pages for the rest."""
 from contextlib import contextmanager
 
-from flask import render_template, request
+from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -57,6 +57,27 @@ def saving(form, prefix: str = "", rename: dict | None = None):
         db.session.rollback()
         error.after_rollback(form)
         put_error_on_form(form, error, prefix, rename)
+        return
+    db.session.commit()
+    outcome.saved = True
+
+
+@contextmanager
+def committing(category: str = "danger"):
+    """The same for an action without a form (a button): a DomainError rolls back and is flashed
+    (nothing saved), else the block's changes are committed:
+
+        with committing() as done:
+            services.set_status(meeting, status)
+        if done:
+            flash(_("Status: ..."), "success")
+    """
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, category)
         return
     db.session.commit()
     outcome.saved = True

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from crm.core.errors import DomainError, saving
+from crm.core.errors import DomainError, committing, saving
 from crm.core.permissions import can_edit, role_at_least
 from crm.extensions import db
 from crm.meetings import mailing, services
@@ -159,14 +159,10 @@ def cancel(meeting_id: int):
 @can_edit
 def retry_failed(meeting_id: int):
     meeting = _meeting(meeting_id)
-    try:
+    with committing("info") as done:
         report = mailing.retry_failed(meeting, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "info")
-        return _back(meeting)
-    db.session.commit()
-    _flash_report(report)
+    if done:
+        _flash_report(report)
     return _back(meeting)
 
 
@@ -195,13 +191,10 @@ def send_poll(meeting_id: int):
         db.select(InvitationMessage).join(Invitee).where(
             Invitee.meeting_id == meeting.id, InvitationMessage.kind == "poll", InvitationMessage.status == "sent"))}
     email, by_letter = _by_email([i for i in services.invitees_of(meeting) if i.id not in received])
-    try:
+    with committing() as done:
         report = mailing.send(meeting, "poll", invitees=email, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if not done:
         return redirect(url_for("meetings.poll", meeting_id=meeting.id))
-    db.session.commit()
     _flash_report(report)
     if by_letter:
         flash(_("%(count)s invitees have no e-mail address: please pass their personal links on by phone (list "
@@ -216,13 +209,9 @@ def remind(meeting_id: int):
     meeting = _meeting(meeting_id)
     kind = "poll_reminder" if meeting.poll_status == "open" else "rsvp_reminder"
     email, by_letter = _by_email(mailing.default_recipients(meeting, kind))
-    try:
+    with committing() as done:
         report = mailing.send(meeting, kind, invitees=email, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if done:
         _flash_report(report)
         if by_letter:
             flash(_("%(count)s without e-mail address have not answered either: please call them.",

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.core.converters import parse_id
-from crm.core.errors import DomainError, saving
+from crm.core.errors import DomainError, committing, saving
 from crm.core.formatting import to_berlin
 from crm.core.permissions import can_edit, role_at_least
 from crm.extensions import db
@@ -106,15 +106,12 @@ def poll(meeting_id: int):
                 return back
         return _render_poll(meeting, open_form=form, status=200)
     if action == "remove_slot":
-        try:
+        with committing() as done:
             slot = polls.slot_of(meeting, parse_id(request.form.get("slot_id")))
             label = polls.slot_text(slot.starts_at, slot.ends_at)
             polls.remove_slot(meeting, slot)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        if not done:
             return back
-        db.session.commit()
         flash(_("Candidate date removed: %(date)s.", date=label), "success")
         return back
     flash(_("Nothing was changed."), "warning")
@@ -129,14 +126,11 @@ def poll_close(meeting_id: int):
     form = ClosePollForm()
     form.slot_id.choices = [(s.id, "") for s in meeting.slots]
     slot_id = parse_id(request.form.get("slot_id"))
-    try:
+    with committing() as done:
         slot = polls.slot_of(meeting, slot_id)
         polls.close_poll(meeting, slot)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if not done:
         return redirect(url_for("meetings.poll", meeting_id=meeting.id))
-    db.session.commit()
     flash(_("The date is fixed: %(date)s. The date poll is closed.",
             date=polls.slot_text(meeting.starts_at, meeting.ends_at)), "success")
     return redirect(_url_if("meetings.invite_compose", meeting_id=meeting.id) or meeting_page_url(meeting))

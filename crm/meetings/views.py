@@ -9,7 +9,7 @@ from flask_login import current_user
 from crm.core import time as clock
 from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id, arg_page
-from crm.core.errors import DomainError, put_error_on_form, saving
+from crm.core.errors import DomainError, committing, put_error_on_form, saving
 from crm.core.formatting import to_berlin
 from crm.core.forms import ConfirmForm
 from crm.core.once import remember_creation, replay
@@ -173,13 +173,9 @@ def meeting_status(meeting_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     status = request.form.get("status", "")
-    try:
+    with committing() as done:
         services.set_status(meeting, status)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(_("Status: %(status)s.", status=meeting.status_label), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
@@ -240,13 +236,9 @@ def document_upload(meeting_id: int, item_id: int):
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with committing() as done:
             document = services.add_document(item, upload.filename or "", upload.read(), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("“%(name)s” attached to “%(item)s”.", name=document.filename, item=item.title), "success")
     else:
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
@@ -348,13 +340,9 @@ def invitee_channel(meeting_id: int, invitee_id: int):
     invitee = _invitee_or_404(meeting_id, invitee_id)
     form = ChannelForm()
     if form.validate_on_submit():
-        try:
+        with committing() as done:
             services.set_channel(invitee, form.channel.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("%(name)s is invited by %(channel)s.", name=invitee.person.full_name,
                     channel=CHANNELS[invitee.channel]), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="eingeladene"))
@@ -367,13 +355,9 @@ def invitee_remove(meeting_id: int, invitee_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = invitee.person.full_name
-    try:
+    with committing() as done:
         services.remove_invitee(invitee)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(_("%(name)s removed from the invitees.", name=name), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="eingeladene"))
 

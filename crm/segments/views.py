@@ -11,7 +11,7 @@ from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id, arg_page, parse_ids
-from crm.core.errors import DomainError, saving
+from crm.core.errors import DomainError, committing, saving
 from crm.core.forms import ConfirmForm
 from crm.core.once import remember_creation, replay
 from crm.core.permissions import can_edit, may_export, role_at_least
@@ -221,13 +221,9 @@ def segment_restore(segment_id: int):
 def member_remove(segment_id: int):
     segment = db.get_or_404(Segment, segment_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with committing() as done:
             removed = services.remove_members(segment, request.form.getlist("member"))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(ngettext("%(num)d member removed.", "%(num)d members removed.", removed), "success")
     return redirect(url_for("segments.segment_detail", segment_id=segment.id))
 
