@@ -458,7 +458,13 @@ def matching_id_subquery(kind: str, query: str):
     words = query_words(query)
     if not words:
         return None
-    stmt, t = _matching_rows(kind, words)
+    counts = None
+    if len(words) > 1 and db.session.get_bind().dialect.name == "sqlite":
+        # SQLite follows the form: the rarest word drives, the others are probed per candidate
+        # where their sets are large ("Hei Rupp": the few "rupp", then "hei" per candidate).
+        counts = _word_counts(kind, words)
+        counts, words = (list(x) for x in zip(*sorted(zip(counts, words))))
+    stmt, t = _matching_rows(kind, words, counts)
     return stmt.with_only_columns(t.c.entity_id)
 
 

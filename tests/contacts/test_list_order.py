@@ -50,7 +50,8 @@ ORDER = {
 
 
 @pytest.mark.parametrize("filters", [{}, {"q": "mül"}, {"tag": True}, {"sector": "public"},
-                                     {"archived": "archived"}, {"archived": "all", "q": "adam"}])
+                                     {"archived": "archived"}, {"archived": "all", "q": "adam"},
+                                     {"q": "mül kim3"}, {"q": "mül kim3", "archived": "all"}])
 def test_person_list_is_the_same_read_in_index_order_or_sorted(region, monkeypatch, filters):
     for sort in ("name", "city", "updated"):
         query = ContactFilters(sort=sort, **{**filters, **({"tag": region.id} if "tag" in filters else {})})
