@@ -2,7 +2,7 @@
 deputy), members at municipalities, associations and companies, four of them without any e-mail
 address (they are invited by letter), one who objects to contact elsewhere."""
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -77,7 +77,7 @@ def make_meeting(app, lag):
         starts_at = starts_at or datetime(2027, 3, 18, 17, 0, tzinfo=timezone.utc)
         meeting = services.save_meeting(None, {
             "title": title, "kind": data.pop("kind", "session"), "body_id": lag.body.id if body else None,
-            "starts_at": starts_at, "ends_at": ends_at or starts_at.replace(hour=starts_at.hour + 2),
+            "starts_at": starts_at, "ends_at": ends_at or starts_at + timedelta(hours=2),
             "location_organisation_id": lag.venue.id, "location": "Sitzungssaal", **data})
         db.session.commit()
         return meeting
