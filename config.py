@@ -53,6 +53,10 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
     PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0") or 0)
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Log lines as "text" or as JSON lines ("json"), each with the request id; LOG_REQUESTS: one line per request.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "false").lower() == "true"
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").lower() == "true"
@@ -86,9 +90,11 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it on for themselves
     RATELIMIT_ENABLED = False
     SERVER_NAME = None
+    LOG_TO_STDERR = False  # pytest collects log records itself
 
 
 class ProductionConfig(Config):
+    LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "true").lower() == "true"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() == "true"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

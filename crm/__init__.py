@@ -35,6 +35,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     _install_proxy_fix(app)
 
+    from crm.core.logs import configure_logging
+
+    configure_logging(app)
+
     from crm.core.converters import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # before any blueprint declares <id:...>

@@ -2,7 +2,6 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from crm.core.dashboard import dashboard_panels
 from crm.core.urls import is_safe_redirect
-from crm.extensions import db
 
 bp = Blueprint("core", __name__)
 # The brand in the navigation bar leads to the start page; no separate entry needed.
@@ -15,8 +14,13 @@ def index():
 
 @bp.get("/health")
 def health():
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
+    """200 when the database answers, its schema is at head and Redis (if configured) answers; else 503."""
+    from crm.core.health import run_checks
+
+    checks = run_checks()
+    ok = all(check.ok for check in checks)
+    body = {"status": "ok" if ok else "fail", "checks": {c.name: {"ok": c.ok, "message": c.message} for c in checks}}
+    return body, 200 if ok else 503, {"Cache-Control": "no-store"}
 
 
 @bp.post("/sprache")
