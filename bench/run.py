@@ -40,11 +40,13 @@ TARGETS = {
     "segment_count_p95_ms": (100.0, "max", "ms"),
     "mailmerge_1000_s": (3.0, "max", "s"),
     "mailmerge_ratio": (1.5, "max", "x"),
+    "contact_page_rps": (300.0, "min", "1/s"),
+    "load_errors": (0.0, "max", ""),
 }
 INFO_FIGURES = ("naive_p95_ms", "search_p50_ms", "list_p50_ms", "list_q_p50_ms", "start_page_p50_ms", "start_page_cpu_p95_ms",
                 "start_page_sql_p95_ms", "seed_activity_s", "segment_count_p50_ms", "segment_count_cpu_p95_ms",
                 "segment_preview_p95_ms", "segment_count_sets_p95_ms", "segment_resolve_1000_ms",
-                "mailmerge_load_s", "mailmerge_raw_s")
+                "mailmerge_load_s", "mailmerge_raw_s", "contact_page_p95_ms", "contact_page_p50_ms")
 
 
 def log(*parts) -> None:
@@ -384,6 +386,12 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
 
             log(f"[{backend}] letters")
             result.update(letters_bench.bench_letters(app))
+        if only in ("all", "load"):
+            # A person's page under gunicorn, a load generator in a second process (bench/load_bench.py).
+            from bench import load_bench
+
+            log(f"[{backend}] person page under load (gunicorn)")
+            result.update(load_bench.bench_contact_page(app, database.url))
         if only in ("all", "start"):
             # Last, so that the interactions it adds change no other figure (bench/start_bench.py).
             from bench import start_bench
@@ -441,10 +449,11 @@ def main(argv=None) -> int:
     parser.add_argument("--naive-rounds", type=int, default=3, help="measured rounds of the naive search")
     parser.add_argument("--details", action="store_true", help="also print the slowest queries and filters")
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
-    parser.add_argument("--only", choices=("all", "list", "import", "start", "segments", "letters"), default="all",
+    parser.add_argument("--only", choices=("all", "list", "import", "start", "segments", "letters", "load"), default="all",
                         help="import: seed, then only import_preview_1000_ms and import_100k_s (quick); "
                              "start: seed, then only start_page_p95_ms; segments: seed, then only "
-                             "segment_count_p95_ms and its info figures; letters: seed, then only mailmerge_*")
+                             "segment_count_p95_ms and its info figures; letters: seed, then only mailmerge_*; "
+                             "load: seed, then only contact_page_rps under gunicorn")
     args = parser.parse_args(argv)
 
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)

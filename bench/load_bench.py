@@ -1,0 +1,126 @@
+"""A person's page under load: `contact_page_rps`, `contact_page_p95_ms`, `load_errors` (issue 17).
+
+    .venv/bin/python bench/run.py --only load --backend postgresql
+
+On the database seeded by run.py the app runs as production runs it: gunicorn with
+crm/deploy/gunicorn.conf.py (FLASK_CONFIG=production, its default workers: 2 x cores + 1), in
+processes of its own. A viewer logs in through the real login form (CSRF included); then the load
+generator (bench/loadgen.py, a second process, asyncio, `CONNECTIONS` concurrent connections on
+loopback) asks for the detail pages of 500 persons picked at random, for a warm-up of 5 s and then
+`SECONDS` s measured. Every answer must be 200 and a whole page, else it counts in `load_errors`.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-load-contact-page"
+SECONDS = 20
+CONNECTIONS = 16
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _login(port: int, username: str) -> str:
+    """The session cookie after logging in through the form, as a browser does."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    page = opener.open(f"http://127.0.0.1:{port}/anmelden", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": PASSWORD}).encode()
+    try:
+        opener.open(f"http://127.0.0.1:{port}/anmelden", data=data, timeout=30)
+        raise RuntimeError("login did not redirect (wrong password or form?)")
+    except urllib.error.HTTPError as answer:
+        if answer.code != 302:
+            raise
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _wait_healthy(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn ended with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except (OSError, urllib.error.HTTPError):
+            time.sleep(0.5)
+    raise RuntimeError("gunicorn did not become healthy")
+
+
+def _loadgen(port: int, cookie: str, paths_file: str, seconds: float) -> dict:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "loadgen.py"), "--port", str(port), "--cookie", cookie,
+                          "--paths-file", paths_file, "--seconds", str(seconds), "--connections", str(CONNECTIONS)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def bench_contact_page(app, database_url: str, seconds: float = SECONDS) -> dict:
+    from sqlalchemy import select
+
+    from crm.auth.services import create_user
+    from crm.contacts.models import Person
+    from crm.extensions import db
+
+    with app.app_context():
+        create_user("loadbench", PASSWORD, role="viewer", full_name="Bench Last")
+        db.session.commit()
+        ids = list(db.session.scalars(select(Person.id).where(Person.archived_at.is_(None))))
+        db.session.remove()
+    paths = [f"/personen/{i}" for i in random.Random(7).sample(ids, min(500, len(ids)))]
+    port = _free_port()
+    env = dict(os.environ, FLASK_CONFIG="production", SECRET_KEY=os.urandom(32).hex(), DATABASE_URL=database_url,
+               GUNICORN_BIND=f"127.0.0.1:{port}", SESSION_COOKIE_SECURE="false", LOG_REQUESTS="false",
+               LOG_LEVEL="WARNING", REDIS_URL="")
+    gunicorn = Path(sys.prefix) / "bin" / "gunicorn"
+    process = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "crm" / "deploy" / "gunicorn.conf.py")], cwd=ROOT,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_healthy(port, process)
+        cookie = _login(port, "loadbench")
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+            handle.write("\n".join(paths))
+        try:
+            log(f"  load: warm-up 5 s, then {seconds} s with {CONNECTIONS} connections")
+            _loadgen(port, cookie, handle.name, 5)
+            figures = _loadgen(port, cookie, handle.name, seconds)
+        finally:
+            os.unlink(handle.name)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    log(f"  load: {figures}")
+    result = {"contact_page_rps": figures["rps"], "contact_page_p95_ms": figures["p95_ms"],
+              "contact_page_p50_ms": figures["p50_ms"], "load_errors": figures["errors"]}
+    if figures["first_error"]:
+        result["load_first_error"] = figures["first_error"]
+    return result
