@@ -1,0 +1,186 @@
+"""The address books a user sees over CardDAV, their cards, ETags and sync states.
+
+Books: "alle" (every active person, and the organisations as company cards), one per body
+("gremium-<id>": its current members, each card presenting the member for the organisation
+represented) and one per saved Verteiler ("verteiler-<id>": its members now). Cards are the
+vCards 3.0 of crm/interop/vcard.py, exactly as the vCard export writes them; a card's ETag is a
+hash of its text, so it changes exactly when what the phone would show changes. A sync token
+names a stored state ({card name: ETag}); the difference to now is what changed since.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Iterator
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from crm.carddav.models import SyncState
+from crm.contacts.models import Affiliation, Organisation, Person
+from crm.core.models import utcnow
+from crm.extensions import db
+from crm.interop.vcard import organisation_uid, organisation_vcard_for, person_uid, vcard_for
+
+CHUNK = 500
+KEEP_STATES = 10  # sync states kept per user and book; an older token gets a full sync (RFC 6578 3.2)
+
+
+@dataclass
+class Book:
+    slug: str
+    name: str
+    description: str
+    kind: str  # all, body, segment
+    ref_id: int | None = None
+
+
+def books_for(user) -> list[Book]:
+    from crm.network.models import Body
+    from crm.segments.models import Segment
+
+    books = [Book("alle", _("All contacts"), _("Every person and organisation in RegioNetz"), "all")]
+    for body in db.session.scalars(select(Body).where(Body.archived_at.is_(None)).order_by(Body.name)):
+        books.append(Book(f"gremium-{body.id}", body.name, _("Current members of the body"), "body", body.id))
+    for segment in db.session.scalars(select(Segment).where(Segment.archived_at.is_(None)).order_by(Segment.name)):
+        books.append(Book(f"verteiler-{segment.id}", segment.name, _("Members of the mailing list"), "segment",
+                          segment.id))
+    return books
+
+
+def find_book(user, slug: str) -> Book | None:
+    return next((book for book in books_for(user) if book.slug == slug), None)
+
+
+def _persons(ids: list[int]) -> Iterator[list[Person]]:
+    from crm.exports.services import _details_for
+
+    for start in range(0, len(ids), CHUNK):
+        chunk_ids = ids[start:start + CHUNK]
+        persons = db.session.scalars(select(Person).where(Person.id.in_(chunk_ids)).options(
+            selectinload(Person.tags),
+            selectinload(Person.affiliations).selectinload(Affiliation.organisation),
+            selectinload(Person.affiliations).selectinload(Affiliation.function))).all()
+        details = _details_for(chunk_ids, db.session)
+        by_id = {p.id: p for p in persons}
+        yield [(by_id[i], details.get(i, ())) for i in chunk_ids if i in by_id]
+
+
+def _person_cards(ids: list[int], represented: dict[int, Organisation] | None = None) -> Iterator[tuple[str, str]]:
+    for chunk in _persons(ids):
+        for person, extra in chunk:
+            organisation = (represented or {}).get(person.id)
+            yield f"{person_uid(person.id)}.vcf", vcard_for(person, extra=extra, organisation=organisation)
+
+
+def _organisation_cards(ids: list[int]) -> Iterator[tuple[str, str]]:
+    for start in range(0, len(ids), CHUNK):
+        for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids[start:start + CHUNK]))):
+            yield f"{organisation_uid(org.id)}.vcf", organisation_vcard_for(org)
+
+
+def cards(book: Book) -> dict[str, str]:
+    """{card name: vCard text} of the book right now."""
+    if book.kind == "all":
+        person_ids = list(db.session.scalars(select(Person.id).where(Person.archived_at.is_(None))
+                                             .order_by(Person.id)))
+        org_ids = list(db.session.scalars(select(Organisation.id).where(Organisation.archived_at.is_(None))
+                                          .order_by(Organisation.id)))
+        return dict(_person_cards(person_ids)) | dict(_organisation_cards(org_ids))
+    if book.kind == "body":
+        from crm.network.models import Body
+        from crm.network.services import body_members
+
+        body = db.session.get(Body, book.ref_id)
+        seats = body_members(body) if body is not None else []
+        represented: dict[int, Organisation] = {}
+        for seat in seats:
+            represented.setdefault(seat.person_id, seat.organisation)
+        return dict(_person_cards(list(represented), represented))
+    from crm.segments.models import Segment
+    from crm.segments.services import member_ids
+
+    segment = db.session.get(Segment, book.ref_id)
+    if segment is None:
+        return {}
+    person_ids, org_ids = member_ids(segment)
+    return dict(_person_cards(person_ids)) | dict(_organisation_cards(org_ids))
+
+
+def card(book: Book, name: str) -> str | None:
+    """One card of the book by its name, or None (the whole book is rendered only for bodies and lists)."""
+    if book.kind != "all":
+        return cards(book).get(name)
+    stem = name.removesuffix(".vcf")
+    for prefix, model in (("regionetz-person-", Person), ("regionetz-organisation-", Organisation)):
+        if stem.startswith(prefix) and stem[len(prefix):].isdigit():
+            record = db.session.get(model, int(stem[len(prefix):]))
+            if record is None or record.archived_at is not None:
+                return None
+            if model is Person:
+                return dict(_person_cards([record.id])).get(name)
+            return organisation_vcard_for(record)
+    return None
+
+
+def etag(card: str) -> str:
+    return '"' + hashlib.sha256(card.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def etags(book_cards: dict[str, str]) -> dict[str, str]:
+    return {name: etag(card) for name, card in book_cards.items()}
+
+
+def ctag(book_etags: dict[str, str]) -> str:
+    """One value that changes whenever any card of the book changes, comes or goes."""
+    digest = hashlib.sha256(json.dumps(sorted(book_etags.items())).encode()).hexdigest()[:32]
+    return digest
+
+
+# ------------------------------------------------------------------ sync states
+
+
+def _pack(book_etags: dict[str, str]) -> bytes:
+    return zlib.compress(json.dumps(book_etags, separators=(",", ":")).encode())
+
+
+def _unpack(data: bytes) -> dict[str, str]:
+    return json.loads(zlib.decompress(data))
+
+
+def state_for(user, book: Book, book_etags: dict[str, str]) -> SyncState:
+    """The sync state for what the book holds now: the newest one if nothing changed, else a new one."""
+    newest = db.session.scalar(select(SyncState).where(SyncState.user_id == user.id, SyncState.book == book.slug)
+                               .order_by(SyncState.id.desc()).limit(1))
+    if newest is not None and _unpack(newest.cards) == book_etags:
+        return newest
+    state = SyncState(user_id=user.id, book=book.slug, cards=_pack(book_etags), created_at=utcnow())
+    db.session.add(state)
+    db.session.flush()
+    keep = select(SyncState.id).where(SyncState.user_id == user.id, SyncState.book == book.slug) \
+        .order_by(SyncState.id.desc()).limit(KEEP_STATES)
+    db.session.execute(delete(SyncState).where(SyncState.user_id == user.id, SyncState.book == book.slug,
+                                               SyncState.id.not_in(list(db.session.scalars(keep)))))
+    return state
+
+
+def earlier_state(user, book: Book, state_id: int) -> dict[str, str] | None:
+    state = db.session.get(SyncState, state_id)
+    if state is None or state.user_id != user.id or state.book != book.slug:
+        return None
+    return _unpack(state.cards)
+
+
+@dataclass
+class Changes:
+    changed: list[str]  # new or changed cards
+    removed: list[str]
+
+
+def difference(before: dict[str, str], now: dict[str, str]) -> Changes:
+    changed = sorted(name for name, tag in now.items() if before.get(name) != tag)
+    removed = sorted(name for name in before if name not in now)
+    return Changes(changed, removed)
