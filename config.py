@@ -42,7 +42,8 @@ class Config:
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/Berlin")
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = {"de": "Deutsch", "en": "English"}
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Limits and failed-login counts: in Redis when REDIS_URL is set, so that every app process counts together.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     # Failed logins per typed name and client address: the wait grows with the failures.
