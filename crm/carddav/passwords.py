@@ -16,7 +16,8 @@ ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed on a phone
 GROUPS, GROUP_LENGTH = 4, 5  # 20 characters of 31: about 99 bits
 
 
-def _hash(secret: str) -> str:
+def hashed(secret: str) -> str:
+    """SHA-256 of a generated secret (random and long: no slow hash needed)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -26,7 +27,7 @@ def generate() -> str:
 
 def create(user: User, label: str) -> tuple[AppPassword, str]:
     secret = generate()
-    row = AppPassword(user_id=user.id, label=label.strip()[:80], secret_hash=_hash(secret), created_at=utcnow())
+    row = AppPassword(user_id=user.id, label=label.strip()[:80], secret_hash=hashed(secret), created_at=utcnow())
     db.session.add(row)
     db.session.flush()
     return row, secret
@@ -47,7 +48,7 @@ def check(username: str | None, password: str | None) -> User | None:
     """The active user whose active app password this is; None for anything else (no reason given)."""
     if not username or not password:
         return None
-    row = db.session.scalar(select(AppPassword).where(AppPassword.secret_hash == _hash(password.strip().lower()),
+    row = db.session.scalar(select(AppPassword).where(AppPassword.secret_hash == hashed(password.strip().lower()),
                                                       AppPassword.revoked_at.is_(None)))
     same_user = row is not None and hmac.compare_digest(row.user.username.encode(), username.encode())
     if not same_user or not row.user.active:

@@ -288,8 +288,8 @@ def organisation_detail(org_id: int):
     )
 
 
-def _organisation_form(obj=None):
-    form = _with_catalogue_choices(OrganisationForm(obj=obj))
+def _organisation_form(obj=None, **form_args):
+    form = _with_catalogue_choices(OrganisationForm(obj=obj, **form_args))
     none = [(0, _("- none -"))]
     form.parent_id.choices = none + services.parent_choices(exclude_id=obj.id if obj else None)
     form.municipality_id.choices = none + services.municipality_choices()

@@ -1,0 +1,340 @@
+"""What the REST API offers, declared once: fields with their JSON types, filters, and for writable
+resources the form and service the pages use. The views (views.py) and the OpenAPI description
+(openapi.py) are both generated from these declarations, so they cannot disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable
+
+from sqlalchemy import Select, or_, select
+
+from crm.extensions import db
+
+TYPES = ("string", "integer", "boolean", "date", "datetime", "number", "string[]", "integer[]")
+
+
+@dataclass
+class Field:
+    name: str
+    type: str  # one of TYPES
+    description: str
+    writable: bool = False
+    nullable: bool = False
+    enum: tuple | None = None
+    get: Callable[[Any], Any] | None = None  # default: the attribute of the same name
+    default: Any = None  # for a create without this field; None: by type ("" / false / [] / null, an enum's first)
+
+    def initial(self) -> Any:
+        if self.default is not None:
+            return self.default
+        if self.nullable:
+            return None
+        if self.enum:
+            return self.enum[0]
+        return {"string": "", "boolean": False, "string[]": [], "integer[]": []}.get(self.type)
+
+    def value(self, record) -> Any:
+        raw = self.get(record) if self.get is not None else getattr(record, self.name)
+        if isinstance(raw, datetime):
+            return raw.isoformat()
+        if isinstance(raw, date):
+            return raw.isoformat()
+        if isinstance(raw, Decimal):
+            return float(raw)
+        return raw
+
+
+@dataclass
+class Filter:
+    name: str
+    type: str  # string, integer, boolean, date, datetime
+    description: str
+    apply: Callable[[Select, Any], Select]
+
+
+@dataclass
+class Writer:
+    """Create and update through the pages' form and service: the same checks, the same German messages."""
+    form: Callable[[Any, Any], Any]  # (record or None, formdata) -> the pages' form, its choices set up
+    to_form: dict[str, Callable[[Any], Any]]  # JSON value -> form value, per field needing it
+    save: Callable[[Any, dict], Any]  # (record or None, form.data) -> record; raises DomainError
+
+
+@dataclass
+class Resource:
+    name: str  # URL segment and tag: "persons"
+    title: str  # German, for the documentation page
+    model: Any
+    fields: list[Field]
+    filters: list[Filter] = field(default_factory=list)
+    writer: Writer | None = None
+    versioned: bool = True  # has a row version: ETag / If-Match
+    options: tuple = ()  # loader options for a page of records
+
+    def serialize(self, record) -> dict:
+        return {f.name: f.value(record) for f in self.fields}
+
+    @property
+    def schema_name(self) -> str:
+        return self.name[:-1].capitalize() if self.name.endswith("s") else self.name.capitalize()
+
+
+def _ids(attribute: str):
+    return lambda record: [item.id for item in getattr(record, attribute)]
+
+
+def _names(attribute: str):
+    return lambda record: [item.name for item in getattr(record, attribute)]
+
+
+def _archived(record) -> bool:
+    return record.archived_at is not None
+
+
+def _since(column):
+    return lambda stmt, value: stmt.where(column >= value)
+
+
+# ------------------------------------------------------------------ persons and organisations
+
+
+def _person_resource() -> Resource:
+    from crm.contacts import services
+    from crm.contacts.forms import PersonForm
+    from crm.contacts.models import GENDERS, LEGAL_BASES, Affiliation, Person
+    from crm.contacts.search import PERSON, matching_id_subquery
+
+    def form(record, formdata):
+        from crm.contacts.views import _person_form_setup
+
+        return _person_form_setup(PersonForm(formdata=formdata, meta={"csrf": False}))
+
+
+    def save(person, data):
+        return services.save_person(person, data)
+
+    def search(stmt, value):
+        sub = matching_id_subquery(PERSON, value)
+        return stmt.where(Person.id.in_(sub)) if sub is not None else stmt.where(False)
+
+    def at_organisation(stmt, value):
+        return stmt.where(Person.id.in_(select(Affiliation.person_id).where(Affiliation.organisation_id == value)))
+
+    text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
+    return Resource(
+        name="persons", title="Personen", model=Person,
+        fields=[
+            Field("id", "integer", "Kennung"),
+            Field("version", "integer", "Stand des Datensatzes (auch als ETag)"),
+            text("gender", "Geschlecht (für die Anrede)", enum=tuple(GENDERS), default="unknown"),
+            text("degree", "Akademischer Grad"), text("first_name", "Vorname"), text("nobility", "Adelsprädikat"),
+            text("last_name", "Nachname (Pflicht)"), text("name_suffix", "Namenszusatz"),
+            Field("formal", "boolean", "Anrede mit „Sie“", writable=True, default=True),
+            text("salutation_override", "Eigene Briefanrede"),
+            text("email", "E-Mail (privat)"), text("phone", "Telefon (privat)"), text("mobile", "Mobil"),
+            text("street", "Straße und Hausnummer"), text("postcode", "PLZ"), text("city", "Ort"),
+            text("country", "Land (ISO-Code)", default="DE"),
+            Field("tags", "string[]", "Schlagworte", writable=True, get=_names("tags")),
+            Field("fields_of_action", "integer[]", "Handlungsfelder (Kennungen)", writable=True,
+                  get=_ids("fields_of_action")),
+            Field("target_groups", "integer[]", "Zielgruppen (Kennungen)", writable=True, get=_ids("target_groups")),
+            Field("expertise_topics", "string[]", "Fachgebiete", writable=True, get=_names("expertise_topics")),
+            text("expertise_note", "Expertenprofil"), text("notes", "Notizen"),
+            text("legal_basis", "Rechtsgrundlage", enum=tuple(LEGAL_BASES)),
+            text("data_source", "Herkunft der Daten"),
+            Field("data_collected_on", "date", "Erhoben am", writable=True, nullable=True),
+            Field("last_reviewed_on", "date", "Zuletzt geprüft am", writable=True, nullable=True),
+            Field("contact_objection", "boolean", "Widerspruch gegen Kontaktaufnahme", writable=True),
+            Field("archived", "boolean", "Archiviert", get=_archived),
+            Field("created_at", "datetime", "Angelegt"), Field("updated_at", "datetime", "Zuletzt geändert"),
+        ],
+        filters=[
+            Filter("q", "string", "Suchwörter wie in der Schnellsuche (Name, Organisation, Ort …)", search),
+            Filter("organisation_id", "integer", "Mit einer Funktion bei dieser Organisation", at_organisation),
+            Filter("archived", "boolean", "Archivierte (true) statt aktive (false, Standard)",
+                   lambda stmt, v: stmt.where(Person.archived_at.isnot(None) if v else Person.archived_at.is_(None))),
+            Filter("updated_since", "datetime", "Geändert seit (ISO 8601)", _since(Person.updated_at)),
+        ],
+        writer=Writer(form=form, save=save, to_form={
+            "formal": lambda v: "1" if v else "0", "tags": ", ".join, "expertise_topics": ", ".join}),
+    )
+
+
+def _organisation_resource() -> Resource:
+    from crm.contacts.models import ORGANISATION_KINDS, SECTORS, Organisation
+    from crm.contacts.search import ORGANISATION, matching_id_subquery
+
+    def form(record, formdata):
+        from crm.contacts.views import _organisation_form
+
+        return _organisation_form(record, formdata=formdata, meta={"csrf": False})
+
+
+    def save(org, data):
+        from crm.contacts import services
+
+        return services.save_organisation(org, data)
+
+    def search(stmt, value):
+        sub = matching_id_subquery(ORGANISATION, value)
+        return stmt.where(Organisation.id.in_(sub)) if sub is not None else stmt.where(False)
+
+    text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
+    return Resource(
+        name="organisations", title="Organisationen", model=Organisation,
+        fields=[
+            Field("id", "integer", "Kennung"),
+            Field("version", "integer", "Stand des Datensatzes (auch als ETag)"),
+            text("name", "Name (Pflicht)"), text("short_name", "Kurzname"),
+            text("kind", "Art", enum=tuple(ORGANISATION_KINDS)), text("sector", "Bereich", enum=tuple(SECTORS)),
+            text("ags", "Amtlicher Gemeindeschlüssel"),
+            Field("parent_id", "integer", "Übergeordnete Organisation", writable=True, nullable=True),
+            Field("municipality_id", "integer", "Gemeinde", writable=True, nullable=True),
+            text("street", "Straße"), text("po_box", "Postfach"), text("postcode", "PLZ"), text("city", "Ort"),
+            text("country", "Land (ISO-Code)"), text("email", "E-Mail"), text("phone", "Telefon"),
+            text("fax", "Fax"), text("website", "Website"),
+            Field("tags", "string[]", "Schlagworte", writable=True, get=_names("tags")),
+            Field("fields_of_action", "integer[]", "Handlungsfelder (Kennungen)", writable=True,
+                  get=_ids("fields_of_action")),
+            Field("target_groups", "integer[]", "Zielgruppen (Kennungen)", writable=True, get=_ids("target_groups")),
+            text("notes", "Notizen"),
+            Field("archived", "boolean", "Archiviert", get=_archived),
+            Field("created_at", "datetime", "Angelegt"), Field("updated_at", "datetime", "Zuletzt geändert"),
+        ],
+        filters=[
+            Filter("q", "string", "Suchwörter wie in der Schnellsuche", search),
+            Filter("kind", "string", "Art der Organisation", lambda stmt, v: stmt.where(Organisation.kind == v)),
+            Filter("sector", "string", "Bereich", lambda stmt, v: stmt.where(Organisation.sector == v)),
+            Filter("archived", "boolean", "Archivierte (true) statt aktive (false, Standard)",
+                   lambda stmt, v: stmt.where(Organisation.archived_at.isnot(None) if v
+                                              else Organisation.archived_at.is_(None))),
+            Filter("updated_since", "datetime", "Geändert seit (ISO 8601)", _since(Organisation.updated_at)),
+        ],
+        writer=Writer(form=form, save=save, to_form={
+            "tags": ", ".join, "parent_id": lambda v: v or 0, "municipality_id": lambda v: v or 0}),
+    )
+
+
+# ------------------------------------------------------------------ read-only resources
+
+
+def _read_only_resources() -> list[Resource]:
+    from crm.contacts.models import Affiliation
+    from crm.interactions.models import Interaction, Task
+    from crm.network.models import Body, Seat
+    from crm.projects.models import Project
+
+    def eq(column):
+        return lambda stmt, value: stmt.where(column == value)
+
+    def current(model):
+        from crm.core import time as clock
+
+        def apply(stmt, value):
+            today = clock.today()
+            now = or_(model.valid_from.is_(None), model.valid_from <= today) & or_(model.valid_to.is_(None),
+                                                                                  model.valid_to >= today)
+            return stmt.where(now if value else ~now)
+        return apply
+
+    ident = Field("id", "integer", "Kennung")
+    return [
+        Resource(
+            name="functions", title="Funktionen (Person bei Organisation)", model=Affiliation, versioned=False,
+            fields=[ident, Field("person_id", "integer", "Person"),
+                    Field("organisation_id", "integer", "Organisation"),
+                    Field("function", "string", "Funktion, wie sie in Briefen steht", get=lambda a: a.function_name),
+                    Field("department", "string", "Abteilung"), Field("email", "string", "E-Mail (dienstlich)"),
+                    Field("phone", "string", "Telefon (dienstlich)"), Field("mobile", "string", "Mobil (dienstlich)"),
+                    Field("valid_from", "date", "Seit", nullable=True), Field("valid_to", "date", "Bis", nullable=True),
+                    Field("is_primary", "boolean", "Hauptfunktion"),
+                    Field("updated_at", "datetime", "Zuletzt geändert")],
+            filters=[Filter("person_id", "integer", "Person", eq(Affiliation.person_id)),
+                     Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
+                     Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
+                            current(Affiliation))]),
+        Resource(
+            name="bodies", title="Gremien", model=Body,
+            fields=[ident, Field("version", "integer", "Stand"), Field("name", "string", "Name"),
+                    Field("kind", "string", "Art"), Field("parent_id", "integer", "Übergeordnetes Gremium",
+                                                          nullable=True),
+                    Field("archived", "boolean", "Archiviert", get=_archived),
+                    Field("updated_at", "datetime", "Zuletzt geändert")],
+            filters=[Filter("kind", "string", "Art", eq(Body.kind))]),
+        Resource(
+            name="seats", title="Sitze in Gremien", model=Seat, versioned=False,
+            fields=[ident, Field("body_id", "integer", "Gremium"), Field("person_id", "integer", "Person"),
+                    Field("organisation_id", "integer", "Vertretene Organisation", nullable=True),
+                    Field("role", "string", "Rolle"), Field("voting", "boolean", "Stimmberechtigt"),
+                    Field("interest_group_id", "integer", "Interessengruppe", nullable=True),
+                    Field("deputy_id", "integer", "Stellvertretung (Person)", nullable=True),
+                    Field("valid_from", "date", "Seit"), Field("valid_to", "date", "Bis", nullable=True)],
+            filters=[Filter("body_id", "integer", "Gremium", eq(Seat.body_id)),
+                     Filter("person_id", "integer", "Person", eq(Seat.person_id)),
+                     Filter("current", "boolean", "Nur heute besetzte (true) oder nur beendete (false)",
+                            current(Seat))]),
+        Resource(
+            name="projects", title="Projekte", model=Project,
+            fields=[ident, Field("version", "integer", "Stand"), Field("title", "string", "Titel"),
+                    Field("description", "string", "Beschreibung"), Field("status", "string", "Status"),
+                    Field("programme", "string", "Förderprogramm"), Field("project_type", "string", "Projektart"),
+                    Field("cooperation", "string", "Kooperation"),
+                    Field("sponsor_person_id", "integer", "Projektträger (Person)", nullable=True),
+                    Field("sponsor_organisation_id", "integer", "Projektträger (Organisation)", nullable=True),
+                    Field("total_cost", "number", "Gesamtkosten (EUR)", nullable=True),
+                    Field("eligible_cost", "number", "Förderfähige Kosten (EUR)", nullable=True),
+                    Field("funding_rate", "number", "Fördersatz (%)", nullable=True),
+                    Field("funding_amount", "number", "Zuschuss (EUR)", nullable=True),
+                    Field("start_date", "date", "Beginn", nullable=True),
+                    Field("updated_at", "datetime", "Zuletzt geändert")],
+            filters=[Filter("status", "string", "Status", eq(Project.status)),
+                     Filter("updated_since", "datetime", "Geändert seit", _since(Project.updated_at))]),
+        Resource(
+            name="interactions", title="Interaktionen", model=Interaction,
+            fields=[ident, Field("version", "integer", "Stand"), Field("occurred_at", "datetime", "Zeitpunkt"),
+                    Field("kind", "string", "Art"), Field("subject", "string", "Betreff"),
+                    Field("results", "string", "Ergebnisse"),
+                    Field("project_id", "integer", "Projekt", nullable=True),
+                    Field("meeting_id", "integer", "Termin", nullable=True),
+                    Field("persons", "integer[]", "Beteiligte Personen", get=_ids("persons")),
+                    Field("organisations", "integer[]", "Beteiligte Organisationen", get=_ids("organisations")),
+                    Field("fields_of_action", "integer[]", "Handlungsfelder", get=_ids("fields_of_action")),
+                    Field("updated_at", "datetime", "Zuletzt geändert")],
+            filters=[Filter("kind", "string", "Art", eq(Interaction.kind)),
+                     Filter("since", "datetime", "Seit (Zeitpunkt)", _since(Interaction.occurred_at))]),
+        Resource(
+            name="tasks", title="Aufgaben", model=Task, versioned=False,
+            fields=[ident, Field("title", "string", "Titel"), Field("notes", "string", "Notizen"),
+                    Field("due_on", "date", "Fällig am", nullable=True), Field("status", "string", "Status"),
+                    Field("completed_at", "datetime", "Erledigt am", nullable=True),
+                    Field("assignee_id", "integer", "Zuständig (Benutzer)", nullable=True),
+                    Field("interaction_id", "integer", "Interaktion", nullable=True),
+                    Field("person_id", "integer", "Person", nullable=True),
+                    Field("organisation_id", "integer", "Organisation", nullable=True),
+                    Field("project_id", "integer", "Projekt", nullable=True),
+                    Field("updated_at", "datetime", "Zuletzt geändert")],
+            filters=[Filter("status", "string", "Status (open, done)", eq(Task.status)),
+                     Filter("assignee_id", "integer", "Zuständig", eq(Task.assignee_id))]),
+    ]
+
+
+_RESOURCES: dict[str, Resource] | None = None
+
+
+def resources() -> dict[str, Resource]:
+    global _RESOURCES
+    if _RESOURCES is None:
+        items = [_person_resource(), _organisation_resource(), *_read_only_resources()]
+        _RESOURCES = {r.name: r for r in items}
+    return _RESOURCES
+
+
+def get(name: str) -> Resource | None:
+    return resources().get(name)
+
+
+def load(resource: Resource, record_id: int):
+    return db.session.get(resource.model, record_id)
