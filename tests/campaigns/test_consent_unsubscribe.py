@@ -146,3 +146,18 @@ def test_a_wrong_or_altered_link_changes_nothing(app, client, subscriber, method
         assert response.status_code == 404 and "Dieser Abmeldelink ist ungültig" in html, bad
     assert state(subscriber).status == "confirmed"
     assert db.session.scalar(db.select(db.func.count(Unsubscribe.id))) == 0
+
+
+def test_the_public_consent_pages_are_rate_limited(monkeypatch):
+    from crm import create_app
+    from crm.extensions import limiter
+
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    limited = create_app("testing", RATELIMIT_ENABLED=True, PUBLIC_ANSWER_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    for path in ("/abmelden/kaputt", "/newsletter/bestaetigen/kaputt"):
+        codes = [client.post(path, data={}).status_code for _ in range(5)]
+        assert codes == [404, 404, 404, 429, 429], path
+        assert client.get(path).status_code == 404  # reading is not counted
+    codes = [client.post("/newsletter", data={}).status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429]
