@@ -182,3 +182,16 @@ def test_an_unreachable_mail_server_says_so_and_keeps_nothing(app, client, monke
     assert response.status_code == 503
     assert "konnte nicht verschickt werden" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(ConsentRequest.id))) == 0
+
+
+def test_expired_sign_ups_are_purged_by_the_daily_command(app, client, smtp):
+    _html, first = sign_up(client, smtp, email="alt@example.org", last="Alt")
+    _html, second = sign_up(client, smtp, email="neu@example.org", last="Neu")
+    old = db.session.scalar(db.select(ConsentRequest).where(ConsentRequest.email == "alt@example.org"))
+    old.expires_at = clock.utcnow() - timedelta(days=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["crm", "purge-signups"])
+    assert result.exit_code == 0 and "1 abgelaufene Anmeldungen gelöscht." in result.output
+    assert db.session.scalars(db.select(ConsentRequest.email)).all() == ["neu@example.org"]
+    assert client.get(confirmation_path(first)[0]).status_code == 404
+    assert client.get(confirmation_path(second)[0]).status_code == 200

@@ -53,6 +53,8 @@ def test_staff_records_a_paper_consent_and_a_withdrawal(client, login, make_pers
     client.post(f"/einwilligungen/{row.id}/widerrufen", data={})
     html = client.get(f"/personen/{person.id}").get_data(as_text=True)
     assert "bereits am" in html and consents(person)[0].note == "Anruf am 02.12."
+    timeline = html[html.index('id="timeline"'):]
+    assert "Einwilligung bestätigt" in timeline and "Einwilligung widerrufen" in timeline and "vom Büro erfasst" in timeline
     changes = db.session.scalars(db.select(AuditLog).where(AuditLog.entity_type == "consent",
                                                            AuditLog.entity_id == row.id)).all()
     assert [c.action for c in changes][:1] == ["create"] and len(changes) >= 2, "the history keeps every state"
