@@ -104,3 +104,21 @@ def test_admin_saves_a_new_wording_version_shown_by_the_sign_up(client, login):
     assert db.session.scalar(db.select(db.func.count(ConsentWording.id))) == 1
     html = client.get("/newsletter").get_data(as_text=True)
     assert "Neuer Text für den Newsletter." in html and "2027-02" in html
+
+
+def test_merging_two_persons_keeps_the_consent_and_its_block(make_person):
+    from crm.duplicates.merge import merge_records
+
+    keep = make_person("Doppelt", "Dora", email="dora@example.org")
+    other = make_person("Doppelt", "Dora", email="dora.d@example.org")
+    db.session.add(Consent(person=other, purpose="newsletter", status="confirmed", requested_via="signup",
+                           wording_version="2026-12", confirmed_at=clock.utcnow(), confirmed_ip="192.0.2.9"))
+    db.session.add(Consent(person=keep, purpose="photos", status="withdrawn", withdrawn_at=clock.utcnow(),
+                           withdrawn_via="staff"))
+    db.session.commit()
+    merge_records("person", keep.id, other.id, {})
+    db.session.commit()
+    rows = {c.purpose: c for c in consents(keep)}
+    assert set(rows) == {"newsletter", "photos"} and rows["newsletter"].confirmed_ip == "192.0.2.9"
+    assert consent.email_blocks([keep.id], "newsletter") == {}
+    assert consent.email_blocks([keep.id], "photos")[keep.id].startswith("Einwilligung widerrufen am ")
