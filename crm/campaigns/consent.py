@@ -185,7 +185,8 @@ class UnsubscribeLink:
 
 
 def read_unsubscribe_token(token: str) -> UnsubscribeLink | None:
-    """The link's person, purpose and campaign; None for a wrong or altered token or a deleted person."""
+    """The link's person (or the one they were merged into), purpose and campaign; None for a wrong or
+    altered token or a deleted person."""
     try:
         person_id, purpose, campaign_id = _serializer().loads(token or "")
     except (BadSignature, ValueError, TypeError):
@@ -194,6 +195,11 @@ def read_unsubscribe_token(token: str) -> UnsubscribeLink | None:
                                                                          or isinstance(campaign_id, int)):
         return None
     person = db.session.get(Person, person_id)
+    if person is None:  # merged into another record since the mail went out: the link works on for them
+        from crm.duplicates.merge import merged_into
+
+        survivor = merged_into("person", person_id)
+        person = db.session.get(Person, survivor) if survivor is not None else None
     if person is None:
         return None
     return UnsubscribeLink(person, purpose, campaign_id)

@@ -161,3 +161,16 @@ def test_the_public_consent_pages_are_rate_limited(monkeypatch):
         assert client.get(path).status_code == 404  # reading is not counted
     codes = [client.post("/newsletter", data={}).status_code for _ in range(4)]
     assert codes == [422, 422, 422, 429]
+
+
+def test_a_link_of_a_person_merged_away_since_unsubscribes_the_survivor(client, make_person, request_ctx):
+    from crm.duplicates.merge import merge_records
+
+    keep = make_person("Zusammen", "Zoe", email="zoe@example.org")
+    gone = make_person("Zusammen", "Zoe", email="zoe.z@example.org")
+    url = consent.unsubscribe_url(gone.id, "newsletter", 9)
+    merge_records("person", keep.id, gone.id, {})
+    db.session.commit()
+    response = client.post(path_of(url), data={})
+    assert response.status_code == 200 and "Sie erhalten keine E-Mails mehr" in response.get_data(as_text=True)
+    assert state(keep).status == "withdrawn" and consent.unsubscribed_after(9) == 1
