@@ -496,7 +496,6 @@ def confirm(token: str) -> Confirmation:
     if checked.outcome != "ok":
         return checked
     signup = checked.signup
-    now = clock.utcnow()
     ip = _client_ip()
     person = _matching_person(signup)
     created = person is None
@@ -506,6 +505,7 @@ def confirm(token: str) -> Confirmation:
             "email": signup.email, "legal_basis": "art6_1a", "data_source": SIGNUP_SOURCE,
             "data_collected_on": clock.today(), "gender": "unknown",
         })
+    now = clock.utcnow()  # after the person was made: the timeline shows "created", then "confirmed"
     consent = _consent_row(person, signup.purpose)
     _confirmed(consent, signup.requested_at, signup.requested_via, signup.wording_version, signup.wording_text,
                now, ip=ip)
