@@ -12,5 +12,6 @@ def register(registry) -> None:
     registry.public("api.collection", "api.record", "api.create", "api.update", "api.openapi")
     registry.labels(entities={"api_token": _l("API token")},
                     fields={"api_token.label": _l("Used by"), "api_token.scope": _l("Access"),
-                            "api_token.revoked_at": _l("Revoked on")},
+                            "api_token.revoked_at": _l("Revoked on"), "api_token.user_id": _l("User"),
+                            "api_token.created_at": _l("Created")},
                     values={"api_token.scope": {"read": _l("read only"), "write": _l("read and write")}})

@@ -12,4 +12,5 @@ def register(registry) -> None:
     registry.public("carddav.well_known", "carddav.root", "carddav.principal", "carddav.home", "carddav.book",
                     "carddav.card")
     registry.labels(entities={"app_password": _l("App password")},
-                    fields={"app_password.label": _l("Device"), "app_password.revoked_at": _l("Revoked on")})
+                    fields={"app_password.label": _l("Device"), "app_password.revoked_at": _l("Revoked on"),
+                            "app_password.user_id": _l("User"), "app_password.created_at": _l("Created")})
