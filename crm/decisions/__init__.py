@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 def register(registry) -> None:
     from crm.decisions import (  # noqa: F401
         ballot_models,
+        cli,
         models,
         selection,
         selection_demo,
@@ -25,6 +26,7 @@ def register(registry) -> None:
     registry.public("decisions.ballot_answer", "decisions.ballot_code")
     registry.nav("decisions.ballot_list", _l("Circulation ballots"), order=36, prefix="decisions.ballot", menu="more")
     registry.timeline_source("project", timeline.project_ballots)
+    registry.command(cli.close_due_ballots_command)
 
     registry.timeline_source("project", timeline.project_decisions)
     registry.demo_data(selection_demo.generate_selection, order=90)

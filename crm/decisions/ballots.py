@@ -142,6 +142,8 @@ def create_ballot(body: Body | None, data: dict, user=None) -> Ballot:
     add_item(ballot, {"title": data.get("item_title"), "text": data.get("item_text"),
                       "project_id": data.get("project_id")})
     refresh_voters(ballot)
+    if not any(v.role == "member" for v in ballot.voters):
+        raise DomainError(_("The body has no voting members today; nobody could vote."), field="body_id")
     return ballot
 
 
@@ -606,6 +608,17 @@ def close(ballot: Ballot, user=None, early_confirmed: bool = False) -> list[Item
             services.move_project_on(item.project, check.result, day)
     db.session.flush()
     return results
+
+
+def close_due() -> list[Ballot]:
+    """Closes every open ballot whose deadline has passed (flask crm close-due-ballots)."""
+    due = db.session.scalars(select(Ballot.id).where(Ballot.status == "open", Ballot.deadline <= clock.utcnow()))
+    closed = []
+    for ballot_id in list(due):
+        ballot = load_ballot(ballot_id)
+        close(ballot)
+        closed.append(ballot)
+    return closed
 
 
 def vote_of(voter: BallotVoter, item: BallotItem) -> BallotVote | None:

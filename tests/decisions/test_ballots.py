@@ -182,7 +182,7 @@ def test_circulation_ballot_walk(client, login, lag, smtp, now, project):  # noq
 
     # the office closes and reads the result
     page = client.get(f"/umlaufverfahren/{ballot.id}").get_data(as_text=True)
-    assert "Abgestimmt: 14 von 24 stimmberechtigten Sitzen" in page and "1 versuchten nach Fristende" in page
+    assert "Abgestimmt: 14 von 24 stimmberechtigten Sitzen" in page and "Nach Fristende versucht abzustimmen: 1" in page
     assert "verspätet" in page
     assert client.post(f"/umlaufverfahren/{ballot.id}/schliessen").status_code == 302
     db.session.expire_all()
@@ -313,3 +313,39 @@ def test_the_public_ballot_is_rate_limited_and_needs_its_csrf_token(monkeypatch,
     token = ballot.voters[0].token
     assert protected.post(f"/stimme/{token}", data={f"vote-{ballot.items[0].id}": "yes"}).status_code == 400
     assert protected.post("/stimme", data={"code": token}).status_code == 400
+
+
+def test_ballots_past_their_deadline_are_closed_by_the_command(app, lag, now, project):
+    ballot = ballots.create_ballot(lag.body, {"title": "Umlauf", "deadline": START + timedelta(days=1),
+                                              "item_title": "Punkt", "project_id": project.id})
+    ballot.status, ballot.started_at = "open", START
+    db.session.commit()
+    voters = {v.person_id: v for v in ballot.voters}
+    for person in lag.members[4:17]:  # five public partners, eight from civil society
+        ballots.answer(voters[person.id], ballots.Answer(votes={ballot.items[0].id: ["yes"]}))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "Abgeschlossene Umlaufverfahren: 0." in runner.invoke(args=["crm", "close-due-ballots"]).output
+    now.moment = START + timedelta(days=1, seconds=1)
+    assert "Abgeschlossene Umlaufverfahren: 1." in runner.invoke(args=["crm", "close-due-ballots"]).output
+    db.session.expire_all()
+    assert ballot.status == "closed" and ballot.items[0].result == "passed"
+    assert ballot.items[0].check_result["reasons"][0] == (
+        "Beschlussfähig: 13 von 24 stimmberechtigten Mitgliedern haben fristgerecht abgestimmt (54,2 %).")
+    db.session.refresh(project)
+    assert project.status == "selected"
+
+
+def test_a_body_without_voting_members_gets_no_ballot(client, login, now, project):
+    from crm.network.models import Body
+
+    login("staff")
+    body = Body(name="AK Tourismus", kind="working_group")
+    db.session.add(body)
+    db.session.commit()
+    response = client.post("/umlaufverfahren/neu", data={
+        "body_id": body.id, "title": "Umlauf", "deadline_day": "2026-12-05", "deadline_time": "12:00",
+        "item_title": "Punkt"})
+    assert "Das Gremium hat heute keine stimmberechtigten Mitglieder; niemand könnte abstimmen." in \
+        response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Ballot)) == 0
