@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -302,12 +303,15 @@ def ballot_answer(token: str):
         given = _given()
         try:
             ballots.answer(voter, given)
+            db.session.commit()
         except DomainError as refused:
             db.session.rollback()
             error = refused.message
             status = 409 if ballots.refusal(voter) else 422
+        except IntegrityError:  # the same ballot sent twice at once: the first one counts
+            db.session.rollback()
+            error, status = ballots.refusal(voter), 409
         else:
-            db.session.commit()
             flash(_("Thank you! Your vote has been recorded."), "success")
             return _render_redirect(token)
     elif request.method == "POST":

@@ -471,8 +471,18 @@ class Answer:
     conflicts: set = field(default_factory=set)
 
 
+def _lock(ballot: Ballot) -> None:
+    """Answers and closing take turns on the ballot's row (PostgreSQL: SELECT ... FOR UPDATE; SQLite
+    writes one at a time anyway): no vote slips in while a ballot is being counted, and what a
+    concurrent request committed meanwhile is read afresh."""
+    db.session.flush()
+    db.session.execute(select(Ballot.id).where(Ballot.id == ballot.id).with_for_update())
+    db.session.expire_all()
+
+
 def answer(voter: BallotVoter, given: Answer) -> None:
     """Stores the voter's answer on every item, or refuses it as a whole (nothing stored)."""
+    _lock(voter.ballot)
     reason = refusal(voter)
     if reason:
         raise DomainError(reason)
@@ -583,6 +593,7 @@ def close(ballot: Ballot, user=None, early_confirmed: bool = False) -> list[Item
     """Closes the ballot and stores per item the counts, the result and the check as it stands; an item
     about a project moves the project on. Before the deadline only with `early_confirmed` unless every
     voting seat has answered."""
+    _lock(ballot)
     if ballot.status == "closed":
         raise DomainError(_("The circulation ballot is already closed."))
     if ballot.status != "open":
