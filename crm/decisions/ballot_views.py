@@ -75,7 +75,7 @@ def _back(ballot: Ballot, anchor: str = ""):
 @bp.get("/umlaufverfahren")
 @role_required("viewer")
 def ballot_list():
-    return render_template("decisions/ballot_list.html", ballots=ballots.ballots_list(), progress=ballots.progress)
+    return render_template("decisions/ballot_list.html", ballots=ballots.ballots_list())
 
 
 @bp.route("/umlaufverfahren/neu", methods=["GET", "POST"])

@@ -622,7 +622,7 @@ def close(ballot: Ballot, user=None, early_confirmed: bool = False) -> list[Item
 
 
 def close_due() -> list[Ballot]:
-    """Closes every open ballot whose deadline has passed (flask crm close-due-ballots)."""
+    """Closes every open ballot whose deadline has passed (flask crm close-ballots)."""
     due = db.session.scalars(select(Ballot.id).where(Ballot.status == "open", Ballot.deadline <= clock.utcnow()))
     closed = []
     for ballot_id in list(due):

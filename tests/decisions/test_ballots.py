@@ -325,9 +325,9 @@ def test_ballots_past_their_deadline_are_closed_by_the_command(app, lag, now, pr
         ballots.answer(voters[person.id], ballots.Answer(votes={ballot.items[0].id: ["yes"]}))
     db.session.commit()
     runner = app.test_cli_runner()
-    assert "Abgeschlossene Umlaufverfahren: 0." in runner.invoke(args=["crm", "close-due-ballots"]).output
+    assert "Abgeschlossene Umlaufverfahren: 0." in runner.invoke(args=["crm", "close-ballots"]).output
     now.moment = START + timedelta(days=1, seconds=1)
-    assert "Abgeschlossene Umlaufverfahren: 1." in runner.invoke(args=["crm", "close-due-ballots"]).output
+    assert "Abgeschlossene Umlaufverfahren: 1." in runner.invoke(args=["crm", "close-ballots"]).output
     db.session.expire_all()
     assert ballot.status == "closed" and ballot.items[0].result == "passed"
     assert ballot.items[0].check_result["reasons"][0] == (
