@@ -195,12 +195,15 @@ def refresh_voters(ballot: Ballot) -> list[BallotVoter]:
     persons = _persons(wanted)
     for person_id, values in wanted.items():
         voter = existing.get(person_id)
+        has_email = bool(email_of(persons[person_id], values["organisation_id"]))
         if voter is None:
-            voter = BallotVoter(ballot=ballot, person_id=person_id, token=new_code())
+            voter = BallotVoter(ballot=ballot, person_id=person_id, token=new_code(),
+                                channel="email" if has_email else "letter")
             db.session.add(voter)
+        elif not has_email:  # an address gone since: by letter; a choice of letter made by hand stays
+            voter.channel = "letter"
         voter.role, voter.deputy_for_id = values["role"], values["deputy_for_id"]
         voter.organisation_id = values["organisation_id"]
-        voter.channel = "email" if email_of(persons[person_id], values["organisation_id"]) else "letter"
     db.session.flush()
     return ballot.voters
 
@@ -533,7 +536,7 @@ class Progress:
     voters: int
     answered: int
     late: int
-    failed: int
+    failed: int  # by e-mail, not (yet) delivered: refused, or switched from letter to e-mail
     letters: int
 
 
@@ -551,7 +554,7 @@ def progress(ballot: Ballot) -> Progress:
         seats=len(seats), answered_seats=sum(1 for m in seats if m.counts), voters=len(ballot.voters),
         answered=sum(1 for v in ballot.voters if v.answered_at is not None),
         late=sum(1 for v in ballot.voters if v.late_attempts),
-        failed=sum(1 for v in ballot.voters if v.send_error and v.sent_at is None and v.channel == "email"),
+        failed=sum(1 for v in ballot.voters if ballot.status != "draft" and v.channel == "email" and v.sent_at is None),
         letters=sum(1 for v in ballot.voters if v.channel == "letter"))
 
 

@@ -349,3 +349,28 @@ def test_a_body_without_voting_members_gets_no_ballot(client, login, now, projec
     assert "Das Gremium hat heute keine stimmberechtigten Mitglieder; niemand könnte abstimmen." in \
         response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Ballot)) == 0
+
+
+def test_a_member_chosen_for_a_letter_gets_no_mail_and_a_letter_member_switched_to_mail_is_sent_again(
+        client, login, lag, smtp, now, project):  # noqa: F811
+    login("staff")
+    assert _create(client, lag, project).status_code == 302
+    ballot = db.session.scalar(db.select(Ballot))
+    voters = {v.person_id: v for v in ballot.voters}
+    by_post, no_address = voters[lag.members[2].id], voters[lag.without_email[0].id]
+    assert client.post(f"/umlaufverfahren/{ballot.id}/stimmberechtigte/{by_post.id}/weg",
+                       data={"channel": "letter"}).status_code == 302
+    assert client.post(f"/umlaufverfahren/{ballot.id}/starten").status_code == 302
+    assert len(smtp.wait_for(25)) == 25  # 26 with an address, one of them by letter
+    db.session.expire_all()
+    assert by_post.channel == "letter" and by_post.sent_at is None
+    assert [p for rcpts, _m, _peer in smtp.messages for p in rcpts if p.startswith("müller2")] == []
+    # the office switches a member without an address to e-mail: sending again says why it fails
+    client.post(f"/umlaufverfahren/{ballot.id}/stimmberechtigte/{no_address.id}/weg", data={"channel": "email"})
+    page = client.get(f"/umlaufverfahren/{ballot.id}").get_data(as_text=True)
+    assert "Nicht zugestellte E-Mails: 1" in page
+    response = client.post(f"/umlaufverfahren/{ballot.id}/erneut-senden", follow_redirects=True)
+    assert "Nicht zustellbar (1): Bernd Vogt." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert no_address.send_error == "Keine E-Mail-Adresse."
+    assert len(smtp.messages) == 25
