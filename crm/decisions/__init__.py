@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 def register(registry) -> None:
     from crm.decisions import (  # noqa: F401
         ballot_models,
+        ballots,
         cli,
         models,
         selection,
@@ -26,6 +27,7 @@ def register(registry) -> None:
     registry.public("decisions.ballot_answer", "decisions.ballot_code")
     registry.nav("decisions.ballot_list", _l("Circulation ballots"), order=36, prefix="decisions.ballot", menu="more")
     registry.timeline_source("project", timeline.project_ballots)
+    registry.detail_section("body", "decisions/ballot_body.html", ballots.body_ballots, order=65, column="side")
     registry.command(cli.close_due_ballots_command)
 
     registry.timeline_source("project", timeline.project_decisions)

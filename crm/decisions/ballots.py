@@ -689,3 +689,12 @@ def filename(ballot: Ballot, kind: str) -> str:
     slug = "-".join(fold(ballot.title).split())[:50]
     slug = "".join(ch for ch in slug if ch.isalnum() or ch == "-") or "umlaufverfahren"
     return f"{kind}-{slug}.docx"
+
+
+def body_ballots(body: Body) -> dict | None:
+    """For the body's page: its latest circulation ballots (bodies with voting seats)."""
+    recent = list(db.session.scalars(select(Ballot).where(Ballot.body_id == body.id)
+                                     .order_by(Ballot.created_at.desc(), Ballot.id.desc()).limit(3)))
+    if not recent and not any(s.voting for s in body.seats_on()):
+        return None
+    return {"body": body, "ballots": recent}

@@ -218,6 +218,10 @@ def test_circulation_ballot_walk(client, login, lag, smtp, now, project):  # noq
     timeline = client.get(f"/projekte/{project.id}").get_data(as_text=True)
     assert "Umlaufbeschluss Dezember 2026: Förderantrag" in timeline
 
+    # and on the body's page
+    body_page = client.get(f"/gremien/{lag.body.id}").get_data(as_text=True)
+    assert "Umlaufbeschluss Dezember 2026" in body_page and f"/umlaufverfahren/neu?gremium={lag.body.id}" in body_page
+
     # a vote on the closed ballot: refused, nothing stored
     closed = client.post(paths[lag.members[19].id], data={f"vote-{i.id}": "yes" for i in ballot.items})
     assert closed.status_code == 409
