@@ -7,11 +7,28 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.decisions import models, selection, selection_demo, selection_models, timeline, views  # noqa: F401
+    from crm.decisions import (  # noqa: F401
+        ballot_models,
+        ballots,
+        cli,
+        models,
+        selection,
+        selection_demo,
+        selection_models,
+        timeline,
+        views,
+    )
 
     registry.blueprint(views.bp)
-    # the routes of the project selection, on the same blueprint
-    from crm.decisions import selection_views  # noqa: F401
+    # the routes of the project selection and of the circulation ballot, on the same blueprint
+    from crm.decisions import ballot_views, selection_views  # noqa: F401
+
+    # the member's ballot through the personal link (or the code of the letter): no login
+    registry.public("decisions.ballot_answer", "decisions.ballot_code")
+    registry.nav("decisions.ballot_list", _l("Circulation ballots"), order=36, prefix="decisions.ballot", menu="more")
+    registry.timeline_source("project", timeline.project_ballots)
+    registry.detail_section("body", "decisions/ballot_body.html", ballots.body_ballots, order=65, column="side")
+    registry.command(cli.close_due_ballots_command)
 
     registry.timeline_source("project", timeline.project_decisions)
     registry.demo_data(selection_demo.generate_selection, order=90)
@@ -34,6 +51,24 @@ def register(registry) -> None:
                 "score.criterion_id": _l("Criterion"), "score.sheet_id": _l("Score sheet")},
         record_urls={"decision": lambda i: _decision_url(i)},
         values={"decision.procedure": models.PROCEDURES, "decision.result": models.RESULTS},
+    )
+    registry.labels(
+        entities={"ballot": _l("Circulation ballot"), "ballot_item": _l("Item of a circulation ballot"),
+                  "ballot_voter": _l("Voter of a circulation ballot"), "ballot_vote": _l("Vote")},
+        fields={"ballot.deadline": _l("Deadline"), "ballot.text": _l("Personal text"),
+                "ballot.created_by_id": _l("Created by"), "ballot.started_by_id": _l("Started by"),
+                "ballot.started_at": _l("Started on"), "ballot.closed_by_id": _l("Closed by"),
+                "ballot.closed_at": _l("Closed on"), "ballot_id": _l("Circulation ballot"),
+                "ballot_item.text": _l("Wording"), "ballot_item.result": _l("Result"),
+                "ballot_voter.email": _l("E-mail"), "ballot_voter.sent_at": _l("Link sent on"),
+                "ballot_voter.send_error": _l("Not delivered"), "ballot_voter.letter_at": _l("Letter written on"),
+                "ballot_voter.answered_at": _l("Voted on"),
+                "ballot_voter.late_attempts": _l("Attempts after the deadline"),
+                "ballot_voter.last_late_at": _l("Last attempt after the deadline"), "voter_id": _l("Voter"),
+                "item_id": _l("Item"), "ballot_vote.vote": _l("Vote")},
+        record_urls={"ballot": lambda i: url_for("decisions.ballot_detail", ballot_id=i)},
+        values={"ballot.status": ballot_models.BALLOT_STATUSES, "ballot_voter.role": ballot_models.VOTER_ROLES,
+                "ballot_voter.channel": ballot_models.BALLOT_CHANNELS, "ballot_vote.vote": ballot_models.VOTES},
     )
 
 

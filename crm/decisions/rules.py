@@ -185,10 +185,11 @@ def validate_votes(votes: Votes, voting: int) -> None:
 
 
 def check_item(members: Iterable[Member], conflicted: Iterable, votes: Votes,
-               thresholds: Thresholds | None = None) -> ItemCheck:
+               thresholds: Thresholds | None = None, took_part: str = "anwesend") -> ItemCheck:
     """Check one vote. `conflicted`: ids of seat holders (or of the deputy voting for them) who
     declared a conflict of interest; they are excluded from the item. Raises VoteError on counts
-    that cannot be right."""
+    that cannot be right. `took_part` says how a seat took part: "anwesend" in a meeting, "haben
+    fristgerecht abgestimmt" in a circulation ballot."""
     t = thresholds or Thresholds()
     members = list(members)
     conflicted = set(conflicted)
@@ -222,10 +223,10 @@ def check_item(members: Iterable[Member], conflicted: Iterable, votes: Votes,
 
     reasons = []
     if quorate:
-        reasons.append(f"Beschlussfähig: {present} von {total} stimmberechtigten Mitgliedern anwesend "
+        reasons.append(f"Beschlussfähig: {present} von {total} stimmberechtigten Mitgliedern {took_part} "
                        f"({percent_text(present, total)}).")
     else:
-        reasons.append(f"Nicht beschlussfähig: {present} von {total} stimmberechtigten Mitgliedern anwesend "
+        reasons.append(f"Nicht beschlussfähig: {present} von {total} stimmberechtigten Mitgliedern {took_part} "
                        f"({percent_text(present, total)}), nötig sind {share_text(t.quorum_share)} "
                        f"({needed}).")
     if excluded:

@@ -34,7 +34,10 @@ class ItemInput:
 
 
 def thresholds(meeting: Meeting) -> rules.Thresholds:
-    body = meeting.body
+    return body_thresholds(meeting.body)
+
+
+def body_thresholds(body) -> rules.Thresholds:
     return rules.Thresholds(body.quorum_share, body.max_group_share, body.min_non_public_share)
 
 
@@ -47,8 +50,14 @@ def members(meeting: Meeting, present: set | None = None) -> list[rules.Member]:
     attendance from the check-in unless `present` is given)."""
     if meeting.body is None:
         return []
-    day = meetings.meeting_day(meeting)
-    seats = meeting.body.seats_on(day)
+    return body_members(meeting.body, meetings.meeting_day(meeting),
+                        attended_ids(meeting) if present is None else present)
+
+
+def body_members(body, day, present: set) -> list[rules.Member]:
+    """The voting seats of `body` on `day` with who of each seat takes part (`present`: person ids),
+    for a meeting (who is in the room) and a circulation ballot (who answered in time) alike."""
+    seats = body.seats_on(day)
     names, groups = {}, {}
     for seat in seats:
         names[seat.person_id] = seat.person.full_name
@@ -56,8 +65,7 @@ def members(meeting: Meeting, present: set | None = None) -> list[rules.Member]:
             names[seat.deputy_id] = seat.deputy.full_name
         if seat.interest_group is not None:
             groups[seat.interest_group_id] = seat.interest_group.name
-    return rules.members_on([s.facts() for s in seats], day, attended_ids(meeting) if present is None else present,
-                            names=names, group_names=groups)
+    return rules.members_on([s.facts() for s in seats], day, present, names=names, group_names=groups)
 
 
 def _count(value, label: str) -> int:
@@ -161,13 +169,18 @@ def save_decision(meeting: Meeting, item: AgendaItem, data: ItemInput) -> Decisi
         if person_id not in in_room:
             decision.conflicts.remove(row)
     if project is not None:
-        status = STATUS_AFTER.get(result.result)
-        if status in PROJECT_STATUSES and project.status != status:
-            project.status = status
-        if status == "selected" and project.selected_on is None:
-            project.selected_on = meetings.meeting_day(meeting)
+        move_project_on(project, result.result, meetings.meeting_day(meeting))
     db.session.flush()
     return decision
+
+
+def move_project_on(project: Project, result: str, day) -> None:
+    """A decision about a project sets its status (selected / dropped); selected on `day`."""
+    status = STATUS_AFTER.get(result)
+    if status in PROJECT_STATUSES and project.status != status:
+        project.status = status
+    if status == "selected" and project.selected_on is None:
+        project.selected_on = day
 
 
 def decision_of(item: AgendaItem) -> Decision | None:

@@ -25,6 +25,8 @@ def register(registry) -> None:
             "template_name": _l("Template"), "segment_use_id": _l("Recipients"), "source_label": _l("Mailing list"),
             "recipient_count": _l("Recipients"), "excluded_count": _l("Excluded"),
             "interaction_id": _l("Interaction"),
+            # the run's time is audited (not excluded like other tables' created_at)
+            "letter_run.created_at": _l("Created"),
         },
         values={"letter_run.rule": RULES},
         record_urls={
