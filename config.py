@@ -53,6 +53,13 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
     PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0") or 0)
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Background jobs (crm/jobs): "rq" with REDIS_URL, else "thread"; "inline" runs them at once (tests).
+    JOBS_MODE = os.environ.get("JOBS_MODE", "")
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))  # seconds before "Redis cannot be reached"
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))  # no heartbeat: the worker has gone
+    # Campaign e-mails per minute (0 = as fast as the mail server takes them) and attachments per campaign.
+    CAMPAIGN_RATE_PER_MINUTE = int(os.environ.get("CAMPAIGN_RATE_PER_MINUTE", "300"))
+    CAMPAIGN_ATTACHMENTS_MAX_BYTES = int(os.environ.get("CAMPAIGN_ATTACHMENTS_MAX_BYTES", str(5 * 1024 * 1024)))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").lower() == "true"
@@ -86,6 +93,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it on for themselves
     RATELIMIT_ENABLED = False
     SERVER_NAME = None
+    JOBS_MODE = os.environ.get("JOBS_MODE", "inline")  # jobs run at once, inside the test's transaction
+    CAMPAIGN_RATE_PER_MINUTE = 0
 
 
 class ProductionConfig(Config):
