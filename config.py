@@ -55,6 +55,7 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Background jobs (crm/jobs): "rq" with REDIS_URL, else "thread"; "inline" runs them at once (tests).
     JOBS_MODE = os.environ.get("JOBS_MODE", "")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "regionetz")  # the RQ queue (two instances on one Redis: two names)
     REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))  # seconds before "Redis cannot be reached"
     JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))  # no heartbeat: the worker has gone
     # Campaign e-mails per minute (0 = as fast as the mail server takes them) and attachments per campaign.
@@ -94,7 +95,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     SERVER_NAME = None
     JOBS_MODE = os.environ.get("JOBS_MODE", "inline")  # jobs run at once, inside the test's transaction
-    CAMPAIGN_RATE_PER_MINUTE = 0
+    CAMPAIGN_RATE_PER_MINUTE = int(os.environ.get("CAMPAIGN_RATE_PER_MINUTE", "0"))
 
 
 class ProductionConfig(Config):

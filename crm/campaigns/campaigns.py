@@ -169,13 +169,18 @@ def _segment_of(campaign: Campaign) -> Segment:
     return segment
 
 
+def _cap(reason: str) -> str:
+    """"keine Postanschrift" -> "Keine Postanschrift": reasons from different places read alike in a list."""
+    return reason[:1].upper() + reason[1:]
+
+
 def plan(campaign: Campaign) -> Plan:
     """Who gets an e-mail, who a letter, who nothing and why, as things stand now."""
     resolution = segments.resolve(_segment_of(campaign), campaign.rule, None)
     result = Plan(resolution=resolution)
     for excluded in resolution.excluded:
         result.excluded.append(Planned(excluded.person_id, excluded.organisation_id, None, excluded.name, "",
-                                       reason=excluded.reason))
+                                       reason=_cap(excluded.reason)))
     persons = [r for r in resolution.recipients if r.person_id is not None]
     for r in resolution.recipients:
         if r.person_id is None:
@@ -199,11 +204,11 @@ def plan(campaign: Campaign) -> Plan:
             letter_reason = letter_blocked.get(r.person_id) or \
                 ("" if engine.has_postal_address(r.addressee) else _("No postal address"))
             if not letter_reason:
-                planned.reason = email_reason
+                planned.reason = _cap(email_reason)
                 result.letter.append(planned)
                 continue
         reasons = [email_reason] + ([letter_reason] if letter_reason and letter_reason != email_reason else [])
-        planned.reason = "; ".join(x for x in reasons if x)
+        planned.reason = "; ".join(_cap(x) for x in reasons if x)
         result.excluded.append(planned)
     return result
 

@@ -20,7 +20,7 @@ def worker(burst: bool) -> None:
     problem = services.queue_problem()
     if problem:
         raise click.ClickException(problem)
-    click.echo(_("Worker for the queue “%(queue)s” on %(url)s", queue=services.QUEUE_NAME,
+    click.echo(_("Worker for the queue “%(queue)s” on %(url)s", queue=services.queue_name(),
                  url=services.shown_url(current_app.config["REDIS_URL"])))
     try:
         services.run_worker(burst=burst)

@@ -33,7 +33,7 @@ from crm.core.models import utcnow
 from crm.extensions import db
 from crm.jobs.models import Job
 
-QUEUE_NAME = "regionetz"
+QUEUE_NAME = "regionetz"  # config JOBS_QUEUE overrides it (two instances on one Redis, tests)
 ENTRY_POINT = "crm.jobs.services.execute"
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ def mode() -> str:
     if configured:
         return configured
     return "rq" if current_app.config.get("REDIS_URL") else "thread"
+
+
+def queue_name() -> str:
+    return current_app.config.get("JOBS_QUEUE") or QUEUE_NAME
 
 
 def shown_url(url: str) -> str:
@@ -117,7 +121,7 @@ def enqueue(func_path: str, *args, kind: str, total: int = 0, user=None) -> int:
         from rq import Queue
 
         try:
-            Queue(QUEUE_NAME, connection=connection).enqueue(ENTRY_POINT, job_id, job_timeout=-1,
+            Queue(queue_name(), connection=connection).enqueue(ENTRY_POINT, job_id, job_timeout=-1,
                                                                result_ttl=3600, failure_ttl=7 * 86400)
         except (RedisError, OSError) as error:
             problem = _unreachable(error)
@@ -264,5 +268,5 @@ def run_worker(burst: bool = False) -> None:
     from rq import Queue, SimpleWorker
 
     connection = redis_connection(for_worker=True)
-    worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+    worker = SimpleWorker([Queue(queue_name(), connection=connection)], connection=connection)
     worker.work(burst=burst, with_scheduler=False)
