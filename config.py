@@ -72,6 +72,20 @@ class Config:
     MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH", str(INSTANCE_DIR / "mail"))
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))  # seconds; a hanging server fails the message
     PER_PAGE = 50
+    # Public links in e-mails sent without a request (campaign jobs): "https://crm.lag-example.de".
+    # Empty: built from the address the office uses (as the invitations' personal links).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Consent texts shown until an admin saves a version of their own (Einwilligungstexte): (version, text).
+    CONSENT_WORDINGS = {
+        "newsletter": (
+            os.environ.get("NEWSLETTER_CONSENT_VERSION", "2026-12"),
+            os.environ.get("NEWSLETTER_CONSENT_TEXT",
+                           "Ich möchte den Newsletter des Regionalmanagements per E-Mail erhalten. Meine Angaben "
+                           "(Name, E-Mail-Adresse) werden nur dafür gespeichert. Die Einwilligung kann ich "
+                           "jederzeit widerrufen, z. B. über den Abmeldelink in jedem Newsletter."),
+        ),
+    }
+    CONSENT_CONFIRM_DAYS = int(os.environ.get("CONSENT_CONFIRM_DAYS", "7"))  # validity of the double opt-in link
     # Uploads: the import takes files up to IMPORT_MAX_BYTES; no request may be larger than
     # MAX_CONTENT_LENGTH (the file plus the form around it), whatever the page.
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
