@@ -7,7 +7,8 @@ from crm.campaigns import campaigns
 from crm.campaigns.campaign_models import Campaign, CampaignAttachment, CampaignRecipient
 from crm.core.errors import DomainError
 from crm.extensions import db
-from tests.campaigns.campaign_fixtures import make_campaign, people, request_ctx  # noqa: F401
+from tests.campaigns.campaign_fixtures import *  # noqa: F403 (fixtures)
+from tests.campaigns.campaign_fixtures import make_campaign
 
 PDF = b"%PDF-1.4\n%test\n"
 
