@@ -17,15 +17,14 @@ ROUTES = {
 
 
 def url_values(fixture):
-    """A draft to a person who objects to contact (so "send" refuses: nobody is allowed, nothing goes out),
-    with an attachment."""
+    """A campaign sent already (by letter), with an attachment: every action refuses with a message
+    (change, delete, send, stop, resume), nothing goes to a mail server, the routes stay for the next role."""
     from crm.campaigns import campaigns
-    from crm.campaigns.campaign_models import CampaignAttachment
+    from crm.campaigns.campaign_models import CampaignAttachment, CampaignRecipient
     from crm.extensions import db
     from crm.segments import services as segments
 
-    person = fixture("make_person")(last_name="Kampagne", first_name="Karl", email="karl@example.org",
-                                    contact_objection=True)
+    person = fixture("make_person")(last_name="Kampagne", first_name="Karl", email="karl@example.org")
     segment = segments.save_segment(None, {"name": "Sweep-Kampagne", "kind": "fixed"})
     segments.add_members(segment, [person.id])
     campaign = campaigns.save_campaign(None, {
@@ -34,5 +33,7 @@ def url_values(fixture):
     attachment = CampaignAttachment(campaign=campaign, filename="a.pdf", content_type="application/pdf", size=9,
                                     content=b"%PDF-1.4\n")
     db.session.add(attachment)
+    db.session.add(CampaignRecipient(campaign=campaign, person_id=person.id, name=person.full_name, status="letter"))
+    campaign.status = "sent"
     db.session.commit()
     return {"campaign_id": campaign.id, "attachment_id": attachment.id}
