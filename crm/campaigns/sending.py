@@ -76,6 +76,7 @@ def send_job(progress, campaign_id: int) -> str:
     rate = int(current_app.config.get("CAMPAIGN_RATE_PER_MINUTE") or 0)
     interval = 60.0 / rate if rate > 0 else 0.0
     done = 0
+    tally = _campaign_counts(campaign_id)  # the campaign's, as the page shows them
     started = time.monotonic()
     with MailConnection() as connection:
         for start in range(0, len(ids), CHUNK):
@@ -84,31 +85,42 @@ def send_job(progress, campaign_id: int) -> str:
             persons = load_persons(sorted({r.person_id for r in rows if r.person_id}))
             for row in rows:
                 if done % STOP_CHECK_EVERY == 0 and progress.should_stop():
-                    return _stopped(progress, campaign, done)
+                    return _stopped(progress, campaign, done, tally)
                 if interval:
                     _wait_until(started + done * interval, progress)
                     if progress.stopped:
-                        return _stopped(progress, campaign, done)
+                        return _stopped(progress, campaign, done, tally)
                 subject, text = texts.fill(merge_row(campaign, _addressee(row, persons), row.email))
                 unsubscribe = consent.unsubscribe_url(row.person_id, campaign.purpose, campaign.id)
                 message = build_message(campaign, row.name, row.email, subject, mail_body(campaign, text, unsubscribe),
                                         files, unsubscribe)
                 claimed = _claim(row.id)
-                progress.report(done)
+                progress.report(done, details=tally)
                 db.session.commit()  # the claim (and the previous contact's answer) is on disk before sending
                 if not claimed:
                     continue
-                _settle(row.id, connection.send(message, row.email))
+                reason = connection.send(message, row.email)
+                _settle(row.id, reason)
+                tally["failed" if reason else "sent"] += 1
+                tally["queued"] -= 1
                 done += 1
                 if interval:
                     db.session.commit()
-    progress.report(done)
+    progress.report(done, details=tally)
     left = db.session.scalar(select(func.count()).select_from(CampaignRecipient).where(
         CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status.in_(("queued", "sending"))))
     if not left:
         campaign.status, campaign.finished_at = "sent", utcnow()
     db.session.commit()
     return ""
+
+
+def _campaign_counts(campaign_id: int) -> dict:
+    counts = dict(db.session.execute(
+        select(CampaignRecipient.status, func.count()).where(CampaignRecipient.campaign_id == campaign_id,
+                                                             CampaignRecipient.status.in_(("sent", "failed", "queued")))
+        .group_by(CampaignRecipient.status)).all())
+    return {key: counts.get(key, 0) for key in ("sent", "failed", "queued")}
 
 
 def _wait_until(moment: float, progress) -> None:
@@ -123,8 +135,8 @@ def _wait_until(moment: float, progress) -> None:
             return
 
 
-def _stopped(progress, campaign: Campaign, done: int) -> str:
-    progress.report(done)
+def _stopped(progress, campaign: Campaign, done: int, tally: dict) -> str:
+    progress.report(done, details=tally)
     campaign.status = "stopped"
     progress.stop()
     db.session.commit()

@@ -39,6 +39,7 @@ class Job(db.Model):
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # the job's own counts ({"sent": 12, "failed": 1})
     stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

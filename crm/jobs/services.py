@@ -152,9 +152,13 @@ class Progress:
         self.stopped = False
         self.message = ""
 
-    def report(self, done: int, total: int | None = None, message: str | None = None) -> None:
-        """The job's progress and heartbeat, written with the function's next commit."""
+    def report(self, done: int, total: int | None = None, message: str | None = None,
+               details: dict | None = None) -> None:
+        """The job's progress and heartbeat (and its own counts in `details`), written with the function's
+        next commit."""
         values = {"done": done, "heartbeat_at": utcnow()}
+        if details is not None:
+            values["details"] = details
         if total is not None:
             values["total"] = total
         if message is not None:
@@ -258,6 +262,7 @@ def as_json(job: Job) -> dict:
     return {
         "id": job.id, "kind": job.kind, "status": job.status, "status_label": job.status_label,
         "done": job.done, "total": job.total, "percent": job.percent, "message": job.message,
+        "details": job.details or {},
         "finished": job.finished, "interrupted": is_interrupted(job),
         "heartbeat_at": to_berlin(job.heartbeat_at).isoformat() if job.heartbeat_at else None,
     }

@@ -23,6 +23,10 @@
     if (done) { done.textContent = fmt.format(data.done); }
     if (total) { total.textContent = fmt.format(data.total); }
     if (status) { status.textContent = data.status_label; }
+    Object.keys(data.details || {}).forEach(function (key) {
+      var cell = box.querySelector("[data-count='" + key + "']");
+      if (cell) { cell.textContent = fmt.format(data.details[key]); }
+    });
   }
 
   function poll() {

@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('done', sa.Integer(), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('stop_requested', sa.Boolean(), nullable=False),
     sa.Column('started_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
