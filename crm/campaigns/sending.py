@@ -19,6 +19,7 @@ honoured after the message being sent.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -34,14 +35,48 @@ from crm.segments.services import load_persons
 
 CHUNK = 200  # contacts loaded at a time
 STOP_CHECK_EVERY = 10  # messages between two looks at "stop"
+REPORT_EVERY = 5  # messages between two progress reports (and heartbeats) when sending fast
 
 
-def _addressee(row: CampaignRecipient, persons: dict) -> Addressee:
-    person = persons.get(row.person_id)
-    if person is None:  # deleted since the plan was made: the name as it was
-        return Addressee(last_name=row.name)
-    affiliation = next((a for a in person.affiliations if a.id == row.affiliation_id), None)
-    return person.addressee(affiliation)
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the messages need of the campaign, as plain values: the job commits once per message, and
+    ORM objects would be loaded again after every commit."""
+
+    id: int
+    subject: str
+    body: str
+    purpose: str
+    sender_name: str
+    sender_email: str
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    person_id: int | None
+    name: str
+    email: str
+    addressee: Addressee
+
+
+def _rows(ids: list[int]) -> list[_Row]:
+    """The contacts with their addressee (the function they were planned with), as plain values."""
+    rows = db.session.execute(
+        select(CampaignRecipient.id, CampaignRecipient.person_id, CampaignRecipient.affiliation_id,
+               CampaignRecipient.name, CampaignRecipient.email)
+        .where(CampaignRecipient.id.in_(ids)).order_by(CampaignRecipient.position)).all()
+    persons = load_persons(sorted({r.person_id for r in rows if r.person_id}))
+    result = []
+    for row in rows:
+        person = persons.get(row.person_id)
+        if person is None:  # deleted since the plan was made: the name as it was
+            addressee = Addressee(last_name=row.name)
+        else:
+            affiliation = next((a for a in person.affiliations if a.id == row.affiliation_id), None)
+            addressee = person.addressee(affiliation)
+        result.append(_Row(row.id, row.person_id, row.name, row.email, addressee))
+    return result
 
 
 def _claim(row_id: int) -> bool:
@@ -68,34 +103,35 @@ def _waiting_ids(campaign_id: int) -> list[int]:
 def send_job(progress, campaign_id: int) -> str:
     campaign = db.session.get(Campaign, campaign_id)
     campaign.job_id = progress.job_id
-    texts = Texts(campaign)
+    snapshot = _Snapshot(campaign.id, campaign.subject, campaign.body, campaign.purpose, campaign.sender_name,
+                         campaign.sender_email)
+    texts = Texts(snapshot)
     files = attachment_files(campaign)
     ids = _waiting_ids(campaign_id)
-    progress.report(0, total=len(ids))
+    tally = _campaign_counts(campaign_id)  # the campaign's, as the page shows them
+    progress.report(0, total=len(ids), details=tally)
     db.session.commit()
     rate = int(current_app.config.get("CAMPAIGN_RATE_PER_MINUTE") or 0)
     interval = 60.0 / rate if rate > 0 else 0.0
     done = 0
-    tally = _campaign_counts(campaign_id)  # the campaign's, as the page shows them
     started = time.monotonic()
     with MailConnection() as connection:
         for start in range(0, len(ids), CHUNK):
-            rows = list(db.session.scalars(select(CampaignRecipient).where(
-                CampaignRecipient.id.in_(ids[start:start + CHUNK])).order_by(CampaignRecipient.position)))
-            persons = load_persons(sorted({r.person_id for r in rows if r.person_id}))
+            rows = _rows(ids[start:start + CHUNK])
             for row in rows:
                 if done % STOP_CHECK_EVERY == 0 and progress.should_stop():
-                    return _stopped(progress, campaign, done, tally)
+                    return _stopped(progress, campaign_id, done, tally)
                 if interval:
                     _wait_until(started + done * interval, progress)
                     if progress.stopped:
-                        return _stopped(progress, campaign, done, tally)
-                subject, text = texts.fill(merge_row(campaign, _addressee(row, persons), row.email))
-                unsubscribe = consent.unsubscribe_url(row.person_id, campaign.purpose, campaign.id)
-                message = build_message(campaign, row.name, row.email, subject, mail_body(campaign, text, unsubscribe),
+                        return _stopped(progress, campaign_id, done, tally)
+                subject, text = texts.fill(merge_row(snapshot, row.addressee, row.email))
+                unsubscribe = consent.unsubscribe_url(row.person_id, snapshot.purpose, snapshot.id)
+                message = build_message(snapshot, row.name, row.email, subject, mail_body(snapshot, text, unsubscribe),
                                         files, unsubscribe)
                 claimed = _claim(row.id)
-                progress.report(done, details=tally)
+                if done % REPORT_EVERY == 0 or interval >= 1:
+                    progress.report(done, details=tally)
                 db.session.commit()  # the claim (and the previous contact's answer) is on disk before sending
                 if not claimed:
                     continue
@@ -110,7 +146,8 @@ def send_job(progress, campaign_id: int) -> str:
     left = db.session.scalar(select(func.count()).select_from(CampaignRecipient).where(
         CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status.in_(("queued", "sending"))))
     if not left:
-        campaign.status, campaign.finished_at = "sent", utcnow()
+        db.session.execute(update(Campaign).where(Campaign.id == campaign_id)
+                           .values(status="sent", finished_at=utcnow()))
     db.session.commit()
     return ""
 
@@ -135,9 +172,9 @@ def _wait_until(moment: float, progress) -> None:
             return
 
 
-def _stopped(progress, campaign: Campaign, done: int, tally: dict) -> str:
+def _stopped(progress, campaign_id: int, done: int, tally: dict) -> str:
     progress.report(done, details=tally)
-    campaign.status = "stopped"
+    db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(status="stopped"))
     progress.stop()
     db.session.commit()
     return ""
