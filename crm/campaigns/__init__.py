@@ -14,7 +14,7 @@ def _consent_clause(values, condition):
 
 
 def register(registry) -> None:
-    from crm.campaigns import consent_views, models
+    from crm.campaigns import cli, consent_views, demo, models, timeline
     from crm.segments.facets import Facet, add_facet
 
     registry.blueprint(consent_views.bp)
@@ -23,6 +23,10 @@ def register(registry) -> None:
                  menu="more")
     registry.detail_section("person", "campaigns/_person_consents.html", consent_views.person_consents_section,
                             order=90, column="side")
+
+    registry.timeline_source("person", timeline.person_consents)
+    registry.command(cli.purge_signups_command)
+    registry.demo_data(demo.generate_consents, order=95)
 
     # "Einwilligung bestätigt (Zweck)": target groups filtered by consent (see crm/segments/facets.py)
     add_facet(Facet("consent", _l("Consent confirmed (purpose)"), "privacy", "choice", _consent_clause,

@@ -82,32 +82,20 @@ def _check_purpose(purpose: str) -> None:
         raise DomainError(_("Unknown purpose “%(purpose)s”.", purpose=str(purpose)[:40]), field="purpose")
 
 
-def _objections_and_consents(chunk: list[int], purpose: str) -> tuple[dict[int, bool], dict[int, tuple]]:
-    """{person id: objects to contact} of the persons that exist, and their consent for `purpose`."""
-    objecting = dict(db.session.execute(
-        select(Person.id, Person.contact_objection).where(Person.id.in_(chunk))).all())
-    consents = {row.person_id: (row.status, row.withdrawn_at) for row in db.session.execute(
-        select(Consent.person_id, Consent.status, Consent.withdrawn_at)
-        .where(Consent.person_id.in_(chunk), Consent.purpose == purpose))}
-    return objecting, consents
-
-
-def _having(chunk: list[int], facet_key: str) -> set[int]:
-    """The persons of `chunk` meeting a yes/no facet ("has_email", "has_address"): the same test the
-    Verteiler conditions use."""
-    clause = facets.FACETS[facet_key].persons(["yes"], {})
-    return set(db.session.scalars(select(Person.id).where(Person.id.in_(chunk), clause.as_probe())))
-
-
-def email_blocks(person_ids: list[int], purpose: str) -> dict[int, str]:
-    """person_id -> why no e-mail may be sent to them for `purpose` (absent: allowed). A few queries per
-    500 persons: objection, then a withdrawal, then a missing consent (purposes that need one), then no
-    e-mail address."""
+def _blocks(person_ids: list[int], purpose: str, channel_facet: str, missing: str, needs_consent: bool) -> dict:
+    """person_id -> reason, a few queries per CHUNK persons. In this order: objection to contact, a
+    withdrawal for the purpose, no confirmed consent (when needed), no e-mail / postal address (the
+    Verteiler condition `channel_facet`: the same test as there). Deleted persons are left out."""
     _check_purpose(purpose)
     blocked: dict[int, str] = {}
     for chunk in _chunks(person_ids):
-        objecting, consents = _objections_and_consents(chunk, purpose)
-        with_email = _having(chunk, "has_email")
+        objecting = dict(db.session.execute(
+            select(Person.id, Person.contact_objection).where(Person.id.in_(chunk))).all())
+        consents = {row.person_id: (row.status, row.withdrawn_at) for row in db.session.execute(
+            select(Consent.person_id, Consent.status, Consent.withdrawn_at)
+            .where(Consent.person_id.in_(chunk), Consent.purpose == purpose))}
+        clause = facets.FACETS[channel_facet].persons(["yes"], {})
+        reachable = set(db.session.scalars(select(Person.id).where(Person.id.in_(chunk), clause.as_probe())))
         for person_id in chunk:
             if person_id not in objecting:  # deleted meanwhile: nobody to write to
                 continue
@@ -116,32 +104,24 @@ def email_blocks(person_ids: list[int], purpose: str) -> dict[int, str]:
                 blocked[person_id] = str(EXCLUSION_REASONS["objection"])
             elif status == "withdrawn":
                 blocked[person_id] = _withdrawn_text(withdrawn_at)
-            elif purpose in NEEDS_CONSENT and status != "confirmed":
+            elif needs_consent and status != "confirmed":
                 blocked[person_id] = _no_consent_text(purpose)
-            elif person_id not in with_email:
-                blocked[person_id] = str(EXCLUSION_REASONS["no_email"])
+            elif person_id not in reachable:
+                blocked[person_id] = str(EXCLUSION_REASONS[missing])
     return blocked
+
+
+def email_blocks(person_ids: list[int], purpose: str) -> dict[int, str]:
+    """person_id -> why no e-mail may be sent to them for `purpose` (absent: allowed): objection, a
+    withdrawal, no confirmed consent (purposes in NEEDS_CONSENT), no e-mail address."""
+    return _blocks(person_ids, purpose, "has_email", "no_email", purpose in NEEDS_CONSENT)
 
 
 def letter_blocks(person_ids: list[int], purpose: str) -> dict[int, str]:
     """person_id -> why no letter may go to them for `purpose`: objection, a withdrawal for the purpose
-    (who unsubscribed from the newsletter gets no printed one either), no postal address."""
-    _check_purpose(purpose)
-    blocked: dict[int, str] = {}
-    for chunk in _chunks(person_ids):
-        objecting, consents = _objections_and_consents(chunk, purpose)
-        with_address = _having(chunk, "has_address")
-        for person_id in chunk:
-            if person_id not in objecting:  # deleted meanwhile: nobody to write to
-                continue
-            status, withdrawn_at = consents.get(person_id, (None, None))
-            if objecting[person_id]:
-                blocked[person_id] = str(EXCLUSION_REASONS["objection"])
-            elif status == "withdrawn":
-                blocked[person_id] = _withdrawn_text(withdrawn_at)
-            elif person_id not in with_address:
-                blocked[person_id] = str(EXCLUSION_REASONS["no_address"])
-    return blocked
+    (who unsubscribed from the newsletter gets no printed one either), no postal address. A letter needs
+    no consent."""
+    return _blocks(person_ids, purpose, "has_address", "no_address", False)
 
 
 def consented_persons(purposes: list[str]):
@@ -185,7 +165,8 @@ class UnsubscribeLink:
 
 
 def read_unsubscribe_token(token: str) -> UnsubscribeLink | None:
-    """The link's person, purpose and campaign; None for a wrong or altered token or a deleted person."""
+    """The link's person (or the one they were merged into), purpose and campaign; None for a wrong or
+    altered token or a deleted person."""
     try:
         person_id, purpose, campaign_id = _serializer().loads(token or "")
     except (BadSignature, ValueError, TypeError):
@@ -194,6 +175,11 @@ def read_unsubscribe_token(token: str) -> UnsubscribeLink | None:
                                                                          or isinstance(campaign_id, int)):
         return None
     person = db.session.get(Person, person_id)
+    if person is None:  # merged into another record since the mail went out: the link works on for them
+        from crm.duplicates.merge import merged_into
+
+        survivor = merged_into("person", person_id)
+        person = db.session.get(Person, survivor) if survivor is not None else None
     if person is None:
         return None
     return UnsubscribeLink(person, purpose, campaign_id)
@@ -230,16 +216,10 @@ def unsubscribe(link: UnsubscribeLink, via: str, objection: bool = False) -> boo
     does not want this kind of mail), records when, how and through which campaign; `objection` also
     records an objection to any contact. True if anything changed."""
     now = clock.utcnow()
-    consent = link.consent
-    changed = False
-    if consent is None:
-        consent = Consent(person=link.person, purpose=link.purpose, status="withdrawn")
-        db.session.add(consent)
-        changed = True
-    elif consent.status != "withdrawn":
-        consent.status = "withdrawn"
-        changed = True
+    consent = _consent_row(link.person, link.purpose)
+    changed = consent.status != "withdrawn"
     if changed:
+        consent.status = "withdrawn"
         consent.withdrawn_at = now
         consent.withdrawn_via = "objection" if objection else via
         consent.withdrawn_campaign_id = link.campaign_id
@@ -311,6 +291,27 @@ def wording_text_of(purpose: str, version: str) -> str:
 # ------------------------------------------------------------------ the office records by hand
 
 
+def _consent_row(person: Person, purpose: str) -> Consent:
+    """The person's consent row for the purpose, made if there is none (status "requested" until the caller
+    sets it)."""
+    consent = db.session.scalar(select(Consent).where(Consent.person_id == person.id, Consent.purpose == purpose))
+    if consent is None:
+        consent = Consent(person=person, purpose=purpose, status="requested")
+        db.session.add(consent)
+    return consent
+
+
+def _confirmed(consent: Consent, requested_at, requested_via: str, version: str, text: str, confirmed_at,
+               ip: str = "", recorded_by: str = "", note: str = "") -> None:
+    """Sets the consent confirmed with its proof; a withdrawal before is over."""
+    consent.status = "confirmed"
+    consent.requested_at, consent.requested_via = requested_at, requested_via
+    consent.wording_version, consent.wording_text = version, text
+    consent.confirmed_at, consent.confirmed_ip = confirmed_at, ip
+    consent.withdrawn_at, consent.withdrawn_via, consent.withdrawn_campaign_id = None, "", None
+    consent.recorded_by, consent.note = recorded_by, note
+
+
 def consents_of(person: Person) -> list[Consent]:
     rows = db.session.scalars(select(Consent).where(Consent.person_id == person.id)).all()
     order = list(PURPOSES)
@@ -335,22 +336,10 @@ def record_consent(person: Person, purpose: str, channel: str, given_on: date | 
     if person.archived_at is not None:
         raise DomainError(_("The person is archived."))
     at = datetime.combine(given_on, time(12, 0), tzinfo=clock.region_zone()).astimezone(timezone.utc)
-    consent = db.session.scalar(select(Consent).where(Consent.person_id == person.id, Consent.purpose == purpose))
-    if consent is None:
-        consent = Consent(person=person, purpose=purpose)
-        db.session.add(consent)
-    consent.status = "confirmed"
-    consent.requested_at = at
-    consent.requested_via = channel
-    consent.wording_version = wording_version
-    consent.wording_text = wording_text_of(purpose, wording_version)
-    consent.confirmed_at = at
-    consent.confirmed_ip = ""
-    consent.withdrawn_at = None
-    consent.withdrawn_via = ""
-    consent.withdrawn_campaign_id = None
-    consent.recorded_by = current_actor()[1]
-    consent.note = (note or "").strip()[:500]
+    text = wording_text_of(purpose, wording_version)
+    consent = _consent_row(person, purpose)
+    _confirmed(consent, at, channel, wording_version, text, at,
+               recorded_by=current_actor()[1], note=(note or "").strip()[:500])
     db.session.flush()
     return consent
 
@@ -507,7 +496,6 @@ def confirm(token: str) -> Confirmation:
     if checked.outcome != "ok":
         return checked
     signup = checked.signup
-    now = clock.utcnow()
     ip = _client_ip()
     person = _matching_person(signup)
     created = person is None
@@ -517,23 +505,10 @@ def confirm(token: str) -> Confirmation:
             "email": signup.email, "legal_basis": "art6_1a", "data_source": SIGNUP_SOURCE,
             "data_collected_on": clock.today(), "gender": "unknown",
         })
-    consent = db.session.scalar(select(Consent).where(Consent.person_id == person.id,
-                                                      Consent.purpose == signup.purpose))
-    if consent is None:
-        consent = Consent(person=person, purpose=signup.purpose)
-        db.session.add(consent)
-    consent.status = "confirmed"
-    consent.requested_at = signup.requested_at
-    consent.requested_via = signup.requested_via
-    consent.wording_version = signup.wording_version
-    consent.wording_text = signup.wording_text
-    consent.confirmed_at = now
-    consent.confirmed_ip = ip
-    consent.withdrawn_at = None
-    consent.withdrawn_via = ""
-    consent.withdrawn_campaign_id = None
-    consent.recorded_by = ""
-    consent.note = ""
+    now = clock.utcnow()  # after the person was made: the timeline shows "created", then "confirmed"
+    consent = _consent_row(person, signup.purpose)
+    _confirmed(consent, signup.requested_at, signup.requested_via, signup.wording_version, signup.wording_text,
+               now, ip=ip)
     signup.confirmed_at = now
     signup.confirmed_ip = ip
     signup.person_id = person.id

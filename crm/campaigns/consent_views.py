@@ -14,6 +14,7 @@ from crm.campaigns import consent as service
 from crm.campaigns.consent_forms import ConsentRecordForm, SignupForm, WithdrawForm, WordingForm
 from crm.campaigns.models import PURPOSES, Consent
 from crm.contacts.models import Person
+from crm.core import time as clock
 from crm.core.errors import DomainError, committing, saving
 from crm.core.permissions import can_edit, role_at_least, role_required
 from crm.extensions import csrf, db, limiter
@@ -114,6 +115,7 @@ def consent_record(person_id: int):
         purpose = request.args.get("zweck", "newsletter")
         form.purpose.data = purpose if purpose in PURPOSES else "newsletter"
         form.wording_version.data = service.current_wording(form.purpose.data)[0]
+        form.given_on.data = clock.today()
     if form.validate_on_submit():
         with saving(form) as saved:
             service.record_consent(person, form.purpose.data, form.channel.data, form.given_on.data,

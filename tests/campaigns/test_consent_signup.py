@@ -106,11 +106,13 @@ def test_double_opt_in_walk_creates_the_person_with_the_proof(app, client, smtp,
     assert "Widerruf erfassen" not in section, "a viewer changes nothing"
 
 
-def test_the_address_finds_the_existing_person(client, smtp, make_org, make_person):
+def test_the_address_finds_the_existing_person(client, smtp, make_org, make_person, login):
     org = make_org("Markt Eschau", kind="municipality", sector="public")
     known = make_person("Brückner", "Lena", organisation=org)
     aff = db.session.scalar(db.select(Affiliation).where(Affiliation.person_id == known.id))
     aff.email = "l.brueckner@eschau.de"
+    db.session.commit()
+    known.contact_objection = True
     db.session.commit()
     persons = db.session.scalar(db.select(db.func.count(Person.id)))
     _html, message = sign_up(client, smtp, email="L.Brueckner@Eschau.de")
@@ -121,6 +123,12 @@ def test_the_address_finds_the_existing_person(client, smtp, make_org, make_pers
     assert row.status == "confirmed" and row.wording_version == app_version()
     db.session.refresh(known)
     assert known.data_source == "" and known.legal_basis == "", "the person's own data stay as they were"
+    # the objection is not lifted by itself: the office sees both and decides
+    assert known.contact_objection is True
+    assert consent.email_blocks([known.id], "newsletter") == {known.id: "Widerspruch gegen Kontaktaufnahme"}
+    login("staff")
+    html = client.get(f"/personen/{known.id}").get_data(as_text=True)
+    assert "trotz Einwilligung geht keine Post hinaus" in html
 
 
 def app_version() -> str:
@@ -182,3 +190,16 @@ def test_an_unreachable_mail_server_says_so_and_keeps_nothing(app, client, monke
     assert response.status_code == 503
     assert "konnte nicht verschickt werden" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(ConsentRequest.id))) == 0
+
+
+def test_expired_sign_ups_are_purged_by_the_daily_command(app, client, smtp):
+    _html, first = sign_up(client, smtp, email="alt@example.org", last="Alt")
+    _html, second = sign_up(client, smtp, email="neu@example.org", last="Neu")
+    old = db.session.scalar(db.select(ConsentRequest).where(ConsentRequest.email == "alt@example.org"))
+    old.expires_at = clock.utcnow() - timedelta(days=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["crm", "purge-signups"])
+    assert result.exit_code == 0 and "1 abgelaufene Anmeldungen gelöscht." in result.output
+    assert db.session.scalars(db.select(ConsentRequest.email)).all() == ["neu@example.org"]
+    assert client.get(confirmation_path(first)[0]).status_code == 404
+    assert client.get(confirmation_path(second)[0]).status_code == 200

@@ -146,3 +146,31 @@ def test_a_wrong_or_altered_link_changes_nothing(app, client, subscriber, method
         assert response.status_code == 404 and "Dieser Abmeldelink ist ungültig" in html, bad
     assert state(subscriber).status == "confirmed"
     assert db.session.scalar(db.select(db.func.count(Unsubscribe.id))) == 0
+
+
+def test_the_public_consent_pages_are_rate_limited(monkeypatch):
+    from crm import create_app
+    from crm.extensions import limiter
+
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
+    limited = create_app("testing", RATELIMIT_ENABLED=True, PUBLIC_ANSWER_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    for path in ("/abmelden/kaputt", "/newsletter/bestaetigen/kaputt"):
+        codes = [client.post(path, data={}).status_code for _ in range(5)]
+        assert codes == [404, 404, 404, 429, 429], path
+        assert client.get(path).status_code == 404  # reading is not counted
+    codes = [client.post("/newsletter", data={}).status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429]
+
+
+def test_a_link_of_a_person_merged_away_since_unsubscribes_the_survivor(client, make_person, request_ctx):
+    from crm.duplicates.merge import merge_records
+
+    keep = make_person("Zusammen", "Zoe", email="zoe@example.org")
+    gone = make_person("Zusammen", "Zoe", email="zoe.z@example.org")
+    url = consent.unsubscribe_url(gone.id, "newsletter", 9)
+    merge_records("person", keep.id, gone.id, {})
+    db.session.commit()
+    response = client.post(path_of(url), data={})
+    assert response.status_code == 200 and "Sie erhalten keine E-Mails mehr" in response.get_data(as_text=True)
+    assert state(keep).status == "withdrawn" and consent.unsubscribed_after(9) == 1

@@ -69,6 +69,7 @@ def test_seed_demo_runs_the_demo_data_of_every_part(app):
                                                                             "crm.segments.demo", "crm.letters.demo",
                                                                             "crm.meetings.demo",
                                                                             "crm.decisions.selection_demo",
+                                                                            "crm.campaigns.demo",
                                                                             "crm.campaigns.campaign_demo"]
 
 
