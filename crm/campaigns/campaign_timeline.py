@@ -1,4 +1,5 @@
-"""What campaigns add to a person's timeline: each delivery (e-mail sent or not delivered, letter)."""
+"""What campaigns add to a person's timeline: each e-mail delivery (sent, not delivered, interrupted). The
+letters of a campaign's letter part are there already: the letter run logs them as an interaction."""
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -6,7 +7,7 @@ from sqlalchemy import select
 from crm.campaigns.campaign_models import Campaign, CampaignRecipient
 from crm.extensions import db
 
-SHOWN = ("sent", "failed", "interrupted", "letter")
+SHOWN = ("sent", "failed", "interrupted")
 
 
 def person_campaigns(person) -> list:
@@ -19,7 +20,7 @@ def person_campaigns(person) -> list:
         .where(CampaignRecipient.person_id == person.id, CampaignRecipient.status.in_(SHOWN))
         .order_by(CampaignRecipient.id.desc()).limit(50))
     for row, subject, sent_at in rows:
-        label = _("Campaign letter") if row.status == "letter" else _("Campaign e-mail")
+        label = _("Campaign e-mail")
         detail = row.status_label if row.status != "sent" else row.email
         if row.status in ("failed", "interrupted") and row.reason:
             detail += f" ({row.reason[:120]})"

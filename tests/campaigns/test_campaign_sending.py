@@ -83,6 +83,10 @@ def test_campaign_walk_email_and_letter(people, request_ctx, smtp, make_user, cl
     entries = [e for e in timeline_for("person", people.by_name["Auer"]) if e.kind == "campaign"]
     assert [(e.label, e.title, e.detail) for e in entries] == [
         ("Kampagnen-E-Mail", campaign.subject, "anna.auer@heimatverein-moenchberg.de")]
+    # Beck's letter: once, as the letter run's interaction
+    beck = [(e.kind, e.title) for e in timeline_for("person", people.by_name["Beck"])
+            if campaign.subject in e.title]
+    assert beck == [("interaction", f"Brief: {campaign.subject}")]
 
     # one click in the mail program: RFC 8058 POST to the link, no login, no CSRF
     path = link[len(BASE):]
