@@ -58,6 +58,14 @@ class Config:
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "false").lower() == "true"
+    # Background jobs (crm/jobs): "rq" with REDIS_URL, else "thread"; "inline" runs them at once (tests).
+    JOBS_MODE = os.environ.get("JOBS_MODE", "")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "regionetz")  # the RQ queue (two instances on one Redis: two names)
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))  # seconds before "Redis cannot be reached"
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))  # no heartbeat: the worker has gone
+    # Campaign e-mails per minute (0 = as fast as the mail server takes them) and attachments per campaign.
+    CAMPAIGN_RATE_PER_MINUTE = int(os.environ.get("CAMPAIGN_RATE_PER_MINUTE", "300"))
+    CAMPAIGN_ATTACHMENTS_MAX_BYTES = int(os.environ.get("CAMPAIGN_ATTACHMENTS_MAX_BYTES", str(5 * 1024 * 1024)))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").lower() == "true"
@@ -106,6 +114,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     SERVER_NAME = None
     LOG_TO_STDERR = False  # pytest collects log records itself
+    JOBS_MODE = os.environ.get("JOBS_MODE", "inline")  # jobs run at once, inside the test's transaction
+    CAMPAIGN_RATE_PER_MINUTE = int(os.environ.get("CAMPAIGN_RATE_PER_MINUTE", "0"))
 
 
 class ProductionConfig(Config):

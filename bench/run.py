@@ -42,11 +42,13 @@ TARGETS = {
     "mailmerge_ratio": (1.5, "max", "x"),
     "contact_page_rps": (300.0, "min", "1/s"),
     "load_errors": (0.0, "max", ""),
+    "campaign_1000_s": (20.0, "max", "s"),
 }
 INFO_FIGURES = ("naive_p95_ms", "search_p50_ms", "list_p50_ms", "list_q_p50_ms", "start_page_p50_ms", "start_page_cpu_p95_ms",
                 "start_page_sql_p95_ms", "seed_activity_s", "segment_count_p50_ms", "segment_count_cpu_p95_ms",
                 "segment_preview_p95_ms", "segment_count_sets_p95_ms", "segment_resolve_1000_ms",
-                "mailmerge_load_s", "mailmerge_raw_s", "contact_page_p95_ms", "contact_page_p50_ms")
+                "mailmerge_load_s", "mailmerge_raw_s", "contact_page_p95_ms", "contact_page_p50_ms",
+                "campaign_1000_cpu_s")
 
 
 def log(*parts) -> None:
@@ -327,8 +329,8 @@ def list_q_figures(app, queries: list[str], rounds: int, result: dict, details: 
 
 def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int,
                   with_imports: bool = True, only: str = "all") -> dict:
-    """All figures of one backend; only="import", "start", "segments" or "letters": the seeded database and those
-    figures alone."""
+    """All figures of one backend; only="import", "start", "segments", "letters" or "campaigns": the seeded
+    database and those figures alone."""
     from flask_migrate import upgrade
 
     from crm import create_app
@@ -392,6 +394,12 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
 
             log(f"[{backend}] person page under load (gunicorn)")
             result.update(load_bench.bench_contact_page(app, database.url))
+        if only in ("all", "campaigns"):
+            # 1,000 personalised e-mails to an aiosmtpd server on loopback (bench/campaigns_bench.py)
+            from bench import campaigns_bench
+
+            log(f"[{backend}] campaign: 1,000 e-mails")
+            result.update(campaigns_bench.bench_campaigns(app))
         if only in ("all", "start"):
             # Last, so that the interactions it adds change no other figure (bench/start_bench.py).
             from bench import start_bench
@@ -449,11 +457,13 @@ def main(argv=None) -> int:
     parser.add_argument("--naive-rounds", type=int, default=3, help="measured rounds of the naive search")
     parser.add_argument("--details", action="store_true", help="also print the slowest queries and filters")
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
-    parser.add_argument("--only", choices=("all", "list", "import", "start", "segments", "letters", "load"), default="all",
+    parser.add_argument("--only", choices=("all", "list", "import", "start", "segments", "letters", "load",
+                                           "campaigns"), default="all",
                         help="import: seed, then only import_preview_1000_ms and import_100k_s (quick); "
                              "start: seed, then only start_page_p95_ms; segments: seed, then only "
                              "segment_count_p95_ms and its info figures; letters: seed, then only mailmerge_*; "
-                             "load: seed, then only contact_page_rps under gunicorn")
+                             "load: seed, then only contact_page_rps under gunicorn; "
+                             "campaigns: seed, then only campaign_1000_s")
     args = parser.parse_args(argv)
 
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)

@@ -51,6 +51,11 @@ def register(registry) -> None:
         record_urls={"consent": _consent_url},
     )
 
+    # the campaigns themselves: pages, navigation, timeline, demo (crm/campaigns/campaigns.py)
+    from crm.campaigns.campaigns import register_campaigns
+
+    register_campaigns(registry)
+
 
 def _consent_url(consent_id: int):
     from crm.campaigns.models import Consent

@@ -163,3 +163,7 @@ class Unsubscribe(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     via: Mapped[str] = mapped_column(String(20))
     changed: Mapped[bool] = mapped_column(default=True)  # False: was already unsubscribed
+
+
+# The campaigns themselves (crm/campaigns/campaign_models.py), so that metadata knows their tables.
+from crm.campaigns.campaign_models import Campaign, CampaignAttachment, CampaignRecipient  # noqa: E402,F401

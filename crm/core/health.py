@@ -19,7 +19,6 @@ from crm.extensions import db
 log = logging.getLogger("crm.health")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-REDIS_TIMEOUT_S = 2.0
 
 
 @dataclass
@@ -81,12 +80,15 @@ def check_migrations() -> Check:
         current=", ".join(sorted(current)) or _("no schema"), heads=", ".join(sorted(heads))))
 
 
-def redis_connection(url: str | None = None):
-    """A Redis client with short timeouts: an unreachable Redis is reported, never waited for."""
+def redis_connection(url: str | None = None, for_worker: bool = False):
+    """A Redis client that gives up quickly (REDIS_TIMEOUT seconds) when the server is not there: an
+    unreachable Redis is reported, never waited for. The worker's own connection has no read timeout:
+    it waits for jobs with a blocking pop."""
     import redis
 
-    return redis.Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=REDIS_TIMEOUT_S,
-                                socket_timeout=REDIS_TIMEOUT_S)
+    timeout = float(current_app.config.get("REDIS_TIMEOUT", 1.0))
+    return redis.Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=timeout,
+                                socket_timeout=None if for_worker else 2 * timeout)
 
 
 def check_redis() -> Check | None:

@@ -45,3 +45,92 @@ class Utf8SmtpBackend(SmtpBackend):
         message = email_message.message()
         self.connection.sendmail(from_email, envelope, message.as_bytes(linesep="\r\n"), mail_options=options)
         return True
+
+
+def named_address(name: str, address: str) -> str:
+    """"Name" <address>; the address as written (umlauts stay: the backend above sends with SMTPUTF8)."""
+    name = " ".join((name or "").replace("\\", " ").replace('"', "'").split())
+    return f'"{name}" <{address}>' if name else address
+
+
+def _decode(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def smtp_reason(error: Exception, address: str) -> str:
+    """The server's words: "550 5.1.1 <x@y>: Recipient address rejected"."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = error.recipients.get(address) or next(iter(error.recipients.values()), None)
+        if refused:
+            code, text = refused
+            return f"{code} {_decode(text)}".strip()
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_decode(error.smtp_error)}".strip()
+    return str(error) or type(error).__name__
+
+
+class MailConnection:
+    """One connection to the mail server for a whole run of messages (invitations, campaigns), opened
+    again after a lost connection; a recipient the server refuses fails alone, with the server's reason.
+
+        with MailConnection() as connection:
+            reason = connection.send(message, address)   # "" = the server took it
+    """
+
+    def __init__(self):
+        from flask_mailman.backends.smtp import EmailBackend as SmtpBackend
+
+        from crm.extensions import mail
+
+        backend = mail.get_connection()
+        # SMTP with real umlaut addresses in the envelope (see above)
+        self.backend = mail.get_connection(backend=Utf8SmtpBackend) if type(backend) is SmtpBackend else backend
+        self.broken = ""  # why the server cannot be reached (then every further message fails)
+
+    def __enter__(self):
+        self._open()
+        return self
+
+    def _open(self) -> None:
+        from flask_babel import gettext as _
+
+        try:
+            self.backend.open()
+            self.broken = ""
+        except (OSError, smtplib.SMTPException) as error:
+            self.broken = _("The mail server cannot be reached: %(reason)s", reason=smtp_reason(error, ""))
+
+    def send(self, message, address: str) -> str:
+        """"" when the server took the message, else the reason."""
+        if self.broken:
+            return self.broken
+        try:
+            self.backend.send_messages([message])
+            return ""
+        except smtplib.SMTPRecipientsRefused as error:
+            return smtp_reason(error, address)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            reason = smtp_reason(error, address)
+            self._reopen()
+            return reason
+        except smtplib.SMTPException as error:
+            return smtp_reason(error, address)
+
+    def _reopen(self) -> None:
+        try:
+            self.backend.close()
+        except Exception:  # noqa: BLE001 - the connection is gone either way
+            self.backend.connection = None
+        self._open()
+
+    def __exit__(self, *exc):
+        try:
+            self.backend.close()
+        except (OSError, smtplib.SMTPException):
+            pass
+        return False
+
+    @property
+    def folder(self) -> str:
+        """Where the development backend writes the messages ("" for SMTP)."""
+        return getattr(self.backend, "file_path", "") or ""

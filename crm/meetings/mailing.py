@@ -15,7 +15,6 @@ Services only flush; the view commits.
 """
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass, field
 from email.encoders import encode_base64
 from email.mime.base import MIMEBase
@@ -32,7 +31,8 @@ from crm.core import time as clock
 from crm.core.audit import record_audit
 from crm.core.errors import DomainError
 from crm.core.formatting import to_berlin
-from crm.extensions import db, mail
+from crm.core.mail import MailConnection, named_address
+from crm.extensions import db
 from crm.interop import ical
 from crm.interop import letters as letter_engine
 from crm.meetings.feeds import agenda_text, calendar_event
@@ -251,87 +251,10 @@ def build_message(meeting: Meeting, kind: str, invitee: Invitee, address: str, t
 
 
 def _recipient(invitee: Invitee, address: str) -> str:
-    """"Name" <address>; the address as written (umlauts stay: crm/core/mail.py sends with SMTPUTF8)."""
-    name = " ".join(invitee.person.full_name.replace("\\", " ").replace('"', "'").split())
-    return f'"{name}" <{address}>' if name else address
+    return named_address(invitee.person.full_name, address)
 
 
 # ------------------------------------------------------------------ sending
-
-
-def _smtp_reason(error: Exception, address: str) -> str:
-    """The server's words: "550 5.1.1 <x@y>: Recipient address rejected"."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        refused = error.recipients.get(address) or next(iter(error.recipients.values()), None)
-        if refused:
-            code, text = refused
-            return f"{code} {_decode(text)}".strip()
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"{error.smtp_code} {_decode(error.smtp_error)}".strip()
-    return str(error) or type(error).__name__
-
-
-def _decode(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-class _Connection:
-    """One connection to the mail server for a whole run, opened again after a lost connection."""
-
-    def __init__(self):
-        from flask_mailman.backends.smtp import EmailBackend as SmtpBackend
-
-        from crm.core.mail import Utf8SmtpBackend
-
-        backend = mail.get_connection()
-        # SMTP with real umlaut addresses in the envelope (see crm/core/mail.py)
-        self.backend = mail.get_connection(backend=Utf8SmtpBackend) if type(backend) is SmtpBackend else backend
-        self.broken = ""  # why the server cannot be reached (then every further message fails)
-
-    def __enter__(self):
-        self._open()
-        return self
-
-    def _open(self) -> None:
-        try:
-            self.backend.open()
-            self.broken = ""
-        except (OSError, smtplib.SMTPException) as error:
-            self.broken = _("The mail server cannot be reached: %(reason)s", reason=_smtp_reason(error, ""))
-
-    def send(self, message, address: str) -> str:
-        """"" when the server took the message, else the reason."""
-        if self.broken:
-            return self.broken
-        try:
-            self.backend.send_messages([message])
-            return ""
-        except smtplib.SMTPRecipientsRefused as error:
-            return _smtp_reason(error, address)
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
-            reason = _smtp_reason(error, address)
-            self._reopen()
-            return reason
-        except smtplib.SMTPException as error:
-            return _smtp_reason(error, address)
-
-    def _reopen(self) -> None:
-        try:
-            self.backend.close()
-        except Exception:  # noqa: BLE001 - the connection is gone either way
-            self.backend.connection = None
-        self._open()
-
-    def __exit__(self, *exc):
-        try:
-            self.backend.close()
-        except (OSError, smtplib.SMTPException):
-            pass
-        return False
-
-    @property
-    def folder(self) -> str:
-        return getattr(self.backend, "file_path", "") or ""
 
 
 def default_recipients(meeting: Meeting, kind: str) -> list[Invitee]:
@@ -503,7 +426,7 @@ def _deliver(meeting: Meeting, kind: str, batch: list[tuple[Invitee, InvitationM
         calendar = calendar_for(meeting, kind, invitee, attendees, organizer) if with_calendar else None
         built.append((invitee, message, address, build_message(meeting, kind, invitee, address, text, calendar,
                                                                  reply_to)))
-    with _Connection() as connection:
+    with MailConnection() as connection:
         report.mail_folder = connection.folder
         for invitee, message, address, email in built:
             message.attempts = (message.attempts or 0) + 1

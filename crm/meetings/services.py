@@ -19,6 +19,7 @@ from crm.contacts.services import current_affiliation_clause
 from crm.core import time as clock
 from crm.core.errors import DomainError
 from crm.core.formatting import to_berlin
+from crm.core.uploads import check_document
 from crm.extensions import db
 from crm.meetings.models import (
     MEETING_KINDS,
@@ -34,16 +35,6 @@ from crm.network.models import Body, Seat
 # Agenda documents: what a regional manager attaches (minutes, drafts, plans, photos), at most 10 MB each
 # (the app takes no request above config MAX_CONTENT_LENGTH, 10.5 MB).
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
-    ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-}
 
 
 def new_uid() -> str:
@@ -429,22 +420,7 @@ def delete_agenda_item(item: AgendaItem) -> None:
 
 def add_document(item: AgendaItem, filename: str, data: bytes, uploaded_by=None) -> AgendaDocument:
     """Checked by extension and content (a renamed .exe is no PDF), at most DOCUMENT_MAX_BYTES."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
-    if not name or not data:
-        raise DomainError(_("Please choose a file."), field="file")
-    if len(data) > DOCUMENT_MAX_BYTES:
-        raise DomainError(_("The file is too large (%(size)s MB; at most %(limit)s MB).",
-                            size=f"{len(data) / 1024 / 1024:.1f}".replace(".", ","),
-                            limit=DOCUMENT_MAX_BYTES // 1024 // 1024), field="file")
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    kind = DOCUMENT_TYPES.get(extension)
-    if kind is None:
-        raise DomainError(_("Documents can be PDF, Word, Excel, PowerPoint, OpenDocument text, PNG or JPEG "
-                            "files; “%(name)s” is none of these.", name=name), field="file")
-    content_type, magic = kind
-    if not data.startswith(magic):
-        raise DomainError(_("“%(name)s” is not a real %(kind)s file.", name=name, kind=extension[1:].upper()),
-                          field="file")
+    name, content_type = check_document(filename, data, DOCUMENT_MAX_BYTES)
     document = AgendaDocument(agenda_item=item, filename=name, content_type=content_type, size=len(data),
                               content=data, uploaded_by_id=getattr(uploaded_by, "id", None))
     db.session.add(document)

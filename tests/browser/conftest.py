@@ -81,18 +81,19 @@ def _require_chromium(chromium_path):
 # ------------------------------------------------------------------ database
 
 
-def _live_database():
-    """(url, cleanup) of an empty database for the live server, separate from the unit tests' one."""
+def _live_database(name_prefix: str = "regionetz_browser"):
+    """(url, cleanup) of an empty database for the live server, separate from the unit tests' one (also for
+    other tests whose server or worker runs in another thread or process: another `name_prefix`)."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base or base.startswith("sqlite"):
-        tmp = tempfile.mkdtemp(prefix="regionetz-browser-")
+        tmp = tempfile.mkdtemp(prefix=name_prefix.replace("_", "-") + "-")
         return f"sqlite:///{tmp}/live.sqlite", lambda: shutil.rmtree(tmp, ignore_errors=True)
 
     from config import _normalise_db_url
 
     url = make_url(_normalise_db_url(base))
     # One database per run, so two people running the browser tests at once do not collide.
-    name = f"regionetz_browser_{os.getpid()}"
+    name = f"{name_prefix}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
     def run(sql):

@@ -22,3 +22,14 @@ def url_values(fixture):
     db.session.add(consent)
     db.session.commit()
     return {"consent_id": consent.id}
+
+
+# the campaigns themselves (tests/campaigns/campaign_route_roles.py)
+from tests.campaigns import campaign_route_roles as _campaigns  # noqa: E402
+
+ROUTES.update(_campaigns.ROUTES)
+_consent_url_values = url_values
+
+
+def url_values(fixture):  # noqa: F811
+    return {**_consent_url_values(fixture), **_campaigns.url_values(fixture)}

@@ -59,7 +59,7 @@ def test_each_app_has_its_own_registry(app):
     second = create_app("testing")
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 14  # incl. "Umlaufverfahren"
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 15  # incl. "Umlaufverfahren", "Kampagnen"
     assert len(first_registry.detail_sections["person"]) == 4
 
 
@@ -69,7 +69,8 @@ def test_seed_demo_runs_the_demo_data_of_every_part(app):
                                                                             "crm.segments.demo", "crm.letters.demo",
                                                                             "crm.meetings.demo",
                                                                             "crm.decisions.selection_demo",
-                                                                            "crm.campaigns.demo"]
+                                                                            "crm.campaigns.demo",
+                                                                            "crm.campaigns.campaign_demo"]
 
 
 def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):
