@@ -35,7 +35,8 @@ from crm.decisions.ballot_models import VOTES, Ballot, BallotItem, BallotVote, B
 from crm.extensions import db
 from crm.interop import letters as engine
 from crm.letters import services as letter_services
-from crm.meetings.mailing import _Connection, check_personal_text
+from crm.core.mail import MailConnection
+from crm.meetings.mailing import check_personal_text
 from crm.meetings.services import email_of
 from crm.network.models import Body
 from crm.projects.models import Project
@@ -320,7 +321,7 @@ def _deliver(ballot: Ballot, voters: list[BallotVoter], user=None) -> SendReport
             continue
         batch.append((voter, address, _message(ballot, voter, address, reply_to)))
     if batch:
-        with _Connection() as connection:
+        with MailConnection() as connection:
             report.mail_folder = connection.folder
             for voter, address, message in batch:
                 reason = connection.send(message, address)
