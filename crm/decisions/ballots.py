@@ -30,12 +30,12 @@ from crm.core import time as clock
 from crm.core.audit import record_audit
 from crm.core.errors import DomainError
 from crm.core.formatting import long_date, to_berlin
+from crm.core.mail import MailConnection
 from crm.decisions import rules, services
 from crm.decisions.ballot_models import VOTES, Ballot, BallotItem, BallotVote, BallotVoter
 from crm.extensions import db
 from crm.interop import letters as engine
 from crm.letters import services as letter_services
-from crm.core.mail import MailConnection
 from crm.meetings.mailing import check_personal_text
 from crm.meetings.services import email_of
 from crm.network.models import Body
