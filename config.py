@@ -47,6 +47,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     # Failed logins per typed name and client address: the wait grows with the failures.
     LOGIN_FAILURE_LIMITS = os.environ.get("LOGIN_FAILURE_LIMITS", "5 per 5 minutes; 20 per hour; 50 per day")
+    # Passwords: at least this many characters, and none from the list of common passwords.
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "8") or 8)
     # Wrong current passwords in the password change, per user.
     PASSWORD_FAILURE_LIMITS = "5 per 15 minutes; 20 per day"
     # Reverse proxies in front of the app whose X-Forwarded-For (and -Proto) to trust; 0 = none.
