@@ -13,6 +13,7 @@ def register(registry) -> None:
         fields={"username": _l("User name"), "full_name": _l("Full name"), "email": _l("E-mail"), "role": _l("Role"),
                 "active": _l("Active"), "locale": _l("Language")},
         values={"user.role": ROLE_LABELS},
+        actions={"end_sessions": _l("ended all sessions")},
     )
     registry.command(cli.create_user_command)
     registry.command(cli.demo_login_command)

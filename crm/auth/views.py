@@ -7,6 +7,8 @@ from crm.auth.forms import LoginForm, PasswordForm, UserForm
 from crm.auth.models import User
 from crm.auth.services import LoginRefused, authenticate, check_current_password, create_user, find_user
 from crm.auth.throttle import minutes
+from crm.core.audit import record_audit
+from crm.core.forms import ConfirmForm
 from crm.core.permissions import role_required
 from crm.core.urls import is_safe_redirect
 from crm.extensions import db, limiter
@@ -141,4 +143,20 @@ def user_edit(user_id: int):
                 _stay_logged_in(user)
             flash(_("User saved."), "success")
             return redirect(url_for("auth.user_list"))
-    return render_template("auth/user_form.html", form=form, user=user)
+    return render_template("auth/user_form.html", form=form, user=user, confirm=ConfirmForm())
+
+
+@bp.post("/benutzer/<id:user_id>/sitzungen-beenden")
+@role_required("admin")
+def user_end_sessions(user_id: int):
+    """Every session and remember cookie of the user stops working, on every device."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        user.end_sessions()
+        record_audit("user", user.id, "end_sessions", {}, label=user.audit_label())
+        db.session.commit()
+        if user.id == current_user.id:
+            _stay_logged_in(user)
+        flash(_("All sessions of “%(name)s” have been ended; the next request asks for the login again.",
+                name=user.display_name), "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id))

@@ -6,6 +6,7 @@ ROUTES = {
     "auth.user_list": ("admin", "GET"),
     "auth.user_create": ("admin", "GET POST"),
     "auth.user_edit": ("admin", "GET POST"),
+    "auth.user_end_sessions": ("admin", "POST"),
 }
 PUBLIC = {"static", "auth.login", "auth.logout", "core.health", "core.set_language"}
 
