@@ -36,3 +36,22 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
     )
+
+
+class CodeForm(FlaskForm):
+    """The login's second step: the 6 digits of the app, or a recovery code."""
+    code = StringField(_l("Code"), validators=[DataRequired(message=_l("Please enter the code.")), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text",
+                                  "autocapitalize": "off", "spellcheck": "false"},
+                       description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."))
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(message=_l("Please enter the code.")),
+                                                              Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Switching two-factor login off or making new recovery codes asks for the password again."""
+    password = PasswordField(_l("Current password"), validators=[DataRequired()])
