@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from crm.contacts.models import Organisation, Person
 from crm.contacts.services import ContactFilters
+from crm.core.audit import count_of, record_export
 from crm.core.converters import arg_id, parse_ids
 from crm.core.permissions import export_required
 from crm.exports import services
@@ -58,6 +59,8 @@ def vcard_person(person_id: int):
     person = db.get_or_404(Person, person_id)
     details = [(d.kind, d.label, d.value) for d in db.session.scalars(
         select(ContactDetail).where(ContactDetail.person_id == person.id).order_by(ContactDetail.id))]
+    record_export("person", "vcf", 1, entity_id=person.id, label=person.audit_label())
+    db.session.commit()
     return _download(vcard_for(person, extra=details).encode("utf-8"), "text/vcard; charset=utf-8",
                      services.vcard_filename(person))
 
@@ -65,6 +68,8 @@ def vcard_person(person_id: int):
 @bp.get("/vcard/organisationen/<id:org_id>.vcf")
 def vcard_organisation(org_id: int):
     org = db.get_or_404(Organisation, org_id)
+    record_export("organisation", "vcf", 1, entity_id=org.id, label=org.audit_label())
+    db.session.commit()
     return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
                      services.organisation_vcard_filename(org))
 
@@ -76,6 +81,8 @@ def export_persons(fmt: str):
         abort(404)
     filters, ids = _source("person")
     stmt = services.persons_query(filters, ids)
+    record_export("person", fmt, count_of(stmt))
+    db.session.commit()  # audited before the file streams
     session = services.export_session()
     if fmt == "vcf":
         body = services.closing(session, services.vcard_bytes_stream(stmt, session))
@@ -102,6 +109,8 @@ def export_organisations(fmt: str):
         abort(404)
     filters, ids = _source("organisation")
     stmt = services.organisations_query(filters, ids)
+    record_export("organisation", fmt, count_of(stmt))
+    db.session.commit()  # audited before the file streams
     session = services.export_session()
     if fmt == "vcf":
         body = services.closing(session, services.organisation_vcard_bytes_stream(stmt, session))
