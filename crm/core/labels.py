@@ -20,7 +20,7 @@ ACTIONS = {
 }
 
 # Fields and tables of core's own; every part adds its labels in its crm/<part>/__init__.py.
-FIELDS = {"archived_at": _l("Archived"), "format": _l("Format"), "filter": _l("Filter"), "rows": _l("Rows")}
+FIELDS = {"archived_at": _l("Archived"), "format": _l("Format"), "filter": _l("Export filter"), "rows": _l("Rows")}
 ENTITIES = {"audit_log": _l("Change history")}
 
 ROLE_LABELS = {

@@ -1,4 +1,4 @@
-"""trust: two-factor login (TOTP secret, last step, recovery codes)
+"""trust: two-factor login (TOTP secret, last step, recovery codes); a person's confidential notes
 
 Revision ID: beae906c3347
 Revises: 94bef2d34117
@@ -33,9 +33,15 @@ def upgrade():
         batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('totp_last_counter', sa.Integer(), nullable=True))
 
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('confidential_notes', sa.Text(), server_default='', nullable=False))
+
 
 
 def downgrade():
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_column('confidential_notes')
+
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('totp_last_counter')
         batch_op.drop_column('totp_enabled_at')
