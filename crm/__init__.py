@@ -153,8 +153,6 @@ def _register_parts(app: Flask):
 
     registry = Registry()
     registry.labels(actions=labels.ACTIONS, entities=labels.ENTITIES, fields=labels.FIELDS)
-    registry.nav("core.audit_search", labels.ENTITIES["audit_log"], order=95, min_role="admin", menu="more",
-                 prefix="core.audit_search")
     app.extensions["crm"] = registry
     app.register_blueprint(views.bp)
     for package in part_packages():

@@ -8,6 +8,8 @@ def register(registry) -> None:
 
     registry.blueprint(views.bp)
     registry.nav("auth.user_list", _l("Users"), order=90, min_role="admin", prefix="auth.user", menu="more")
+    registry.nav("auth.audit_search", _l("Change history"), order=95, min_role="admin", prefix="auth.audit_search",
+                 menu="more")
     registry.labels(
         entities={"user": _l("User")},
         fields={"username": _l("User name"), "full_name": _l("Full name"), "email": _l("E-mail"), "role": _l("Role"),

@@ -6,6 +6,19 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+KINDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _when(iso: str) -> str:
+    from datetime import datetime
+
+    from crm.core.formatting import local_datetime
+
+    try:
+        return local_datetime(datetime.fromisoformat(iso))
+    except ValueError:
+        return iso
+
 
 def _size(n: int) -> str:
     from flask_babel import format_decimal
@@ -24,8 +37,9 @@ def backup_command(out: Path):
         manifest = services.backup(out)
     except services.BackupError as error:
         raise click.ClickException(str(error))
+    kind = KINDS.get(manifest.dialect, manifest.dialect)
     click.echo(_("Backup written: %(file)s (%(size)s MB, %(kind)s database, schema %(revision)s).", file=str(out),
-                 size=_size(out.stat().st_size), kind=manifest.dialect, revision=", ".join(manifest.revisions)))
+                 size=_size(out.stat().st_size), kind=kind, revision=", ".join(manifest.revisions)))
 
 
 @click.command("restore", help=_l("Replace the whole database by the backup IN (checked first; upgraded to this "
@@ -42,7 +56,7 @@ def restore_command(source: Path, yes: bool):
         with tempfile.TemporaryDirectory(prefix="regionetz-check-") as tmp:
             manifest, _payload = services.verify(source, Path(tmp))
         click.echo(_("Backup checked: made %(when)s, schema %(revision)s, checksum correct.",
-                     when=manifest.created_at, revision=", ".join(manifest.revisions)))
+                     when=_when(manifest.created_at), revision=", ".join(manifest.revisions)))
         if not yes:
             click.confirm(_("Replace every record of the database by this backup?"), abort=True)
         manifest, revisions = services.restore(source)

@@ -157,10 +157,10 @@ def _damaged(detail: str) -> BackupError:
 
 def read_manifest(archive: tarfile.TarFile) -> Manifest:
     try:
-        member = archive.getmember(MANIFEST)
+        member = archive.next()  # the manifest comes first; getmember would read the whole archive
+        if member is None or member.name != MANIFEST:
+            raise _not_ours()
         raw = json.loads(archive.extractfile(member).read().decode("utf-8"))
-    except KeyError:
-        raise _not_ours()
     except (ValueError, UnicodeDecodeError, tarfile.TarError, OSError):
         raise _damaged(_("the table of contents cannot be read"))
     if not isinstance(raw, dict) or raw.get("app") != APP or raw.get("payload") not in PAYLOAD.values():

@@ -2,7 +2,7 @@
 
 ROUTES = {
     "core.index": ("viewer", "GET"),
-    "core.audit_search": ("admin", "GET"),
+    "auth.audit_search": ("admin", "GET"),
     "auth.change_password": ("viewer", "GET"),
     "auth.user_list": ("admin", "GET"),
     "auth.user_create": ("admin", "GET POST"),

@@ -58,7 +58,7 @@ def test_each_app_has_its_own_registry(app):
     second = create_app("testing")
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 12
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 13
     assert len(first_registry.detail_sections["person"]) == 3
 
 

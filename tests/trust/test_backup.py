@@ -15,19 +15,34 @@ from sqlalchemy.engine import make_url
 from crm import create_app
 from crm.extensions import db
 
+_MADE: list[str] = []
+
+
+def _maintenance(sql: str) -> None:
+    url = make_url(os.environ["TEST_DATABASE_URL"])
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(sql))
+    admin.dispose()
+
 
 def _new_database(tmp_path, name: str) -> str:
-    base = os.environ["TEST_DATABASE_URL"]
-    url = make_url(base)
+    """A database of the test's kind of its own: a SQLite file, or <test database>_<name> on PostgreSQL."""
+    url = make_url(os.environ["TEST_DATABASE_URL"])
     if url.get_backend_name() == "sqlite":
         return f"sqlite:///{tmp_path / name}.sqlite"
     dbname = f"{url.database}_{name}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{dbname}"'))
-    admin.dispose()
+    _maintenance(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    _maintenance(f'CREATE DATABASE "{dbname}"')
+    _MADE.append(dbname)
     return url.set(database=dbname).render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def _drop_made_databases():
+    yield
+    while _MADE:
+        _maintenance(f'DROP DATABASE IF EXISTS "{_MADE.pop()}" WITH (FORCE)')
 
 
 def _app(tmp_path, name: str, revision: str = "heads"):
