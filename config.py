@@ -48,6 +48,11 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     # Failed logins per typed name and client address: the wait grows with the failures.
     LOGIN_FAILURE_LIMITS = os.environ.get("LOGIN_FAILURE_LIMITS", "5 per 5 minutes; 20 per hour; 50 per day")
+    # Passwords: at least this many characters, and none from the list of common passwords.
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "8") or 8)
+    # Two-factor login (TOTP): administrators without it are led to set it up after logging in.
+    TWO_FACTOR_REQUIRED_FOR_ADMINS = os.environ.get("TWO_FACTOR_REQUIRED_FOR_ADMINS", "false").lower() == "true"
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "RegioNetz")  # the name the authenticator app shows
     # Wrong current passwords in the password change, per user.
     PASSWORD_FAILURE_LIMITS = "5 per 15 minutes; 20 per day"
     # Reverse proxies in front of the app whose X-Forwarded-For (and -Proto) to trust; 0 = none.
@@ -120,6 +125,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "true").lower() == "true"
+    TWO_FACTOR_REQUIRED_FOR_ADMINS = os.environ.get("TWO_FACTOR_REQUIRED_FOR_ADMINS", "true").lower() == "true"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() == "true"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -206,6 +206,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask, registry) -> None:
     from crm.core import formatting, labels
+    from crm.core.confidential import is_hidden, may_see_confidential
     from crm.core.permissions import ROLES, may_export, role_at_least
     from crm.core.registry import sections_for
 
@@ -222,6 +223,8 @@ def _register_template_helpers(app: Flask, registry) -> None:
         field_label=labels.field_label,
         record_url=labels.record_url,
         role_label=labels.role_label,
+        may_see_confidential=may_see_confidential,
+        is_hidden=is_hidden,
         nav_items=registry.nav_items,
         sections_for=sections_for,
     )

@@ -74,8 +74,16 @@ class Resource:
     versioned: bool = True  # has a row version: ETag / If-Match
     options: tuple = ()  # loader options for a page of records
 
-    def serialize(self, record) -> dict:
-        return {f.name: f.value(record) for f in self.fields}
+    def serialize(self, record, hidden: frozenset = frozenset()) -> dict:
+        """The record as JSON values; `hidden` fields (confidential, for viewers) come out empty."""
+        return {f.name: ("" if f.type == "string" else None) if f.name in hidden else f.value(record)
+                for f in self.fields}
+
+    def hidden_for(self, user) -> frozenset:
+        from crm.core.confidential import CONFIDENTIAL_FIELDS, may_see_confidential
+
+        return frozenset() if may_see_confidential(user) else CONFIDENTIAL_FIELDS.get(self.model.__tablename__,
+                                                                                       frozenset())
 
     @property
     def schema_name(self) -> str:
@@ -134,8 +142,9 @@ def _person_resource() -> Resource:
             text("last_name", "Nachname (Pflicht)"), text("name_suffix", "Namenszusatz"),
             Field("formal", "boolean", "Anrede mit „Sie“", writable=True, default=True),
             text("salutation_override", "Eigene Briefanrede"),
-            text("email", "E-Mail (privat)"), text("phone", "Telefon (privat)"), text("mobile", "Mobil"),
-            text("street", "Straße und Hausnummer"), text("postcode", "PLZ"), text("city", "Ort"),
+            text("email", "E-Mail (privat; vertraulich)"), text("phone", "Telefon (privat; vertraulich)"),
+            text("mobile", "Mobil (vertraulich)"), text("street", "Straße und Hausnummer (privat; vertraulich)"),
+            text("postcode", "PLZ (privat; vertraulich)"), text("city", "Ort (privat; vertraulich)"),
             text("country", "Land (ISO-Code)", default="DE"),
             Field("tags", "string[]", "Schlagworte", writable=True, get=_names("tags")),
             Field("fields_of_action", "integer[]", "Handlungsfelder (Kennungen)", writable=True,
@@ -143,6 +152,7 @@ def _person_resource() -> Resource:
             Field("target_groups", "integer[]", "Zielgruppen (Kennungen)", writable=True, get=_ids("target_groups")),
             Field("expertise_topics", "string[]", "Fachgebiete", writable=True, get=_names("expertise_topics")),
             text("expertise_note", "Expertenprofil"), text("notes", "Notizen"),
+            text("confidential_notes", "Vertrauliche Notizen (nur für Geschäftsstelle und höher)"),
             text("legal_basis", "Rechtsgrundlage", enum=tuple(LEGAL_BASES)),
             text("data_source", "Herkunft der Daten"),
             Field("data_collected_on", "date", "Erhoben am", writable=True, nullable=True),

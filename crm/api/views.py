@@ -88,7 +88,7 @@ def _etag(resource, record) -> str | None:
 
 
 def _record_response(resource, record, status: int = 200):
-    response = jsonify(resource.serialize(record))
+    response = jsonify(resource.serialize(record, resource.hidden_for(g.api_token.user)))
     response.status_code = status
     if (etag := _etag(resource, record)) is not None:
         response.headers["ETag"] = etag
@@ -169,7 +169,8 @@ def collection(name: str):
     rows = list(db.session.scalars(stmt.order_by(model.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return jsonify({"items": [resource.serialize(r) for r in rows],
+    hidden = resource.hidden_for(g.api_token.user)
+    return jsonify({"items": [resource.serialize(r, hidden) for r in rows],
                     "next_cursor": _cursor(rows[-1].id) if more else None})
 
 

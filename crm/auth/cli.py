@@ -20,13 +20,15 @@ from crm.extensions import db
 @click.password_option(prompt=_l("Password"), help=_l("Omit to be asked."))
 @with_appcontext
 def create_user_command(username, role, full_name, email, password):
+    from crm.auth.passwords import password_problem
     from crm.auth.services import create_user, find_user
     from crm.core.labels import role_label
 
     if find_user(username):
         raise click.ClickException(_("The user “%(username)s” exists already.", username=username))
-    if len(password) < 8:
-        raise click.ClickException(_("The password needs at least 8 characters."))
+    problem = password_problem(password, username)
+    if problem:
+        raise click.ClickException(problem)
     create_user(username, password, role=role, full_name=full_name, email=email)
     db.session.commit()
     click.echo(_("User “%(username)s” created with the role %(role)s.", username=username, role=role_label(role)))

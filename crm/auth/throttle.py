@@ -53,6 +53,8 @@ class Throttle:
 
 login_failures = Throttle("login-failures", "LOGIN_FAILURE_LIMITS")
 password_failures = Throttle("password-failures", "PASSWORD_FAILURE_LIMITS")
+# Wrong codes in the login's second step, per user (the password was right): as many as wrong logins.
+code_failures = Throttle("code-failures", "LOGIN_FAILURE_LIMITS")
 
 
 def login_key(username: str) -> str:

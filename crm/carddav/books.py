@@ -69,11 +69,13 @@ def _persons(ids: list[int]) -> Iterator[list[Person]]:
         yield [(by_id[i], details.get(i, ())) for i in chunk_ids if i in by_id]
 
 
-def _person_cards(ids: list[int], represented: dict[int, Organisation] | None = None) -> Iterator[tuple[str, str]]:
+def _person_cards(ids: list[int], private: bool,
+                  represented: dict[int, Organisation] | None = None) -> Iterator[tuple[str, str]]:
     for chunk in _persons(ids):
         for person, extra in chunk:
             organisation = (represented or {}).get(person.id)
-            yield f"{person_uid(person.id)}.vcf", vcard_for(person, extra=extra, organisation=organisation)
+            yield f"{person_uid(person.id)}.vcf", vcard_for(person, extra=extra, organisation=organisation,
+                                                          private=private)
 
 
 def _organisation_cards(ids: list[int]) -> Iterator[tuple[str, str]]:
@@ -82,14 +84,15 @@ def _organisation_cards(ids: list[int]) -> Iterator[tuple[str, str]]:
             yield f"{organisation_uid(org.id)}.vcf", organisation_vcard_for(org)
 
 
-def cards(book: Book) -> dict[str, str]:
-    """{card name: vCard text} of the book right now."""
+def cards(book: Book, private: bool) -> dict[str, str]:
+    """{card name: vCard text} of the book right now; `private=False` (viewers) leaves out the
+    confidential private contact data, as the vCard export does for them."""
     if book.kind == "all":
         person_ids = list(db.session.scalars(select(Person.id).where(Person.archived_at.is_(None))
                                              .order_by(Person.id)))
         org_ids = list(db.session.scalars(select(Organisation.id).where(Organisation.archived_at.is_(None))
                                           .order_by(Organisation.id)))
-        return dict(_person_cards(person_ids)) | dict(_organisation_cards(org_ids))
+        return dict(_person_cards(person_ids, private)) | dict(_organisation_cards(org_ids))
     if book.kind == "body":
         from crm.network.models import Body
         from crm.network.services import body_members
@@ -99,7 +102,7 @@ def cards(book: Book) -> dict[str, str]:
         represented: dict[int, Organisation] = {}
         for seat in seats:
             represented.setdefault(seat.person_id, seat.organisation)
-        return dict(_person_cards(list(represented), represented))
+        return dict(_person_cards(list(represented), private, represented))
     from crm.segments.models import Segment
     from crm.segments.services import member_ids
 
@@ -107,13 +110,13 @@ def cards(book: Book) -> dict[str, str]:
     if segment is None:
         return {}
     person_ids, org_ids = member_ids(segment)
-    return dict(_person_cards(person_ids)) | dict(_organisation_cards(org_ids))
+    return dict(_person_cards(person_ids, private)) | dict(_organisation_cards(org_ids))
 
 
-def card(book: Book, name: str) -> str | None:
+def card(book: Book, name: str, private: bool) -> str | None:
     """One card of the book by its name, or None (the whole book is rendered only for bodies and lists)."""
     if book.kind != "all":
-        return cards(book).get(name)
+        return cards(book, private).get(name)
     stem = name.removesuffix(".vcf")
     for prefix, model in (("regionetz-person-", Person), ("regionetz-organisation-", Organisation)):
         if stem.startswith(prefix) and stem[len(prefix):].isdigit():
@@ -121,7 +124,7 @@ def card(book: Book, name: str) -> str | None:
             if record is None or record.archived_at is not None:
                 return None
             if model is Person:
-                return dict(_person_cards([record.id])).get(name)
+                return dict(_person_cards([record.id], private)).get(name)
             return organisation_vcard_for(record)
     return None
 

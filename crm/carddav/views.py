@@ -13,6 +13,7 @@ from urllib.parse import quote, unquote, urlsplit
 from flask import Blueprint, Response, abort, g, redirect, request, url_for
 
 from crm.carddav import books, passwords
+from crm.core.confidential import may_see_confidential
 from crm.extensions import csrf, db, limiter
 
 bp = Blueprint("carddav", __name__)
@@ -248,7 +249,7 @@ def home(username: str):
         q(DAV, "displayname"): user.full_name or user.username}, requested)
     if _depth():
         for book in books.books_for(user):
-            book_etags = books.etags(books.cards(book))
+            book_etags = books.etags(books.cards(book, may_see_confidential(user)))
             state = books.state_for(user, book, book_etags)
             _response(multistatus, book_url(user, book), _book_props(user, book, book_etags, state), requested)
     return _xml(multistatus)
@@ -267,7 +268,7 @@ def _book_or_404(user, slug: str) -> books.Book:
 def book(username: str, slug: str):
     user = g.dav_user
     book = _book_or_404(user, slug)
-    book_cards = books.cards(book)
+    book_cards = books.cards(book, may_see_confidential(user))
     book_etags = books.etags(book_cards)
     state = books.state_for(user, book, book_etags)
     if request.method in ("GET", "HEAD"):
@@ -292,7 +293,7 @@ def book(username: str, slug: str):
 def card(username: str, slug: str, name: str):
     user = g.dav_user
     book = _book_or_404(user, slug)
-    text = books.card(book, name)
+    text = books.card(book, name, may_see_confidential(user))
     if text is None:
         abort(404)
     etag = books.etag(text)

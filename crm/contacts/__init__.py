@@ -34,6 +34,7 @@ def register(registry) -> None:
             "formal": _l("Formal address"), "salutation_override": _l("Own salutation"), "email": _l("E-mail"),
             "phone": _l("Phone"), "mobile": _l("Mobile"), "fax": _l("Fax"), "street": _l("Street and number"),
             "postcode": _l("Postcode"), "city": _l("City"), "country": _l("Country"), "notes": _l("Notes"),
+            "confidential_notes": _l("Confidential notes"),
             "expertise_note": _l("Expert profile"), "legal_basis": _l("Legal basis"),
             "data_source": _l("Source of the data"), "data_collected_on": _l("Collected on"),
             "last_reviewed_on": _l("Last reviewed on"), "contact_objection": _l("Objects to being contacted"),

@@ -121,6 +121,9 @@ class PersonForm(FlaskForm):
     expertise_topics = CommaListField(_l("Expertise topics"), description=_l("Makes the person findable as an expert"))
     expertise_note = TextAreaField(_l("Expert profile"), filters=F)
     notes = TextAreaField(_l("Notes"), filters=F)
+    confidential_notes = TextAreaField(_l("Confidential notes"), filters=F,
+                                       description=_l("Like the private address, phone and e-mail: hidden from "
+                                                      "read-only users and left out of their exports."))
     legal_basis = SelectField(_l("Legal basis"), choices=_choices(LEGAL_BASES))
     data_source = StringField(
         _l("Source of the data"), validators=[Optional(), Length(max=300)], filters=F,

@@ -55,7 +55,8 @@ LEGAL_BASES = {
 # from form data (relations such as tags and functions are handled apart).
 PERSON_FIELDS = (
     "gender", "degree", "first_name", "nobility", "last_name", "name_suffix", "formal", "salutation_override",
-    "email", "phone", "mobile", "street", "postcode", "city", "country", "expertise_note", "notes", "legal_basis",
+    "email", "phone", "mobile", "street", "postcode", "city", "country", "expertise_note", "notes",
+    "confidential_notes", "legal_basis",
     "data_source", "data_collected_on", "last_reviewed_on", "contact_objection",
 )
 
@@ -273,6 +274,8 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
     country: Mapped[str] = mapped_column(String(2), default="DE")
     expertise_note: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Seen by office staff and above only (crm.core.confidential), like the private contact data above.
+    confidential_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Data protection (DSGVO): legal basis and where the data came from.
     legal_basis: Mapped[str] = mapped_column(String(20), default="")
     data_source: Mapped[str] = mapped_column(String(300), default="")

@@ -105,8 +105,10 @@ def _letter(person: Person) -> dict:
     The private address is listed separately only next to a business address; without
     either, ``address`` is empty and the page says there is no address.
     """
+    from crm.core.confidential import may_see_confidential
+
     primary = person.primary_affiliation
-    private = address_block(person.addressee()) if person.has_private_address else None
+    private = address_block(person.addressee()) if person.has_private_address and may_see_confidential() else None
     addressee = person.addressee(primary)
     return {
         "salutation": letter_salutation(addressee),

@@ -291,3 +291,67 @@ def history_for(entity_type: str, entity_ids, limit: int = 200) -> list[AuditLog
             .limit(limit)
         )
     )
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+EXPORT_ACTION = "export"
+_NOT_A_FILTER = {"csrf_token", "page", "per_page", "export", "action"}
+
+
+def request_filters() -> dict:
+    """The filter of the current request as plain values: its query (and form) fields but paging and
+    tokens; ticked ids as their number."""
+    from flask import request
+
+    out: dict = {}
+    for source in (request.args, request.form):
+        for key in source:
+            if key in _NOT_A_FILTER or key.startswith("_"):
+                continue
+            values = [v for v in source.getlist(key) if v not in ("", None)]
+            if not values:
+                continue
+            if key == "ids":
+                out["ids"] = sum(len([p for p in v.split(",") if p.strip()]) for v in values)
+            else:
+                out[key] = values[0][:200] if len(values) == 1 else [v[:200] for v in values[:50]]
+    return out
+
+
+def record_export(entity_type: str, fmt: str, rows: int, *, entity_id: int = 0, label: str = "",
+                  filters: dict | None = None) -> "AuditLog":
+    """Audits a download of personal data: what (`entity_type`, and the record for a single one or a
+    body's member list), the format, the filter it was made with and the number of rows. Added to the
+    current transaction: the export view commits before the file is sent."""
+    changes = {"format": [None, fmt], "filter": [None, request_filters() if filters is None else filters],
+               "rows": [None, int(rows)]}
+    return record_audit(entity_type, entity_id, EXPORT_ACTION, changes, label=label)
+
+
+def count_of(stmt) -> int:
+    """The number of rows a SELECT gives (for the audit of a streamed export)."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def search(*, user_id: int | None = None, system: bool = False, start: datetime | None = None,
+           end: datetime | None = None, entity_type: str = "", action: str = ""):
+    """The audit rows matching every given condition, newest first (a SELECT, for paging)."""
+    stmt = select(AuditLog)
+    if system:
+        stmt = stmt.where(AuditLog.user_id.is_(None))
+    elif user_id is not None:
+        stmt = stmt.where(AuditLog.user_id == user_id)
+    if start is not None:
+        stmt = stmt.where(AuditLog.at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditLog.at < end)
+    if entity_type:
+        stmt = stmt.where(AuditLog.entity_type == entity_type)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())

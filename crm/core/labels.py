@@ -15,10 +15,12 @@ ACTIONS = {
     "archive": _l("archived"),
     "restore": _l("restored"),
     "delete": _l("deleted"),
+    "export": _l("exported"),
+    "import": _l("imported"),
 }
 
 # Fields and tables of core's own; every part adds its labels in its crm/<part>/__init__.py.
-FIELDS = {"archived_at": _l("Archived")}
+FIELDS = {"archived_at": _l("Archived"), "format": _l("Format"), "filter": _l("Export filter"), "rows": _l("Rows")}
 ENTITIES = {"audit_log": _l("Change history")}
 
 ROLE_LABELS = {

@@ -59,7 +59,7 @@ def register(registry) -> None:
                 "ballot.created_by_id": _l("Created by"), "ballot.started_by_id": _l("Started by"),
                 "ballot.started_at": _l("Started on"), "ballot.closed_by_id": _l("Closed by"),
                 "ballot.closed_at": _l("Closed on"), "ballot_id": _l("Circulation ballot"),
-                "ballot_item.text": _l("Wording"), "ballot_item.result": _l("Result"),
+                "ballot_item.text": _l("Wording of the resolution"), "ballot_item.result": _l("Result"),
                 "ballot_voter.email": _l("E-mail"), "ballot_voter.sent_at": _l("Link sent on"),
                 "ballot_voter.send_error": _l("Not delivered"), "ballot_voter.letter_at": _l("Letter written on"),
                 "ballot_voter.answered_at": _l("Voted on"),

@@ -86,17 +86,17 @@ def _details_for(person_ids: list[int], session: Session) -> dict[int, list[tupl
     return details
 
 
-def vcard_stream(stmt: Select, session: Session) -> Iterator[str]:
+def vcard_stream(stmt: Select, session: Session, private: bool = True) -> Iterator[str]:
     for chunk in stream_chunks(stmt, session):
         details = _details_for([p.id for p in chunk], session)
         for person in chunk:
-            yield vcard_for(person, extra=details.get(person.id, ()))
+            yield vcard_for(person, extra=details.get(person.id, ()), private=private)
 
 
-def vcard_bytes_stream(stmt: Select, session: Session) -> Iterator[bytes]:
+def vcard_bytes_stream(stmt: Select, session: Session, private: bool = True) -> Iterator[bytes]:
     buffer = []
     size = 0
-    for card in vcard_stream(stmt, session):
+    for card in vcard_stream(stmt, session, private):
         buffer.append(card)
         size += len(card)
         if size > 64 * 1024:
@@ -146,7 +146,7 @@ class _ZipSink(io.RawIOBase):
         return data
 
 
-def vcard_zip_stream(stmt: Select, session: Session) -> Iterator[bytes]:
+def vcard_zip_stream(stmt: Select, session: Session, private: bool = True) -> Iterator[bytes]:
     """A ZIP with one .vcf per person (Outlook imports only the first card of a file)."""
     sink = _ZipSink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -160,7 +160,8 @@ def vcard_zip_stream(stmt: Select, session: Session) -> Iterator[bytes]:
                 used.add(name)
                 info = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, vcard_for(person, extra=details.get(person.id, ())).encode("utf-8"))
+                archive.writestr(info, vcard_for(person, extra=details.get(person.id, ()), private=private)
+                                 .encode("utf-8"))
             yield sink.take()
     yield sink.take()
 
@@ -177,7 +178,8 @@ def person_header() -> list[str]:
             _("Archived")]
 
 
-def person_rows(stmt: Select, session: Session) -> Iterator[list]:
+def person_rows(stmt: Select, session: Session, private: bool = True) -> Iterator[list]:
+    """The rows of the person export; `private=False` leaves the confidential columns empty."""
     from crm.contacts.salutation import letter_salutation
 
     salutations = {"male": "Herr", "female": "Frau"}
@@ -191,7 +193,8 @@ def person_rows(stmt: Select, session: Session) -> Iterator[list]:
                 aff.department if aff else "", a.street if a else "", a.postcode if a else "", a.city if a else "",
                 aff.effective_email if aff else "", display_phone(aff.effective_phone) if aff else "",
                 display_phone(aff.mobile) if aff else "",
-                p.email, display_phone(p.phone), display_phone(p.mobile), p.street, p.postcode, p.city,
+                *((p.email, display_phone(p.phone), display_phone(p.mobile), p.street, p.postcode, p.city)
+                  if private else ("",) * 6),
                 letter_salutation(p.addressee(aff)), [f.name for f in p.fields_of_action],
                 [t.name for t in p.target_groups], [t.name for t in p.tags],
                 p.archived_at is not None,

@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 
 from crm.contacts.models import Organisation, Person
 from crm.contacts.services import ContactFilters
+from crm.core.audit import count_of, record_export
+from crm.core.confidential import may_see_confidential
 from crm.core.converters import arg_id, parse_ids
 from crm.core.permissions import export_required
 from crm.exports import services
@@ -58,13 +60,18 @@ def vcard_person(person_id: int):
     person = db.get_or_404(Person, person_id)
     details = [(d.kind, d.label, d.value) for d in db.session.scalars(
         select(ContactDetail).where(ContactDetail.person_id == person.id).order_by(ContactDetail.id))]
-    return _download(vcard_for(person, extra=details).encode("utf-8"), "text/vcard; charset=utf-8",
+    record_export("person", "vcf", 1, entity_id=person.id, label=person.audit_label())
+    db.session.commit()
+    card = vcard_for(person, extra=details, private=may_see_confidential())
+    return _download(card.encode("utf-8"), "text/vcard; charset=utf-8",
                      services.vcard_filename(person))
 
 
 @bp.get("/vcard/organisationen/<id:org_id>.vcf")
 def vcard_organisation(org_id: int):
     org = db.get_or_404(Organisation, org_id)
+    record_export("organisation", "vcf", 1, entity_id=org.id, label=org.audit_label())
+    db.session.commit()
     return _download(organisation_vcard_for(org).encode("utf-8"), "text/vcard; charset=utf-8",
                      services.organisation_vcard_filename(org))
 
@@ -76,19 +83,23 @@ def export_persons(fmt: str):
         abort(404)
     filters, ids = _source("person")
     stmt = services.persons_query(filters, ids)
+    record_export("person", fmt, count_of(stmt))
+    db.session.commit()  # audited before the file streams
     session = services.export_session()
+    private = may_see_confidential()
     if fmt == "vcf":
-        body = services.closing(session, services.vcard_bytes_stream(stmt, session))
+        body = services.closing(session, services.vcard_bytes_stream(stmt, session, private=private))
         return _download(body, "text/vcard; charset=utf-8", services.export_filename(_("persons"), "vcf"))
     if fmt == "zip":
-        body = services.closing(session, services.vcard_zip_stream(stmt, session))
+        body = services.closing(session, services.vcard_zip_stream(stmt, session, private=private))
         return _download(body, "application/zip", services.export_filename(_("persons-vcards"), "zip"))
     if fmt == "csv":
-        rows = services.person_rows(stmt, session)
+        rows = services.person_rows(stmt, session, private=may_see_confidential())
         body = services.closing(session, csv_response_rows(services.person_header(), rows))
         return _download(body, "text/csv; charset=utf-8", services.export_filename(_("persons"), "csv"))
     try:
-        data = xlsx_bytes(services.person_header(), services.person_rows(stmt, session), sheet_title=_("Persons"))
+        data = xlsx_bytes(services.person_header(), services.person_rows(stmt, session, private=may_see_confidential()),
+                          sheet_title=_("Persons"))
     finally:
         session.close()
     return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -102,6 +113,8 @@ def export_organisations(fmt: str):
         abort(404)
     filters, ids = _source("organisation")
     stmt = services.organisations_query(filters, ids)
+    record_export("organisation", fmt, count_of(stmt))
+    db.session.commit()  # audited before the file streams
     session = services.export_session()
     if fmt == "vcf":
         body = services.closing(session, services.organisation_vcard_bytes_stream(stmt, session))

@@ -38,7 +38,7 @@ from crm.contacts.search import (
     reindex_persons,
 )
 from crm.core import time as clock
-from crm.core.audit import AuditLog, audit_row, current_actor
+from crm.core.audit import AuditLog, audit_row, current_actor, record_audit
 from crm.core.converters import parse_id
 from crm.core.errors import DomainError
 from crm.core.models import utcnow
@@ -1125,6 +1125,10 @@ def commit_import(batch: ImportBatch) -> dict:
         organisations_created=len(committer.created_orgs),
     )
     batch.counts = counts
+    # one row for the import as a whole (the records it made have their own "created" rows)
+    record_audit("import_batch", batch.id, "import", {
+        "filename": [None, batch.filename], "created": [None, counts["created"]], "updated": [None, updated],
+        "organisations_created": [None, counts["organisations_created"]]}, label=batch.filename)
     db.session.flush()
     return counts
 

@@ -333,7 +333,11 @@ def import_mapping_delete(mapping_id: int):
 
 
 def person_details_section(person):
+    from crm.core.confidential import may_see_confidential, private_label
+
     details = db.session.scalars(select(ContactDetail).where(ContactDetail.person_id == person.id)
                                  .order_by(ContactDetail.kind, ContactDetail.id)).all()
+    if not may_see_confidential():
+        details = [d for d in details if not private_label(d.label)]
     return {"details": details, "person": person}
 

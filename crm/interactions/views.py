@@ -142,7 +142,11 @@ def interaction_list():
     filters = services.InteractionFilters.from_args(request.args)
     export = request.args.get("export")
     if export in ("csv", "xlsx"):
+        from crm.core.audit import count_of, record_export
+
         require_export()
+        record_export("interaction", export, count_of(services.interaction_query(filters)))
+        db.session.commit()
         return _export_interactions(filters, export)
     page = db.paginate(services.interaction_query(filters), per_page=50, max_per_page=200)
     person = db.session.get(Person, filters.person) if filters.person else None

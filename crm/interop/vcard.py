@@ -106,7 +106,7 @@ def organisation_uid(org_id: int) -> str:
     return f"regionetz-organisation-{org_id}"
 
 
-def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisation=None) -> str:
+def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisation=None, private: bool = True) -> str:
     """One vCard 3.0 for a person (with its current functions), as text with CRLF line ends.
 
     `extra` are further contact details as (kind, label, value) with kind "email", "phone"
@@ -114,6 +114,8 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
     `organisation`, when given, is the organisation the card presents the person for (the one
     a member represents on a body): it becomes ORG, with the person's function there, its
     business e-mail first and its address as the work address, instead of the primary function.
+    `private=False` leaves out the confidential private e-mail, phones and address (and further
+    details typed HOME), for readers who may not see them (crm.core.confidential).
     """
     lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//RegioNetz//RegioNetz CRM//DE"]
     lines.append(f"UID:{person_uid(person.id)}")
@@ -151,7 +153,8 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
 
     for i, aff in enumerate(current):
         email(aff.effective_email, "INTERNET,WORK,PREF" if i == 0 else "INTERNET,WORK")
-    email(person.email, "INTERNET,HOME" if current else "INTERNET,HOME,PREF")
+    if private:
+        email(person.email, "INTERNET,HOME" if current else "INTERNET,HOME,PREF")
 
     phones: set[str] = set()
 
@@ -164,8 +167,9 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
     for aff in current:
         tel(aff.effective_phone, "WORK,VOICE")
         tel(aff.mobile, "WORK,CELL")
-    tel(person.phone, "HOME,VOICE")
-    tel(person.mobile, "HOME,CELL")
+    if private:
+        tel(person.phone, "HOME,VOICE")
+        tel(person.mobile, "HOME,CELL")
 
     if primary is not None:
         a = person.addressee(primary)
@@ -174,13 +178,15 @@ def vcard_for(person, *, extra: Iterable[tuple[str, str, str]] = (), organisatio
     elif organisation is not None and (organisation.street or organisation.po_box or organisation.city):
         o = organisation
         lines.append("ADR;TYPE=WORK:" + _adr(o.po_box, o.street, o.city, o.postcode, o.country or "DE"))
-    if person.street or person.city or person.postcode:
+    if private and (person.street or person.city or person.postcode):
         lines.append("ADR;TYPE=HOME:" + _adr("", person.street, person.city, person.postcode, person.country))
 
     for kind, label, value in extra:
         # a stored label is a type list ("FAX,WORK") or a client's own word ("AssistantPhone")
         words = (re.sub(r"[^A-Za-z0-9-]", "", p) for p in (label or "").upper().split(","))
         label_type = ",".join(t for t in words if t)
+        if not private and "HOME" in label_type.split(","):
+            continue
         type_param = f";TYPE={label_type}" if label_type else ""
         if kind == "email":
             if value.strip().lower() not in seen:

@@ -136,7 +136,15 @@ def run_detail(run_id: int):
 @export_required
 def run_docx(run_id: int):
     run = db.get_or_404(LetterRun, run_id)
+    _audit_run(run, "docx")
     return _download(run.document, DOCX, run.filename)
+
+
+def _audit_run(run, fmt: str) -> None:
+    from crm.core.audit import record_export
+
+    record_export("letter_run", fmt, run.recipient_count, entity_id=run.id, label=run.subject)
+    db.session.commit()
 
 
 @bp.get("/briefe/<id:run_id>/briefe.pdf")
@@ -159,6 +167,7 @@ def run_pdf(run_id: int):
     except engine.LetterError as error:
         flash(services.letter_problem(error).message, "danger")
         return redirect(url_for("letters.run_detail", run_id=run.id))
+    _audit_run(run, "pdf")
     return _download(data, "application/pdf", run.filename.removesuffix(".docx") + ".pdf")
 
 
@@ -243,6 +252,9 @@ def labels():
         with saving(form) as saved:
             data, resolution = services.labels(_source(form), form.rule.data, form.sheet.data,
                                                form.start_position.data)
+            from crm.core.audit import record_export
+
+            record_export("person", "labels", len(resolution.recipients))
         if saved:
             return _download(data, DOCX, f"etiketten-{clock.today().isoformat()}.docx")
     return render_template("letters/labels.html", form=form)

@@ -171,8 +171,14 @@ def attendance_form(meeting_id: int):
 @bp.get("/termine/<id:meeting_id>/anwesenheitsliste.docx")
 @export_required
 def signature_list(meeting_id: int):
+    from crm.core.audit import record_export
+
     meeting = _meeting(meeting_id)
-    data = attendance_list.build(attendance.signature_sheet(meeting))
+    sheet = attendance.signature_sheet(meeting)
+    data = attendance_list.build(sheet)
+    record_export("meeting", "docx", sum(len(section.rows) for section in sheet.sections), entity_id=meeting.id,
+                  label=meeting.audit_label())
+    db.session.commit()
     response = Response(data, mimetype=DOCX)
     response.headers["Content-Disposition"] = f'attachment; filename="{attendance.signature_filename(meeting)}"'
     response.headers["Cache-Control"] = "no-store"

@@ -278,8 +278,15 @@ def _export_name(body: Body, on: date, extension: str) -> str:
 
 
 def _members_for_export(body_id: int):
+    """The body, the day and its members; the export (its format from the URL) is audited."""
+    from crm.core.audit import record_export
+
     body = db.get_or_404(Body, body_id)
     on = _stichtag()
+    record_export("body", request.path.rsplit(".", 1)[-1], len(services.body_members(body, on)), entity_id=body.id,
+                  label=body.audit_label())
+    db.session.commit()
+    # read again after the commit, which let go of what was loaded (else every seat would load on its own)
     return body, on, services.body_members(body, on)
 
 

@@ -209,4 +209,9 @@
   document.querySelectorAll("form[data-confirm]").forEach((f) => {
     f.addEventListener("submit", (e) => { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); });
   });
+
+  // Print buttons (the recovery codes).
+  document.querySelectorAll("button[data-print]").forEach((b) => {
+    b.addEventListener("click", () => window.print());
+  });
 })();

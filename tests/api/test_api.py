@@ -173,3 +173,19 @@ def test_tokens_scopes_and_roles(client, token, data):
 def test_a_session_cookie_is_no_api_login(client, login, data):
     login("admin")
     assert client.get("/api/v1/persons").status_code == 401
+
+
+def test_viewers_read_persons_without_the_confidential_fields(client, token, data):
+    person = data.persons[0]
+    person.street, person.confidential_notes = "Gartenweg 3", "Erkrankt, bitte nicht anrufen"
+    db.session.commit()
+    _viewer, read_only = token("viewer", "read")
+    seen = Api(client, read_only).get(f"/api/v1/persons/{person.id}").get_json()
+    assert seen["last_name"] == "Heß"
+    assert seen["email"] == seen["street"] == seen["confidential_notes"] == ""
+    listed = next(p for p in Api(client, read_only).get("/api/v1/persons?limit=5").get_json()["items"]
+                  if p["id"] == person.id)
+    assert listed["email"] == "" and listed["street"] == ""
+    _staff, staff_token = token("staff", "read")
+    full = Api(client, staff_token).get(f"/api/v1/persons/{person.id}").get_json()
+    assert full["email"] == "p0@example.org" and full["confidential_notes"] == "Erkrankt, bitte nicht anrufen"

@@ -188,3 +188,25 @@ def test_an_unknown_sync_token_asks_for_a_full_sync(dav, app_password, region):
     response = dav.request("REPORT", f"/carddav/{user.username}/alle/",
                            SYNC.format(token="http://localhost/carddav/sync/999999").encode())
     assert response.status_code == 403 and b"valid-sync-token" in response.data
+
+
+def test_a_viewers_cards_leave_out_the_confidential_private_data(client, make_user, region):
+    from crm.carddav import passwords
+    from tests.carddav.conftest import Dav
+
+    person = region.persons[0]
+    person.phone, person.street, person.postcode, person.city = "09371 1234", "Gartenweg 3", "63897", "Miltenberg"
+    db.session.commit()
+    cards = {}
+    for role in ("viewer", "staff"):
+        user = make_user(role, username=f"phone-{role}")
+        _row, secret = passwords.create(user, "Telefon")
+        db.session.commit()
+        answer = Dav(client, user.username, secret).request(
+            "GET", f"/carddav/{user.username}/alle/regionetz-person-{person.id}.vcf")
+        assert answer.status_code == 200
+        cards[role] = answer.get_data(as_text=True)
+    assert "person0@example.org" in cards["staff"] and "Gartenweg 3" in cards["staff"] and "1234" in cards["staff"]
+    for private in ("person0@example.org", "Gartenweg 3", "1234"):
+        assert private not in cards["viewer"]
+    assert "Heß" in cards["viewer"] and "Verein Nummer 1 e.V." in cards["viewer"]  # the business card stays

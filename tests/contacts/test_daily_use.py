@@ -40,13 +40,20 @@ def test_person_list_sorts_by_the_city_it_shows(client, login, make_org, make_pe
     make_person("Christ", city="Klingenberg")                # Klingenberg (own address)
     make_person("Dorn")                                      # no city: last
     make_person("Eck", organisation=miltenberg, city="Erlenbach")  # own city wins, as shown
-    login("viewer")
+    login("staff")
 
     html = client.get("/personen?sort=city").get_data(as_text=True)
     order = re.findall(r'/personen/\d+">(\w+)', rows_of(html))
     assert order == ["Bauer", "Eck", "Christ", "Adler", "Dorn"]
     cities = re.findall(r"<td>([^<]*)</td>\s*</tr>", rows_of(html))
     assert cities == ["Aschaffenburg", "Erlenbach", "Klingenberg", "Wörth a.Main", ""]
+
+    # a viewer does not see the private city (confidential): the organisation's, or nothing
+    client.post("/abmelden")
+    login("viewer")
+    html = client.get("/personen?sort=city").get_data(as_text=True)
+    cities = re.findall(r"<td>([^<]*)</td>\s*</tr>", rows_of(html))
+    assert cities == ["Aschaffenburg", "Miltenberg", "", "Wörth a.Main", ""]
 
 
 def test_city_sort_follows_a_moved_organisation_and_an_ended_function(client, login, make_org, make_person, session):

@@ -136,7 +136,7 @@ def test_create_user_answers_in_german(app, session):
     result = runner.invoke(args=["crm", "create-user", "kurt", "--password", "lang-genug-1"])
     assert result.exit_code != 0 and "Den Benutzer „kurt“ gibt es schon." in result.output
     result = runner.invoke(args=["crm", "create-user", "karl", "--password", "kurz"])
-    assert result.exit_code != 0 and "Das Passwort braucht mindestens 8 Zeichen." in result.output
+    assert result.exit_code != 0 and "Das Passwort braucht mindestens 8 Zeichen (höchstens 200)." in result.output
 
 
 def test_reindex_and_digest_answer_in_german(app, session):

@@ -59,7 +59,7 @@ def test_each_app_has_its_own_registry(app):
     second = create_app("testing")
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 15  # incl. "Umlaufverfahren", "Kampagnen"
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 16  # incl. "Umlaufverfahren", "Kampagnen", "Änderungsverlauf"
     assert len(first_registry.detail_sections["person"]) == 4
 
 

@@ -101,3 +101,39 @@ def test_exports_follow_one_policy(app, client, login, ids, role):
             if allowed:
                 assert response.headers["Content-Disposition"].startswith("attachment")
                 assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_confidential_fields_by_role(app, client, login, make_person, make_org, role):
+    """Private address, phone and e-mail and the confidential notes: hidden from viewers on the pages,
+    in the history and in the vCard; everyone else sees them."""
+    from crm.contacts.models import Person
+    from crm.extensions import db
+    from crm.imports.models import ContactDetail
+
+    secrets = ["privat.huber@example.org", "Geheimweg 7", "63916", "Vertraulich: Schuldnerberatung",
+               "+49 170 9876543", "privat-zwei@example.org"]
+    person = make_person("Huber", first_name="Agnes", email=secrets[0], street=secrets[1], postcode=secrets[2],
+                         city="Amorbach", mobile="+491709876543", confidential_notes=secrets[3],
+                         notes="Öffentliche Notiz")
+    db.session.add(ContactDetail(person_id=person.id, kind="email", label="HOME", value=secrets[5]))
+    db.session.commit()
+    person = db.session.get(Person, person.id)
+    person.street = "Geheimweg 8"
+    db.session.commit()
+    login(role)
+    sees = role != "viewer"
+    html = client.get(f"/personen/{person.id}").get_data(as_text=True)
+    card = client.get(f"/vcard/personen/{person.id}.vcf").get_data(as_text=True)
+    history = client.get(f"/personen/{person.id}/verlauf")
+    history_html = history.get_data(as_text=True) if history.status_code == 200 else ""
+    listing = client.get("/personen?q=Huber").get_data(as_text=True)
+    assert "Öffentliche Notiz" in html and "Agnes" in card
+    for secret in (secrets[0], "Geheimweg", secrets[3], "9876543", secrets[5]):
+        assert (secret in html or secret in card) == sees, (role, secret)
+        assert secret not in history_html or sees, (role, secret)
+    assert ("Amorbach" in listing) == sees
+    if not sees:
+        assert "vertraulich (für Ihre Rolle nicht sichtbar)" in html
+        assert "ADR;TYPE=HOME" not in card and "HOME" not in card
+        assert history.status_code == 200 and "vertraulich (für Ihre Rolle nicht sichtbar)" in history_html
