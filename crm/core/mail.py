@@ -47,8 +47,15 @@ class Utf8SmtpBackend(SmtpBackend):
         return True
 
 
+def plain_address(value: str) -> str:
+    """"Regionalmanagement <rm@example.org>" -> "rm@example.org" (MAIL_DEFAULT_SENDER may be written
+    either way); a plain address stays as it is."""
+    return parseaddr(value)[1] or value if "<" in (value or "") else (value or "")
+
+
 def named_address(name: str, address: str) -> str:
     """"Name" <address>; the address as written (umlauts stay: the backend above sends with SMTPUTF8)."""
+    address = plain_address(address)
     name = " ".join((name or "").replace("\\", " ").replace('"', "'").split())
     return f'"{name}" <{address}>' if name else address
 

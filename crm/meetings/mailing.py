@@ -31,7 +31,7 @@ from crm.core import time as clock
 from crm.core.audit import record_audit
 from crm.core.errors import DomainError
 from crm.core.formatting import to_berlin
-from crm.core.mail import MailConnection, named_address
+from crm.core.mail import MailConnection, named_address, plain_address
 from crm.extensions import db
 from crm.interop import ical
 from crm.interop import letters as letter_engine
@@ -206,7 +206,7 @@ def _organizer(meeting: Meeting) -> ical.CalendarPerson:
     if user is not None and user.email:
         return ical.CalendarPerson(user.display_name, user.email)
     return ical.CalendarPerson(_sender_name(meeting).split("\n")[-1],
-                               current_app.config.get("MAIL_DEFAULT_SENDER") or "")
+                               plain_address(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))
 
 
 def _attendees(meeting: Meeting, invitees: list[Invitee], addresses: dict[int, str]) -> list[ical.CalendarPerson]:
