@@ -61,6 +61,7 @@ class Writer:
     form: Callable[[Any, Any], Any]  # (record or None, formdata) -> the pages' form, its choices set up
     to_form: dict[str, Callable[[Any], Any]]  # JSON value -> form value, per field needing it
     save: Callable[[Any, dict], Any]  # (record or None, form.data) -> record; raises DomainError
+    after: Callable[[Any, dict], None] | None = None  # (saved record, JSON payload): what the form has no field for
 
 
 @dataclass
@@ -233,7 +234,7 @@ def _organisation_resource() -> Resource:
 
 def _read_only_resources() -> list[Resource]:
     from crm.contacts.models import Affiliation
-    from crm.interactions.models import Interaction, Task
+    from crm.interactions.models import Interaction
     from crm.network.models import Body, Seat
     from crm.projects.models import Project
 
@@ -315,20 +316,54 @@ def _read_only_resources() -> list[Resource]:
                     Field("updated_at", "datetime", "Zuletzt geändert")],
             filters=[Filter("kind", "string", "Art", eq(Interaction.kind)),
                      Filter("since", "datetime", "Seit (Zeitpunkt)", _since(Interaction.occurred_at))]),
-        Resource(
-            name="tasks", title="Aufgaben", model=Task, versioned=False,
-            fields=[ident, Field("title", "string", "Titel"), Field("notes", "string", "Notizen"),
-                    Field("due_on", "date", "Fällig am", nullable=True), Field("status", "string", "Status"),
-                    Field("completed_at", "datetime", "Erledigt am", nullable=True),
-                    Field("assignee_id", "integer", "Zuständig (Benutzer)", nullable=True),
-                    Field("interaction_id", "integer", "Interaktion", nullable=True),
-                    Field("person_id", "integer", "Person", nullable=True),
-                    Field("organisation_id", "integer", "Organisation", nullable=True),
-                    Field("project_id", "integer", "Projekt", nullable=True),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("status", "string", "Status (open, done)", eq(Task.status)),
-                     Filter("assignee_id", "integer", "Zuständig", eq(Task.assignee_id))]),
+        _task_resource(ident),
     ]
+
+
+def _task_resource(ident: Field) -> Resource:
+    from flask import g
+
+    from crm.interactions import services
+    from crm.interactions.models import Task
+
+    def form(record, formdata):
+        from crm.interactions.views import _task_form
+
+        return _task_form(record, formdata=formdata, meta={"csrf": False})
+
+    def save(task, data):
+        return services.save_task(task, data, g.api_token.user)
+
+    def after(task, payload):
+        if payload.get("status") == "done" and task.status != "done":
+            services.complete_task(task)
+        elif payload.get("status") == "open" and task.status != "open":
+            services.reopen_task(task)
+
+    def eq(column):
+        return lambda stmt, value: stmt.where(column == value)
+
+    ref = lambda name, description: Field(name, "integer", description, writable=True, nullable=True)  # noqa: E731
+    zero = lambda v: v or 0  # noqa: E731  (the form's "none" choice)
+    return Resource(
+        name="tasks", title="Aufgaben", model=Task, versioned=False,
+        fields=[ident, Field("title", "string", "Titel (Pflicht)", writable=True),
+                Field("notes", "string", "Notizen", writable=True),
+                Field("due_on", "date", "Fällig am", writable=True, nullable=True),
+                Field("status", "string", "Status: open (offen) oder done (erledigt)", writable=True,
+                      enum=("open", "done")),
+                Field("completed_at", "datetime", "Erledigt am", nullable=True),
+                ref("assignee_id", "Zuständig (Benutzer; ohne Angabe: wer anlegt)"),
+                Field("interaction_id", "integer", "Interaktion", nullable=True),
+                ref("person_id", "Person"), ref("organisation_id", "Organisation"), ref("project_id", "Projekt"),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("status", "string", "Status (open, done)", eq(Task.status)),
+                 Filter("assignee_id", "integer", "Zuständig", eq(Task.assignee_id))],
+        writer=Writer(form=form, save=save, after=after, to_form={
+            # the form offers the user itself as "me" (0)
+            "assignee_id": lambda v: 0 if not v or v == g.api_token.user.id else v,
+            "person_id": zero, "organisation_id": zero, "project_id": zero}),
+    )
 
 
 _RESOURCES: dict[str, Resource] | None = None

@@ -83,8 +83,17 @@ def _resource(name: str) -> resources.Resource:
     return resource
 
 
+def _version(resource, record) -> int | None:
+    """The record's row version; for records without one, the time of the last change in microseconds."""
+    if resource.versioned:
+        return record.version
+    at = getattr(record, "updated_at", None)
+    return int(at.timestamp() * 1_000_000) if at is not None else None
+
+
 def _etag(resource, record) -> str | None:
-    return f'"{record.version}"' if resource.versioned else None
+    version = _version(resource, record)
+    return f'"{version}"' if version is not None else None
 
 
 def _record_response(resource, record, status: int = 200):
@@ -271,8 +280,10 @@ def _save(resource, row, payload: dict, seen_version):
         return None, problem(422, _("The data has errors; nothing was saved."),
                              {key: [str(m) for m in messages] for key, messages in form.errors.items()})
     try:
-        with versioned_edit(row, seen_version):
+        with versioned_edit(row, seen_version if resource.versioned else None):
             saved = writer.save(row, dict(form.data))
+            if writer.after is not None:
+                writer.after(saved, payload)
         return saved, None
     except StaleEdit as error:
         db.session.rollback()
@@ -317,9 +328,9 @@ def update(name: str, record_id: int):
     payload, errors = _checked_payload(resource)
     if errors:
         return problem(422, _("The data has errors; nothing was saved."), errors)
-    if int(seen) != row.version:
+    if int(seen) != _version(resource, row):
         return problem(412, _("The record was changed since you read it (now version %(now)s, yours %(seen)s); "
-                              "nothing was saved. Read it again.", now=row.version, seen=seen))
+                              "nothing was saved. Read it again.", now=_version(resource, row), seen=seen))
     saved, failed = _save(resource, row, payload, int(seen))
     if failed is not None:
         return failed

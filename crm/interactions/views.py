@@ -200,8 +200,8 @@ def _export_interactions(filters, fmt: str):
 # ------------------------------------------------------------------ tasks
 
 
-def _task_form(obj=None) -> TaskForm:
-    form = TaskForm(obj=obj)
+def _task_form(obj=None, **form_args) -> TaskForm:
+    form = TaskForm(obj=obj, **form_args)
     form.assignee_id.choices = _assignee_choices()
     form.project_id.choices = [(0, _("- none -"))] + [(p.id, p.title) for p in services.open_projects()]
     if obj is not None and obj.project_id and obj.project_id not in {c[0] for c in form.project_id.choices}:

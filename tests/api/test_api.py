@@ -189,3 +189,22 @@ def test_viewers_read_persons_without_the_confidential_fields(client, token, dat
     _staff, staff_token = token("staff", "read")
     full = Api(client, staff_token).get(f"/api/v1/persons/{person.id}").get_json()
     assert full["email"] == "p0@example.org" and full["confidential_notes"] == "Erkrankt, bitte nicht anrufen"
+
+
+def test_tasks_are_created_completed_and_protected_by_their_etag(api, data, validate):
+    person = data.persons[2]
+    created = api.post("/api/v1/tasks", {"title": "Rückruf Förderantrag", "due_on": "2027-01-15",
+                                         "person_id": person.id})
+    assert created.status_code == 201, created.get_json()
+    validate("/api/v1/tasks", "post", created)
+    task = created.get_json()
+    assert task["status"] == "open" and task["person_id"] == person.id and task["assignee_id"]  # the token's user
+    url = f"/api/v1/tasks/{task['id']}"
+    etag = api.get(url).headers["ETag"]
+    done = api.patch(url, {"status": "done"}, **{"If-Match": etag})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["status"] == "done" and done.get_json()["completed_at"]
+    assert done.get_json()["title"] == "Rückruf Förderantrag" and done.get_json()["due_on"] == "2027-01-15"
+    assert api.patch(url, {"status": "open"}, **{"If-Match": etag}).status_code == 412  # the ETag before "done"
+    untitled = api.post("/api/v1/tasks", {"title": ""})
+    assert untitled.status_code == 422 and untitled.get_json()["errors"]["title"] == ["Bitte geben Sie einen Titel ein."]
