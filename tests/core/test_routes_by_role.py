@@ -25,15 +25,6 @@ PUBLIC = set().union(*(getattr(module, "PUBLIC", set()) for module in MODULES))
 EXPORTS = {endpoint: queries for module in MODULES for endpoint, queries in getattr(module, "EXPORTS", {}).items()}
 
 
-@pytest.fixture
-def ids(request):
-    values = {}
-    for module in MODULES:
-        if hasattr(module, "url_values"):
-            values.update(module.url_values(request.getfixturevalue))
-    return values
-
-
 def test_every_route_is_classified(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - PUBLIC == set(ROUTES), "classify new routes in tests/<part>/route_roles.py"
