@@ -95,6 +95,12 @@ def register_error_handlers(app) -> None:
     def not_found(error):
         return page(404, _("Not found"), _("The page or record does not exist (any more)."))
 
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, _("Invalid request"),
+                    _("The request contained something RegioNetz cannot accept (e.g. an invisible control "
+                      "character). Nothing was saved; please check the input and try again."))
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return page(400, _("Form expired"), _("The form was no longer valid. Please reload the page and try again."))

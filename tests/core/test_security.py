@@ -115,3 +115,14 @@ def test_the_language_switch_sends_nobody_away(client, login, target):
     assert response.status_code == 302
     location = response.headers["Location"]
     assert "evil" not in location and not location.startswith("javascript"), location
+
+
+def test_a_nul_character_in_a_form_is_refused_and_nothing_saved(client, login, make_person):
+    from crm.contacts.models import Person
+
+    login("staff")
+    person = make_person(last_name="Heß")
+    response = client.post(f"/personen/{person.id}/bearbeiten", data={"last_name": "He\x00ß", "version": 1})
+    assert response.status_code == 400 and "Ungültige Anfrage" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).last_name == "Heß"
