@@ -77,11 +77,75 @@ def _wait_healthy(port: int, process: subprocess.Popen, seconds: float = 60) -> 
     raise RuntimeError("gunicorn did not become healthy")
 
 
-def _loadgen(port: int, cookie: str, paths_file: str, seconds: float) -> dict:
+def _loadgen(port: int, cookie: str, paths_file: str, seconds: float, connections: int = CONNECTIONS) -> dict:
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "loadgen.py"), "--port", str(port), "--cookie", cookie,
-                          "--paths-file", paths_file, "--seconds", str(seconds), "--connections", str(CONNECTIONS)],
+                          "--paths-file", paths_file, "--seconds", str(seconds), "--connections", str(connections)],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
+
+
+class _Server:
+    """gunicorn as production starts it (crm/deploy/gunicorn.conf.py) on the bench database."""
+
+    def __init__(self, database_url: str):
+        self.port = _free_port()
+        env = dict(os.environ, FLASK_CONFIG="production", SECRET_KEY=os.urandom(32).hex(), DATABASE_URL=database_url,
+                   GUNICORN_BIND=f"127.0.0.1:{self.port}", SESSION_COOKIE_SECURE="false", LOG_REQUESTS="false",
+                   LOG_LEVEL="WARNING", REDIS_URL="", TWO_FACTOR_REQUIRED_FOR_ADMINS="false",
+                   LOGIN_RATE_LIMIT="1000 per minute")
+        gunicorn = Path(sys.prefix) / "bin" / "gunicorn"
+        self.process = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "crm" / "deploy" / "gunicorn.conf.py")],
+                                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def __enter__(self):
+        _wait_healthy(self.port, self.process)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+MIXED_USERS, MIXED_SECONDS = 50, 60
+
+
+def bench_mixed_load(app, database_url: str, queries: list[str], seconds: float = MIXED_SECONDS) -> dict:
+    """`load_rps`, `load_errors` (issue 16): 50 concurrent users for 60 s against gunicorn, mixing the quick
+    search, the person list (plain and searched), the organisation list, person pages and their edit forms,
+    as office staff (the edit forms need the staff role)."""
+    from urllib.parse import quote
+
+    from sqlalchemy import select
+
+    from crm.auth.services import create_user
+    from crm.contacts.models import Person
+    from crm.extensions import db
+
+    with app.app_context():
+        create_user("mixbench", PASSWORD, role="staff", full_name="Bench Gemischt")
+        db.session.commit()
+        ids = list(db.session.scalars(select(Person.id).where(Person.archived_at.is_(None)).limit(20000)))
+        db.session.remove()
+    rng = random.Random(11)
+    paths = []
+    for i in range(600):
+        q = quote(rng.choice(queries))
+        paths.append([f"/suche/schnell?q={q}", f"/personen?q={q}", "/personen", "/organisationen",
+                      f"/personen/{rng.choice(ids)}", f"/personen/{rng.choice(ids)}/bearbeiten"][i % 6])
+    with _Server(database_url) as server:
+        cookie = _login(server.port, "mixbench")
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+            handle.write("\n".join(paths))
+        try:
+            log(f"  mixed load: {MIXED_USERS} users, {seconds} s")
+            figures = _loadgen(server.port, cookie, handle.name, seconds, MIXED_USERS)
+        finally:
+            os.unlink(handle.name)
+    log(f"  mixed load: {figures}")
+    result = {"load_rps": figures["rps"], "load_p95_ms": figures["p95_ms"], "load_mixed_errors": figures["errors"]}
+    if figures["first_error"]:
+        result["load_mixed_first_error"] = figures["first_error"]
+    return result
 
 
 def bench_contact_page(app, database_url: str, seconds: float = SECONDS) -> dict:

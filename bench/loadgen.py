@@ -5,7 +5,7 @@
 Each of `connections` loops sends one request at a time (a new connection per request: gunicorn's
 sync workers close after each answer) until `seconds` have passed, picking the paths round-robin
 from the file. An answer counts as an error unless it is 200 and a whole HTML page. Output: requests,
-errors, rps, p50_ms, p95_ms, the first error seen.
+errors, rps, p50_ms, p95_ms, the first error seen. (JSON answers count when they are whole objects.)
 """
 import argparse
 import asyncio
@@ -40,7 +40,7 @@ async def run(port: int, cookie: str, paths: list[str], seconds: float, connecti
             start = time.perf_counter()
             try:
                 status, body = await fetch(port, path, cookie)
-                ok = status == 200 and b"</html>" in body
+                ok = status == 200 and (b"</html>" in body or body.lstrip()[:1] in (b"{", b"["))
                 reason = f"{path}: HTTP {status}"
             except OSError as error:
                 ok, reason = False, f"{path}: {error}"

@@ -47,7 +47,8 @@ TARGETS = {
 INFO_FIGURES = ("naive_p95_ms", "search_p50_ms", "list_p50_ms", "list_q_p50_ms", "start_page_p50_ms", "start_page_cpu_p95_ms",
                 "start_page_sql_p95_ms", "seed_activity_s", "segment_count_p50_ms", "segment_count_cpu_p95_ms",
                 "segment_preview_p95_ms", "segment_count_sets_p95_ms", "segment_resolve_1000_ms",
-                "mailmerge_load_s", "mailmerge_raw_s", "contact_page_p95_ms", "contact_page_p50_ms",
+                "mailmerge_load_s", "mailmerge_raw_s", "contact_page_p95_ms", "contact_page_p50_ms", "load_rps",
+                "load_p95_ms",
                 "campaign_1000_cpu_s")
 
 
@@ -394,6 +395,12 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
 
             log(f"[{backend}] person page under load (gunicorn)")
             result.update(load_bench.bench_contact_page(app, database.url))
+            log(f"[{backend}] 50 users, mixed requests (gunicorn)")
+            with app.app_context():
+                queries = pick_queries(app)
+            result.update(load_bench.bench_mixed_load(app, database.url, queries))
+            # load_errors: every answer of both load runs that was not a whole page
+            result["load_errors"] = result["load_errors"] + result.pop("load_mixed_errors")
         if only in ("all", "campaigns"):
             # 1,000 personalised e-mails to an aiosmtpd server on loopback (bench/campaigns_bench.py)
             from bench import campaigns_bench
