@@ -141,6 +141,7 @@ def public_offers() -> list[Offer]:
     """Open (and full, with a waitlist) offers whose deadline has not passed, soonest first."""
     today = clock.today()
     rows = db.session.scalars(select(Offer).where(Offer.status.in_(REGISTRATION_OPEN))).all()
+    rows = [o for o in rows if o.status == "open" or o.waitlist]
     return sorted([o for o in rows if o.registration_deadline is None or o.registration_deadline >= today],
                   key=lambda o: (o.first_start is None, o.first_start or datetime.max))
 
