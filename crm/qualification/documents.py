@@ -65,8 +65,8 @@ def certificate_text(offer: Offer) -> engine.LetterText:
     dates = ", ".join(local_date(s.starts_at) for s in offer.sessions)
     trainers = ", ".join(p.full_name for p in offer.trainers)
     lines = [
-        _brace(_("{Name} took part in the %(kind)s “%(title)s”", kind=offer.kind_label, title=offer.title)
-               + (" " + _("on %(dates)s", dates=dates) if dates else "") + "."),
+        _("{Name} took part in the %(kind)s “%(title)s”", kind=_brace(offer.kind_label), title=_brace(offer.title))
+        + (" " + _brace(_("on %(dates)s", dates=dates)) if dates else "") + ".",
     ]
     if offer.provider is not None:
         lines.append(_brace(_("Provider: %(provider)s", provider=offer.provider.name)))
@@ -92,6 +92,7 @@ def certificates(offer: Offer) -> bytes:
                                      _("Certificate of participation"))
         if not values["Anschrift"].strip():  # a certificate is handed over: the name is enough
             values["Anschrift"] = values["Name"]
+        values["Briefanrede"] = ""  # a certificate, not a letter: no salutation
         rows.append(values)
     text = certificate_text(offer)
     text = engine.LetterText(subject=text.subject, body=text.body, closing=_("Issued on {Datum}"),

@@ -302,7 +302,7 @@ def suggestions_segment(offer_id: int):
         if saved:
             flash(_("Verteiler “%(name)s” made with %(count)s persons.", name=segment.name,
                     count=len(segment.members)), "success")
-            return redirect(url_for("segments.detail", segment_id=segment.id))
+            return redirect(url_for("segments.segment_detail", segment_id=segment.id))
     return render_template("qualification/suggestions.html", offer=offer, rows=matching.suggest(offer), form=form)
 
 
