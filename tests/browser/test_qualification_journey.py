@@ -83,6 +83,12 @@ def test_public_registration_confirmation_attendance_and_certificates(page, live
     data = open(download.value.path(), "rb").read()
     text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
     assert "Rita Reisefroh hat an der Veranstaltung (Workshop) „Ehrenamt digital (Reise)“ teilgenommen" in text
+    for path, name in (("/weiterbildungen", "list"), ("/weiterbildungen/neu", "form"),
+                       ("/weiterbildungen/zahlen", "figures")):
+        page.goto(path)
+        for width, height in ((1280, 800), (1024, 768)):
+            page.set_viewport_size({"width": width, "height": height})
+            shot(f"{name}-{width}")
     assert page.js_errors == []
     with live_server.app.app_context():
         from crm.qualification.models import Registration
