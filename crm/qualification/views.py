@@ -289,7 +289,7 @@ def suggestions(offer_id: int):
     return render_template("qualification/suggestions.html", offer=offer, rows=matching.suggest(offer), form=form)
 
 
-@bp.post("/weiterbildungen/<id:offer_id>/vorschlaege")
+@bp.post("/weiterbildungen/<id:offer_id>/vorschlaege/verteiler")
 @can_edit
 def suggestions_segment(offer_id: int):
     offer = db.get_or_404(Offer, offer_id)

@@ -157,7 +157,7 @@ def test_suggestions_become_a_verteiler_and_figures(client, login, make_offer, p
     login("staff")
     page = client.get(f"/weiterbildungen/{offer.id}/vorschlaege").get_data(as_text=True)
     assert "Vorgeschlagene Kontakte" in page
-    response = client.post(f"/weiterbildungen/{offer.id}/vorschlaege", data={"name": "Einladung Förderantrag"})
+    response = client.post(f"/weiterbildungen/{offer.id}/vorschlaege/verteiler", data={"name": "Einladung Förderantrag"})
     assert response.status_code == 302
     from crm.segments.models import Segment
 
