@@ -6,9 +6,6 @@ registration stays valid when its mail fails.
 """
 from __future__ import annotations
 
-from email.encoders import encode_base64
-from email.mime.base import MIMEBase
-
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -18,7 +15,7 @@ from crm.core import time as clock
 from crm.core.formatting import time_span
 from crm.extensions import db
 from crm.interop import ical
-from crm.meetings.mailing import CalendarEmail, _Connection
+from crm.meetings.mailing import CalendarEmail, _Connection, attach_calendar
 from crm.meetings.services import email_of
 from crm.qualification.models import Offer, Registration
 
@@ -91,13 +88,7 @@ def build(registration: Registration, kind: str, address: str):
         message = CalendarEmail(subject=subject_of(registration.offer, kind), body=body_of(registration, kind),
                                 to=[address])
     if kind != "waitlist" and registration.offer.sessions:
-        calendar = calendar_of(registration.offer)
-        message.attach_alternative(calendar.decode("utf-8"), "text/calendar; method=PUBLISH; charset=UTF-8")
-        attachment = MIMEBase("application", "ics", name="termine.ics")
-        attachment.set_payload(calendar)
-        encode_base64(attachment)
-        attachment.add_header("Content-Disposition", "attachment", filename="termine.ics")
-        message.attach(attachment)
+        attach_calendar(message, calendar_of(registration.offer), "PUBLISH", "termine.ics")
     return message
 
 

@@ -3,16 +3,17 @@
 The public pages have no login: rate-limited like the other public pages (PUBLIC_ANSWER_RATE_LIMIT),
 CSRF-protected, never cached; a GET never changes anything (the confirmation link shows a button).
 """
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crm.campaigns.consent_views import _public_limit
+from crm.campaigns.consent_views import _render as _render_public
 from crm.contacts.models import FieldOfAction, Person, TargetGroup
 from crm.core.errors import DomainError, committing, saving
 from crm.core.permissions import can_edit, export_required, role_at_least, role_required
 from crm.extensions import db, limiter
-from crm.meetings.public_views import DEFAULT_PUBLIC_ANSWER_LIMIT, _private
 from crm.qualification import documents, mailing, matching, services, signup
 from crm.qualification.forms import (
     OfferForm,
@@ -28,14 +29,6 @@ bp = Blueprint("qualification", __name__)
 
 PUBLIC_ENDPOINTS = ("qualification.public_list", "qualification.public_register", "qualification.public_confirm")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _public_limit() -> str:
-    return current_app.config.get("PUBLIC_ANSWER_RATE_LIMIT", DEFAULT_PUBLIC_ANSWER_LIMIT)
-
-
-def _render_public(template: str, status: int = 200, **context):
-    return _private(current_app.make_response((render_template(template, **context), status)))
 
 
 # ------------------------------------------------------------------ the office: offers
