@@ -199,3 +199,16 @@ def test_a_bot_is_rate_limited(monkeypatch):
     assert codes[:20] == [404] * 20 and codes[20:] == [429] * 30
     codes = [client.post("/weiterbildung/bestaetigen/kaputt", data={}).status_code for _ in range(25)]
     assert 429 in codes
+
+
+def test_purge_signups_deletes_expired_course_sign_ups_with_their_offer_link(app, client, smtp, make_offer):
+    offer = make_offer()
+    register_publicly(client, smtp, offer)
+    request_row = db.session.scalar(db.select(ConsentRequest).where(ConsentRequest.purpose == "qualification"))
+    request_row.expires_at = clock.utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["crm", "purge-signups"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(ConsentRequest.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(PublicSignup.id))) == 0
