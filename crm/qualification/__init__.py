@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.qualification import cli, models, timeline, views
+    from crm.qualification import cli, demo, models, timeline, views
 
     registry.blueprint(views.bp)
     registry.public(*views.PUBLIC_ENDPOINTS)
@@ -14,6 +14,7 @@ def register(registry) -> None:
                             column="side")
     registry.timeline_source("person", timeline.person_qualification)
     registry.command(cli.send_course_reminders_command)
+    registry.demo_data(demo.generate_offers, order=97)
     registry.labels(
         entities={"qualification_offer": _l("Qualification offer"), "qualification_session": _l("Session"),
                   "qualification_registration": _l("Registration")},

@@ -8,7 +8,7 @@ refused when the offer has none). No read-then-write window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -78,7 +78,8 @@ def save_offer(offer: Offer | None, data: dict) -> Offer:
     if offer is not None and capacity < (offer.seats_taken or 0):
         raise DomainError(_("%(taken)s seats are taken already: the capacity cannot be lower.",
                             taken=offer.seats_taken), field="capacity")
-    sessions = [s for s in data.get("sessions") or [] if s and s[0] is not None]
+    # stored in UTC (SQLite keeps no offset: a Berlin time would be read back as UTC)
+    sessions = [(_utc(s[0]), _utc(s[1]), s[2]) for s in data.get("sessions") or [] if s and s[0] is not None]
     for starts_at, ends_at, _topic in sessions:
         if ends_at is not None and ends_at <= starts_at:
             raise DomainError(_("A session ends before it begins."), field="sessions")
@@ -109,6 +110,14 @@ def save_offer(offer: Offer | None, data: dict) -> Offer:
         _replace_sessions(offer, sessions)
     db.session.flush()
     return offer
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.region_zone())  # a time without zone is the region's
+    return value.astimezone(timezone.utc)
 
 
 def _replace_sessions(offer: Offer, sessions) -> None:

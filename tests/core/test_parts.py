@@ -70,7 +70,8 @@ def test_seed_demo_runs_the_demo_data_of_every_part(app):
                                                                             "crm.segments.demo", "crm.letters.demo",
                                                                             "crm.meetings.demo",
                                                                             "crm.decisions.selection_demo",
-                                                                            "crm.campaigns.demo"]
+                                                                            "crm.campaigns.demo",
+                                                                            "crm.qualification.demo"]
 
 
 def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):

@@ -42,6 +42,9 @@ def test_offer_made_and_changed_through_the_form(client, login, make_org, make_p
     assert [s.topic for s in offer.sessions] == ["Werkzeuge", "Praxis"] and offer.trainers == [trainer]
     page = client.get(f"/weiterbildungen/{offer.id}").get_data(as_text=True)
     assert "0 von 24 Plätzen vergeben" in page and "25,50 €" in page and "Akademie Ländlicher Raum" in page
+    assert "09:00–12:30 Uhr – Werkzeuge" in page and "13:30–16:00 Uhr – Praxis" in page, "Berlin time, as typed"
+    edit = client.get(f"/weiterbildungen/{offer.id}/bearbeiten").get_data(as_text=True)
+    assert f"{day} 09:00-12:30 Werkzeuge" in edit
     # a bad session line: a German message, nothing changed
     bad = client.post(f"/weiterbildungen/{offer.id}/bearbeiten", data={
         "title": "Ehrenamt digital", "kind": "workshop", "status": "open", "capacity": "24",
