@@ -139,11 +139,12 @@ def access_letter_text(person: Person) -> str:
     data = access_data(person)
     held = [f"{_table_label(key.split('.')[0])}: {len(rows)}"
             for key, rows in data["references"].items() if rows]
-    stored = [label for label, value in (
+    stored = [f"{label}: {value}" for label, value in (
         ("Name", person.full_name), ("E-Mail-Adresse", person.email), ("Telefon", person.phone),
         ("Mobiltelefon", person.mobile), ("Anschrift", ", ".join(filter(None, [person.street, person.postcode,
                                                                                 person.city]))),
-        ("Fachgebiete / Notizen", person.expertise_note or person.notes)) if value]
+        ("Fachgebiete", person.expertise_note), ("Notizen", person.notes),
+        ("Vertrauliche Notizen", person.confidential_notes)) if value]
     consents = list(db.session.scalars(select(Consent).where(Consent.person_id == person.id)))
     consent_lines = [f"{c.purpose_label}: {c.status_label}" for c in consents]
     config = _privacy_config()
