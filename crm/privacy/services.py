@@ -310,8 +310,10 @@ def erasure_plan(person: Person) -> ErasurePlan:
     for table, column in references_to("person"):
         n = db.session.scalar(select(func.count()).select_from(table).where(column == person.id)) or 0
         if n:
-            plan.references[f"{table.name}.{column.name}"] = n
-    plan.votes = plan.references.get("ballot_voter.person_id", 0)
+            label = _table_label(table.name)
+            plan.references[label] = plan.references.get(label, 0) + n
+            if table.name == "ballot_voter" and column.name == "person_id":
+                plan.votes = n
     return plan
 
 
