@@ -339,6 +339,12 @@ def _scrub_audit(person: Person, values: list[str], rows: dict[str, list[int]]) 
     of records that referenced them lose their contact data and free texts, every other row that names
     them has the values replaced. Returns the number of rows changed."""
     changed = 0
+    merged_in = rows.pop("person", [])
+    if merged_in:
+        for row in db.session.scalars(select(AuditLog).where(AuditLog.entity_type == "person",
+                                                             AuditLog.entity_id.in_(merged_in))):
+            row.label, row.changes = ERASED_NAME, {}
+            changed += 1
     for entity_type, ids in rows.items():
         for row in db.session.scalars(select(AuditLog).where(AuditLog.entity_type == entity_type,
                                                              AuditLog.entity_id.in_(ids))):
@@ -384,6 +390,13 @@ def erase(person: Person) -> dict:
     plan = erasure_plan(person)
     values = _person_values(person)
     referencing = _referencing_rows(person.id)
+    # records merged into the person: their history is the person's too
+    from crm.duplicates.models import MergeLog
+
+    merged = db.session.execute(select(MergeLog.loser_id, MergeLog.loser_label).where(
+        MergeLog.kind == "person", MergeLog.winner_id == person.id)).all()
+    values += [label for _id, label in merged if len(label or "") >= 4 and label not in values]
+    referencing["person"] = [loser_id for loser_id, _label in merged]
     conn = db.session.connection()
     today, now = clock.today(), clock.utcnow()
     user_id, _user_name = current_actor()
@@ -452,6 +465,11 @@ def erase(person: Person) -> dict:
             run(table.name, delete(table).where(column == pid))
     pairs = DuplicatePair.__table__
     conn.execute(delete(pairs).where(pairs.c.kind == "person", or_(pairs.c.a_id == pid, pairs.c.b_id == pid)))
+    # merges into the person keep the merged-in record's data for an undo: that goes too (the undo then
+    # says the merge cannot be undone)
+    logs = MergeLog.__table__
+    run("merge_logs", update(logs).where(logs.c.kind == "person", or_(logs.c.winner_id == pid, logs.c.loser_id == pid))
+        .values(winner_label=ERASED_NAME, loser_label=ERASED_NAME, fields={}, snapshot={}))
     # the person row itself, without the automatic audit (it would keep the old values)
     table = Person.__table__
     conn.execute(update(table).where(table.c.id == pid).values(archived_at=now, **ERASED_PERSON_VALUES))

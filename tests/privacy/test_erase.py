@@ -100,6 +100,24 @@ def test_erasure_anonymises_and_keeps_the_counts(subject, client, login):
     assert "bereits gelöscht" in again.get_data(as_text=True)
 
 
+def test_erasure_clears_merge_logs(subject, make_person, client, login):
+    from crm.duplicates.merge import merge_records, undo_problem
+    from crm.duplicates.models import MergeLog
+
+    login("manager")
+    twin = make_person("Wiesmaier", "Resi", email="resi@example.org", notes="Doppelt angelegt")
+    log = merge_records("person", subject.person.id, twin.id, {"email": "a"})
+    db.session.commit()
+    assert "Resi" in json.dumps(log.snapshot, ensure_ascii=False)
+    client.post(f"/personen/{subject.person.id}/loeschen", data={"confirm": "yes"})
+    db.session.expire_all()
+    log = db.session.get(MergeLog, log.id)
+    assert (log.winner_label, log.loser_label, log.snapshot, log.fields) == ("Gelöscht", "Gelöscht", {}, {})
+    assert undo_problem(log) is not None
+    audit_text = json.dumps([[a.label, a.changes] for a in db.session.scalars(select(AuditLog))], ensure_ascii=False)
+    assert "Wiesmaier" not in audit_text and "Doppelt angelegt" not in audit_text
+
+
 def test_staff_may_not_erase(subject, client, login):
     login("staff")
     assert client.get(f"/personen/{subject.person.id}/loeschen").status_code == 403
