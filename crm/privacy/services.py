@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, delete, func, insert, or_, select, update
 
 from crm.campaigns.models import PURPOSES, Consent
@@ -120,10 +121,18 @@ def access_json(person: Person) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
 
 
+# German names of referencing tables that have no record type label of their own (no history of their own)
+TABLE_LABELS = {
+    "campaign_recipient": _l("Campaign recipient"), "consent_request": _l("Newsletter sign-up"),
+    "segment_member": _l("Member of a fixed mailing list"), "segment_use_entry": _l("Use of a mailing list"),
+    "unsubscribe": _l("Unsubscribe"),
+}
+
+
 def _table_label(name: str) -> str:
     from crm.core.registry import current_registry
 
-    label = current_registry().entities.get(name)
+    label = current_registry().entities.get(name) or TABLE_LABELS.get(name)
     return str(label) if label else name
 
 

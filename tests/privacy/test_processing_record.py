@@ -17,7 +17,7 @@ def test_processing_record_from_the_configuration(app, client, login):
         text = z.read("word/document.xml").decode()
     for expected in ("Verzeichnis der Verarbeitungstätigkeiten", "LAG Spessart e.V.", "dsb@lag-spessart.de",
                      "Zwecke", "Newsletter", "Rechtsgrundlagen", "Art. 6 Abs. 1 lit. f DSGVO: berechtigtes Interesse", "Kategorien personenbezogener Daten",
-                     "Empfänger", "Löschfristen", "nach 3 Jahren", "Einwilligung", "Gremien"):
+                     "Empfänger", "Löschfristen", "nach 3 Jahren", "Einwilligung", "Gremien", "Kampagnen-Empfänger", "Sitz"):
         assert expected in text, expected
 
 
