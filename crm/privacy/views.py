@@ -118,7 +118,8 @@ def review_list():
 
     return render_template("privacy/review.html", page=page, filters=filters, legal_bases=LEGAL_BASES,
                            years=filters["years"] or current_app.config.get("PRIVACY_REVIEW_YEARS", 3),
-                           cutoff=services.review_cutoff(filters["years"]), form=ConfirmForm())
+                           cutoff=services.review_cutoff(filters["years"]), form=ConfirmForm(),
+                           may_erase=role_at_least(current_user, ERASE_ROLE))
 
 
 @bp.post("/datenschutz/pruefliste")

@@ -46,6 +46,7 @@ def test_list_filters_and_pages(region, client, login):
     html = client.get("/datenschutz/pruefliste").get_data(as_text=True)
     assert "Datenschutz-Prüfliste" in html and ">110</span>" in html  # 60 + 20 not reviewed, 30 not contacted
     assert len(_names(html)) == 50 and "15.01.2019" in html and "01.06.2020" in html
+    assert "/loeschen" not in html  # erasing is for managers
     page3 = client.get("/datenschutz/pruefliste?page=3").get_data(as_text=True)
     assert len(_names(page3)) == 10
     not_reviewed = client.get("/datenschutz/pruefliste?grund=not_reviewed").get_data(as_text=True)
@@ -88,6 +89,12 @@ def test_bulk_without_selection_or_action_changes_nothing(region, client, login)
     assert "Bitte eine Aktion wählen." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Person, region[0].id).last_reviewed_on == date(2020, 6, 1)
+
+
+def test_managers_get_an_erase_link_per_row(region, client, login):
+    login("manager")
+    html = client.get("/datenschutz/pruefliste").get_data(as_text=True)
+    assert html.count("/loeschen") == 50 and "Löschen …" in html
 
 
 def test_viewer_may_not_see_the_list(client, login):
