@@ -421,8 +421,9 @@ def erase(person: Person) -> dict:
     linked = select(interaction_person.c.interaction_id).where(interaction_person.c.person_id == pid)
     texts = or_(*[or_(Interaction.subject.contains(v), Interaction.results.contains(v)) for v in values[:2]]) \
         if values else None
+    # every interaction whose text names them (linked to them or not); without a searchable name, their own
     flagged = list(db.session.scalars(select(Interaction.id).where(
-        Interaction.id.in_(linked) if texts is None else or_(and_(Interaction.id.in_(linked), texts), texts))))
+        Interaction.id.in_(linked) if texts is None else texts)))
     # written without the automatic audit: its row would name the interaction by its text, i.e. the person
     if flagged:
         conn.execute(insert(Task.__table__), [
