@@ -109,6 +109,11 @@ class Config:
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 512 * 1024
     PHONE_DEFAULT_REGION = "DE"
+    # Data protection (crm/privacy): contacts not reviewed or not contacted for this many years are listed
+    # for review; the deletion period the processing record names (Verzeichnis der Verarbeitungstätigkeiten).
+    PRIVACY_REVIEW_YEARS = int(os.environ.get("PRIVACY_REVIEW_YEARS", "3") or 3)
+    PRIVACY_CONTROLLER = os.environ.get("PRIVACY_CONTROLLER", "")  # Verantwortlicher; empty: the letterhead's sender
+    PRIVACY_OFFICER = os.environ.get("PRIVACY_OFFICER", "")  # Datenschutzbeauftragte(r), name and contact
 
 
 class DevelopmentConfig(Config):
