@@ -94,6 +94,14 @@ class Config:
                            "(Name, E-Mail-Adresse) werden nur dafür gespeichert. Die Einwilligung kann ich "
                            "jederzeit widerrufen, z. B. über den Abmeldelink in jedem Newsletter."),
         ),
+        # the public registration for qualification offers (/weiterbildung, crm/qualification)
+        "qualification": (
+            os.environ.get("QUALIFICATION_CONSENT_VERSION", "2026-12"),
+            os.environ.get("QUALIFICATION_CONSENT_TEXT",
+                           "Ich bin einverstanden, dass das Regionalmanagement meine Angaben (Name, Organisation, "
+                           "E-Mail-Adresse) für die Durchführung dieser Veranstaltung und die Teilnahmebescheinigung "
+                           "speichert. Die Einwilligung kann ich jederzeit widerrufen."),
+        ),
     }
     CONSENT_CONFIRM_DAYS = int(os.environ.get("CONSENT_CONFIRM_DAYS", "7"))  # validity of the double opt-in link
     # Uploads: the import takes files up to IMPORT_MAX_BYTES; no request may be larger than
@@ -101,6 +109,11 @@ class Config:
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = IMPORT_MAX_BYTES + 512 * 1024
     PHONE_DEFAULT_REGION = "DE"
+    # Data protection (crm/privacy): contacts not reviewed or not contacted for this many years are listed
+    # for review; the deletion period the processing record names (Verzeichnis der Verarbeitungstätigkeiten).
+    PRIVACY_REVIEW_YEARS = int(os.environ.get("PRIVACY_REVIEW_YEARS", "3") or 3)
+    PRIVACY_CONTROLLER = os.environ.get("PRIVACY_CONTROLLER", "")  # Verantwortlicher; empty: the letterhead's sender
+    PRIVACY_OFFICER = os.environ.get("PRIVACY_OFFICER", "")  # Datenschutzbeauftragte(r), name and contact
 
 
 class DevelopmentConfig(Config):

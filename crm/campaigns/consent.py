@@ -453,10 +453,11 @@ def signup_by_token(token: str) -> ConsentRequest | None:
     return db.session.scalar(select(ConsentRequest).where(ConsentRequest.token_hash == _hash(token)))
 
 
-def check_token(token: str) -> Confirmation:
-    """What the link would do, without doing it."""
+def check_token(token: str, purposes=None) -> Confirmation:
+    """What the link would do, without doing it; with `purposes`, a sign-up for another purpose (e.g. a
+    course registration's link pasted into the newsletter's address) is unknown here."""
     signup = signup_by_token(token)
-    if signup is None:
+    if signup is None or (purposes is not None and signup.purpose not in purposes):
         return Confirmation("unknown")
     if signup.confirmed_at is not None:
         return Confirmation("used", signup)
@@ -492,7 +493,7 @@ def confirm(token: str) -> Confirmation:
     """Confirms the double opt-in: the person found by the address (else a new one, data source
     "Newsletter-Anmeldung", legal basis consent), the consent with the sign-up's wording, time and IP.
     A used, expired or unknown token changes nothing."""
-    checked = check_token(token)
+    checked = check_token(token, PURPOSES)
     if checked.outcome != "ok":
         return checked
     signup = checked.signup

@@ -60,7 +60,7 @@ def newsletter_signup():
 @bp.route("/newsletter/bestaetigen/<token>", methods=["GET", "POST"])
 @limiter.limit(_public_limit, methods=["POST"])
 def signup_confirm(token: str):
-    checked = service.check_token(token)
+    checked = service.check_token(token, PURPOSES)
     if request.method == "POST" and checked.outcome == "ok":
         checked = service.confirm(token)
         db.session.commit()

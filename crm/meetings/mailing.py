@@ -240,14 +240,19 @@ def build_message(meeting: Meeting, kind: str, invitee: Invitee, address: str, t
     message = CalendarEmail(subject=subject_of(meeting, kind), body=mail_body(meeting, kind, invitee, text, address),
                             to=[_recipient(invitee, address)], reply_to=[reply_to] if reply_to else None)
     if calendar is not None:
-        method = CALENDAR_KINDS[kind]
-        message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}; charset=UTF-8")
-        attachment = MIMEBase("application", "ics", name="invite.ics")
-        attachment.set_payload(calendar)
-        encode_base64(attachment)
-        attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
-        message.attach(attachment)
+        attach_calendar(message, calendar, CALENDAR_KINDS[kind])
     return message
+
+
+def attach_calendar(message: CalendarEmail, calendar: bytes, method: str, filename: str = "invite.ics") -> None:
+    """The calendar twice, as Outlook and Thunderbird expect: as text/calendar alternative of the text and
+    as .ics attachment (also used for the sessions of qualification offers, crm/qualification/mailing.py)."""
+    message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}; charset=UTF-8")
+    attachment = MIMEBase("application", "ics", name=filename)
+    attachment.set_payload(calendar)
+    encode_base64(attachment)
+    attachment.add_header("Content-Disposition", "attachment", filename=filename)
+    message.attach(attachment)
 
 
 def _recipient(invitee: Invitee, address: str) -> str:

@@ -49,6 +49,8 @@ def test_person_page_cards_panels_and_labels_come_from_the_parts(app):
         ("projects/_person_section.html", "crm.projects.views"),
         ("imports/_person_details.html", "crm.imports.views"),
         ("campaigns/_person_consents.html", "crm.campaigns.consent_views"),
+        ("privacy/_person_requests.html", "crm.privacy.views"),
+        ("qualification/_person_section.html", "crm.qualification.views"),
     ]
     assert [p.__module__ for p in registry.panels] == ["crm.contacts.dashboard"] * 2 + ["crm.interactions.dashboard"] * 3
     assert str(registry.entities["body"]) == "Gremium"
@@ -59,8 +61,9 @@ def test_each_app_has_its_own_registry(app):
     second = create_app("testing")
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 16  # incl. "Umlaufverfahren", "Kampagnen", "Änderungsverlauf"
-    assert len(first_registry.detail_sections["person"]) == 4
+    # incl. "Umlaufverfahren", "Kampagnen", "Änderungsverlauf", "Weiterbildung", "Datenschutz-Prüfliste"
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 18
+    assert len(first_registry.detail_sections["person"]) == 6
 
 
 def test_seed_demo_runs_the_demo_data_of_every_part(app):
@@ -70,7 +73,8 @@ def test_seed_demo_runs_the_demo_data_of_every_part(app):
                                                                             "crm.meetings.demo",
                                                                             "crm.decisions.selection_demo",
                                                                             "crm.campaigns.demo",
-                                                                            "crm.campaigns.campaign_demo"]
+                                                                            "crm.campaigns.campaign_demo",
+                                                                            "crm.qualification.demo"]
 
 
 def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):
