@@ -67,7 +67,12 @@ def app():
 
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
-    """Every test runs inside a transaction that is rolled back afterwards; commits become savepoints."""
+    """Every test runs inside a transaction that is rolled back afterwards; commits become savepoints.
+
+    The failed-attempt counters (crm/auth/throttle.py, in memory here) start empty for every test: they
+    are keyed by user id, and ids come again after a rollback (SQLite's AUTOINCREMENT counter rolls back
+    too), so one test's wrong passwords would otherwise brake a later test's user with the same id."""
+    app.extensions.pop("crm_throttle", None)
     if "live_server" in request.fixturenames:
         yield None
         return
