@@ -23,7 +23,7 @@ class TokenForm(FlaskForm):
 
 
 def _page(new_secret=None, form=None):
-    return render_template("api/access.html", form=form or TokenForm(), confirm=ConfirmForm(),
+    return render_template("api/access.html", form=form or TokenForm(),
                            tokens=tokens.active(current_user), new_secret=new_secret,
                            may_write=role_at_least(current_user, "staff"),
                            openapi_url=url_for("api.openapi", _external=True),

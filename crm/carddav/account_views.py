@@ -20,7 +20,7 @@ class AppPasswordForm(FlaskForm):
 @bp.get("/adressbuecher")
 def page(new_secret: dict | None = None):
     return render_template(
-        "carddav/page.html", form=AppPasswordForm(), confirm=ConfirmForm(), books=books.books_for(current_user),
+        "carddav/page.html", form=AppPasswordForm(), books=books.books_for(current_user),
         passwords=passwords.active(current_user), new_secret=new_secret,
         server=request.url_root.rstrip("/"), carddav_url=url_for("carddav.root", _external=True))
 
