@@ -16,6 +16,7 @@ from crm.campaigns.models import PURPOSES, Consent
 from crm.contacts.models import Person
 from crm.core import time as clock
 from crm.core.errors import DomainError, committing, saving
+from crm.core.memo import once_per_request
 from crm.core.permissions import can_edit, role_at_least, role_required
 from crm.extensions import csrf, db, limiter
 from crm.meetings.public_views import DEFAULT_PUBLIC_ANSWER_LIMIT, _private
@@ -102,7 +103,8 @@ def unsubscribe(token: str):
 
 def person_consents_section(person: Person) -> dict:
     """The consents with their proof, on the person page (side column)."""
-    return {"consents": service.consents_of(person), "person": person,
+    consents = once_per_request(("consents_of", person.id), lambda: service.consents_of(person))
+    return {"consents": consents, "person": person,
             "may_edit": role_at_least(current_user, "staff") and person.archived_at is None}
 
 

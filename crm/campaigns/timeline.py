@@ -3,13 +3,14 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from crm.campaigns.consent import consents_of
+from crm.core.memo import once_per_request
 from crm.core.timeline import TimelineEntry
 
 
 def person_consents(person) -> list[TimelineEntry]:
     entries = []
     url = url_for("contacts.person_detail", person_id=person.id) + "#consents"
-    for consent in consents_of(person):
+    for consent in once_per_request(("consents_of", person.id), lambda: consents_of(person)):  # the card shows them too
         if consent.confirmed_at is not None:
             entries.append(TimelineEntry(consent.confirmed_at, "consent", _("Consent confirmed"), consent.purpose_label,
                                          detail=consent.requested_via_label if consent.requested_via else "", url=url))

@@ -2,7 +2,7 @@
 from flask import url_for
 from flask_babel import gettext as _
 
-from crm.core.audit import history_for
+from crm.core.audit import history_for, history_of_records
 from crm.core.labels import action_label, entity_label, field_label
 from crm.core.timeline import TimelineEntry
 
@@ -33,7 +33,7 @@ def person_functions_and_changes(person):
     def title(a):
         return f"{a.function_name or _('(no function)')} · {a.organisation.name}"
 
-    rows = history_for("person", person.id, 30) + history_for("affiliation", [a.id for a in person.affiliations], 30)
+    rows = history_of_records({"person": person.id, "affiliation": [a.id for a in person.affiliations]}, 50)
     def url(a):
         return url_for("contacts.organisation_detail", org_id=a.organisation_id)
 

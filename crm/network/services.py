@@ -458,8 +458,10 @@ def seats_of_person(person: Person) -> tuple[list[Seat], list[Seat]]:
     """(own seats, seats where the person is the deputy), newest first."""
     options = (selectinload(Seat.body), selectinload(Seat.person), selectinload(Seat.interest_group),
                selectinload(Seat.deputy), selectinload(Seat.organisation))
-    own = db.session.scalars(select(Seat).where(Seat.person_id == person.id).options(*options)).all()
-    deputy = db.session.scalars(select(Seat).where(Seat.deputy_id == person.id).options(*options)).all()
+    seats = db.session.scalars(select(Seat).where(or_(Seat.person_id == person.id, Seat.deputy_id == person.id))
+                               .options(*options)).all()
+    own = [s for s in seats if s.person_id == person.id]
+    deputy = [s for s in seats if s.deputy_id == person.id]
     order = lambda s: (s.valid_from, s.id)  # noqa: E731
     return sorted(own, key=order, reverse=True), sorted(deputy, key=order, reverse=True)
 

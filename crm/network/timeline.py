@@ -8,9 +8,10 @@ from crm.core.timeline import TimelineEntry
 
 
 def seats_taken_and_ended(person):
+    from crm.core.memo import once_per_request
     from crm.network.services import seats_of_person
 
-    own, _deputy = seats_of_person(person)
+    own, _deputy = once_per_request(("seats_of_person", person.id), lambda: seats_of_person(person))
     # A change ends a seat and starts the next one the day after: one "changed" entry, not two.
     starts = {(s.body_id, s.valid_from) for s in own}
     next_days = {(s.body_id, s.valid_to + timedelta(days=1)) for s in own if s.valid_to is not None}

@@ -13,6 +13,7 @@ from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id
 from crm.core.errors import saving
 from crm.core.forms import ConfirmForm
+from crm.core.memo import once_per_request
 from crm.core.once import remember_creation, replay
 from crm.core.permissions import can_edit, export_required, role_required
 from crm.extensions import db
@@ -392,7 +393,8 @@ def interest_group_restore(group_id: int):
 
 
 def person_seats_section(person: Person):
-    own, deputy = services.seats_of_person(person)
+    # the timeline shows the same seats: loaded once for the page
+    own, deputy = once_per_request(("seats_of_person", person.id), lambda: services.seats_of_person(person))
     if not own and not deputy:
         return None
     return {

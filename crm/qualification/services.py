@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import FieldOfAction, Organisation, Person, TargetGroup
 from crm.core import time as clock
@@ -344,12 +345,17 @@ def set_status(offer: Offer, status: str) -> None:
 
 
 def registrations_of_person(person: Person) -> list[Registration]:
+    """Newest first, with their offers (the person page shows each offer's title)."""
     return list(db.session.scalars(select(Registration).where(Registration.person_id == person.id)
-                                   .order_by(Registration.registered_at.desc())))
+                                   .order_by(Registration.registered_at.desc())
+                                   .options(selectinload(Registration.offer))))
 
 
-def offers_open_for(person: Person) -> list[Offer]:
-    taken = {r.offer_id for r in registrations_of_person(person) if r.status != "cancelled"}
+def offers_open_for(person: Person, registrations: list[Registration] | None = None) -> list[Offer]:
+    """Offers the person can still register for; `registrations`: the person's, when already loaded."""
+    if registrations is None:
+        registrations = registrations_of_person(person)
+    taken = {r.offer_id for r in registrations if r.status != "cancelled"}
     return [o for o in db.session.scalars(select(Offer).where(Offer.status.in_(REGISTRATION_OPEN))
                                           .order_by(Offer.title))
             if o.id not in taken and (o.status == "open" or o.waitlist)]

@@ -12,6 +12,7 @@ from crm.campaigns.consent_views import _public_limit
 from crm.campaigns.consent_views import _render as _render_public
 from crm.contacts.models import FieldOfAction, Person, TargetGroup
 from crm.core.errors import DomainError, committing, saving
+from crm.core.memo import once_per_request
 from crm.core.permissions import can_edit, export_required, role_at_least, role_required
 from crm.extensions import db, limiter
 from crm.qualification import documents, mailing, matching, services, signup
@@ -319,7 +320,8 @@ def figures():
 
 
 def person_section(person: Person):
-    rows = services.registrations_of_person(person)
+    # the timeline shows the same registrations: loaded once for the page
+    rows = once_per_request(("registrations_of_person", person.id), lambda: services.registrations_of_person(person))
     may_edit = role_at_least(current_user, "staff") and person.archived_at is None
     if not rows and not may_edit:
         return None
@@ -327,7 +329,7 @@ def person_section(person: Person):
     if may_edit:
         form = PersonRegistrationForm()
         form.offer_id.choices = [(o.id, o.title + (" (" + _("waitlist") + ")" if o.status == "full" else ""))
-                                 for o in services.offers_open_for(person)]
+                                 for o in services.offers_open_for(person, rows)]
     return {"person": person, "registrations": rows, "may_edit": may_edit, "form": form}
 
 
