@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from crm.contacts import services
 from crm.contacts.forms import (
@@ -69,8 +69,9 @@ def person_list():
 
 
 # Detail pages load the functions with their organisation / person and title in three queries, however many.
-_PERSON_PAGE = (selectinload(Person.affiliations).selectinload(Affiliation.organisation),
-                selectinload(Person.affiliations).selectinload(Affiliation.function))
+# The person with functions, organisations and function titles in one joined query (a person has few).
+_PERSON_PAGE = (joinedload(Person.affiliations).joinedload(Affiliation.organisation),
+                joinedload(Person.affiliations).joinedload(Affiliation.function))
 _ORGANISATION_PAGE = (selectinload(Organisation.affiliations).selectinload(Affiliation.person),
                       selectinload(Organisation.affiliations).selectinload(Affiliation.function))
 
@@ -89,7 +90,7 @@ def _merged_away(kind: str, record_id: int):
 
 @bp.get("/personen/<id:person_id>")
 def person_detail(person_id: int):
-    person = (db.session.scalar(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE))
+    person = (db.session.scalars(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE)).unique().first()
               or _merged_away("person", person_id))
     letter = _letter(person)
     return render_template(
