@@ -235,8 +235,7 @@ def _organisation_resource() -> Resource:
 def _read_only_resources() -> list[Resource]:
     from crm.contacts.models import Affiliation
     from crm.interactions.models import Interaction
-    from crm.network.models import Body, Seat
-    from crm.projects.models import Project
+    from crm.network.models import Seat
 
     def eq(column):
         return lambda stmt, value: stmt.where(column == value)
@@ -267,14 +266,7 @@ def _read_only_resources() -> list[Resource]:
                      Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
                      Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
                             current(Affiliation))]),
-        Resource(
-            name="bodies", title="Gremien", model=Body,
-            fields=[ident, Field("version", "integer", "Stand"), Field("name", "string", "Name"),
-                    Field("kind", "string", "Art"), Field("parent_id", "integer", "Übergeordnetes Gremium",
-                                                          nullable=True),
-                    Field("archived", "boolean", "Archiviert", get=_archived),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("kind", "string", "Art", eq(Body.kind))]),
+        _body_resource(ident),
         Resource(
             name="seats", title="Sitze in Gremien", model=Seat, versioned=False,
             fields=[ident, Field("body_id", "integer", "Gremium"), Field("person_id", "integer", "Person"),
@@ -287,22 +279,7 @@ def _read_only_resources() -> list[Resource]:
                      Filter("person_id", "integer", "Person", eq(Seat.person_id)),
                      Filter("current", "boolean", "Nur heute besetzte (true) oder nur beendete (false)",
                             current(Seat))]),
-        Resource(
-            name="projects", title="Projekte", model=Project,
-            fields=[ident, Field("version", "integer", "Stand"), Field("title", "string", "Titel"),
-                    Field("description", "string", "Beschreibung"), Field("status", "string", "Status"),
-                    Field("programme", "string", "Förderprogramm"), Field("project_type", "string", "Projektart"),
-                    Field("cooperation", "string", "Kooperation"),
-                    Field("sponsor_person_id", "integer", "Projektträger (Person)", nullable=True),
-                    Field("sponsor_organisation_id", "integer", "Projektträger (Organisation)", nullable=True),
-                    Field("total_cost", "number", "Gesamtkosten (EUR)", nullable=True),
-                    Field("eligible_cost", "number", "Förderfähige Kosten (EUR)", nullable=True),
-                    Field("funding_rate", "number", "Fördersatz (%)", nullable=True),
-                    Field("funding_amount", "number", "Zuschuss (EUR)", nullable=True),
-                    Field("start_date", "date", "Beginn", nullable=True),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("status", "string", "Status", eq(Project.status)),
-                     Filter("updated_since", "datetime", "Geändert seit", _since(Project.updated_at))]),
+        _project_resource(ident),
         Resource(
             name="interactions", title="Interaktionen", model=Interaction,
             fields=[ident, Field("version", "integer", "Stand"), Field("occurred_at", "datetime", "Zeitpunkt"),
@@ -318,6 +295,91 @@ def _read_only_resources() -> list[Resource]:
                      Filter("since", "datetime", "Seit (Zeitpunkt)", _since(Interaction.occurred_at))]),
         _task_resource(ident),
     ]
+
+
+def _german_number(value):
+    """A JSON number as the forms' German input ("12500,5"); a string goes to the form as sent."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+    return value
+
+
+def _body_resource(ident: Field) -> Resource:
+    from crm.network import services
+    from crm.network.models import BODY_KINDS, Body
+
+    def form(record, formdata):
+        from crm.network.views import _body_form
+
+        return _body_form(record, formdata=formdata, meta={"csrf": False})
+
+    def save(body, data):
+        return services.save_body(body, data)
+
+    text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
+    share = lambda name, description: Field(name, "number", description, writable=True, default=Decimal(  # noqa: E731
+        {"quorum_share": 50, "max_group_share": 49, "min_non_public_share": 50}[name]))
+    return Resource(
+        name="bodies", title="Gremien", model=Body,
+        fields=[ident, Field("version", "integer", "Stand"), text("name", "Name (Pflicht)"),
+                text("short_name", "Kurzname"), text("kind", "Art", enum=tuple(BODY_KINDS)),
+                Field("parent_id", "integer", "Übergeordnetes Gremium", writable=True, nullable=True),
+                Field("fields_of_action", "integer[]", "Handlungsfelder (Kennungen)", writable=True,
+                      get=_ids("fields_of_action")),
+                text("description", "Beschreibung"),
+                share("quorum_share", "Beschlussfähigkeit: Anteil der Stimmberechtigten (%)"),
+                share("max_group_share", "Höchstanteil einer Interessengruppe (%, 100: keine Prüfung)"),
+                share("min_non_public_share", "Mindestanteil nicht-öffentlicher Stimmen (%, 0: keine Prüfung)"),
+                Field("archived", "boolean", "Archiviert", get=_archived),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("kind", "string", "Art", lambda stmt, v: stmt.where(Body.kind == v))],
+        writer=Writer(form=form, save=save, to_form={
+            "parent_id": lambda v: v or 0, "quorum_share": _german_number, "max_group_share": _german_number,
+            "min_non_public_share": _german_number}),
+    )
+
+
+def _project_resource(ident: Field) -> Resource:
+    from crm.projects import services
+    from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES, Project
+
+    def form(record, formdata):
+        from crm.projects.views import _project_form
+
+        return _project_form(record, formdata=formdata, meta={"csrf": False})
+
+    def save(project, data):
+        return services.save_project(project, data)
+
+    text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
+    money = lambda name, description: Field(name, "number", description  # noqa: E731
+                                            + " – als Zahl oder wie im Formular („12.500,50“)",
+                                            writable=True, nullable=True)
+    day = lambda name, description: Field(name, "date", description, writable=True, nullable=True)  # noqa: E731
+    return Resource(
+        name="projects", title="Projekte", model=Project,
+        fields=[ident, Field("version", "integer", "Stand"), text("title", "Titel (Pflicht)"),
+                text("description", "Beschreibung"),
+                text("status", "Status", enum=tuple(PROJECT_STATUSES), default="idea"),
+                text("programme", "Förderprogramm", enum=tuple(PROGRAMMES), default="leader"),
+                text("project_type", "Projektart (aus den Förderstandards)"),
+                text("cooperation", "Kooperation", enum=tuple(COOPERATION)),
+                Field("sponsor_person_id", "integer", "Projektträger (Person)", writable=True, nullable=True),
+                Field("sponsor_organisation_id", "integer", "Projektträger (Organisation)", writable=True,
+                      nullable=True),
+                Field("fields_of_action", "integer[]", "Handlungsfelder (Kennungen)", writable=True,
+                      get=_ids("fields_of_action")),
+                money("total_cost", "Gesamtkosten (EUR)"), money("eligible_cost", "Förderfähige Kosten (EUR)"),
+                money("funding_rate", "Fördersatz (%)"), money("funding_amount", "Zuschuss (EUR)"),
+                day("start_date", "Beginn"), day("end_date", "Ende"),
+                day("selected_on", "Von der LAG ausgewählt am"), day("approved_on", "Bewilligt am"),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("status", "string", "Status", lambda stmt, v: stmt.where(Project.status == v)),
+                 Filter("updated_since", "datetime", "Geändert seit", _since(Project.updated_at))],
+        writer=Writer(form=form, save=save, to_form={
+            "total_cost": _german_number, "eligible_cost": _german_number, "funding_rate": _german_number,
+            "funding_amount": _german_number}),
+    )
 
 
 def _task_resource(ident: Field) -> Resource:
