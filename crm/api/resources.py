@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 
 from crm.extensions import db
@@ -62,6 +63,8 @@ class Writer:
     to_form: dict[str, Callable[[Any], Any]]  # JSON value -> form value, per field needing it
     save: Callable[[Any, dict], Any]  # (record or None, form.data) -> record; raises DomainError
     after: Callable[[Any, dict], None] | None = None  # (saved record, JSON payload): what the form has no field for
+    data: Callable[[Any], dict] | None = None  # form -> what the service takes (default: form.data)
+    rename: dict[str, str] = field(default_factory=dict)  # the form's error key -> the API's field name
 
 
 @dataclass
@@ -101,6 +104,17 @@ def _names(attribute: str):
 
 def _archived(record) -> bool:
     return record.archived_at is not None
+
+
+def _current(model):
+    def apply(stmt, value):
+        from crm.core import time as clock
+
+        today = clock.today()
+        now = or_(model.valid_from.is_(None), model.valid_from <= today) & or_(model.valid_to.is_(None),
+                                                                              model.valid_to >= today)
+        return stmt.where(now if value else ~now)
+    return apply
 
 
 def _since(column):
@@ -235,20 +249,9 @@ def _organisation_resource() -> Resource:
 def _read_only_resources() -> list[Resource]:
     from crm.contacts.models import Affiliation
     from crm.interactions.models import Interaction
-    from crm.network.models import Seat
 
     def eq(column):
         return lambda stmt, value: stmt.where(column == value)
-
-    def current(model):
-        from crm.core import time as clock
-
-        def apply(stmt, value):
-            today = clock.today()
-            now = or_(model.valid_from.is_(None), model.valid_from <= today) & or_(model.valid_to.is_(None),
-                                                                                  model.valid_to >= today)
-            return stmt.where(now if value else ~now)
-        return apply
 
     ident = Field("id", "integer", "Kennung")
     return [
@@ -265,20 +268,9 @@ def _read_only_resources() -> list[Resource]:
             filters=[Filter("person_id", "integer", "Person", eq(Affiliation.person_id)),
                      Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
                      Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
-                            current(Affiliation))]),
+                            _current(Affiliation))]),
         _body_resource(ident),
-        Resource(
-            name="seats", title="Sitze in Gremien", model=Seat, versioned=False,
-            fields=[ident, Field("body_id", "integer", "Gremium"), Field("person_id", "integer", "Person"),
-                    Field("organisation_id", "integer", "Vertretene Organisation", nullable=True),
-                    Field("role", "string", "Rolle"), Field("voting", "boolean", "Stimmberechtigt"),
-                    Field("interest_group_id", "integer", "Interessengruppe", nullable=True),
-                    Field("deputy_id", "integer", "Stellvertretung (Person)", nullable=True),
-                    Field("valid_from", "date", "Seit"), Field("valid_to", "date", "Bis", nullable=True)],
-            filters=[Filter("body_id", "integer", "Gremium", eq(Seat.body_id)),
-                     Filter("person_id", "integer", "Person", eq(Seat.person_id)),
-                     Filter("current", "boolean", "Nur heute besetzte (true) oder nur beendete (false)",
-                            current(Seat))]),
+        _seat_resource(ident),
         _project_resource(ident),
         Resource(
             name="interactions", title="Interaktionen", model=Interaction,
@@ -336,6 +328,62 @@ def _body_resource(ident: Field) -> Resource:
         writer=Writer(form=form, save=save, to_form={
             "parent_id": lambda v: v or 0, "quorum_share": _german_number, "max_group_share": _german_number,
             "min_non_public_share": _german_number}),
+    )
+
+
+def _seat_resource(ident: Field) -> Resource:
+    from crm.core.errors import DomainError
+    from crm.network import services
+    from crm.network.models import SEAT_ROLES, Body, Seat
+
+    pickers = {"person_id": "person_label", "organisation_id": "organisation_label", "deputy_id": "deputy_label"}
+
+    def form(record, formdata):
+        from crm.network.forms import SeatForm
+        from crm.network.views import _seat_form_setup
+
+        formdata = formdata.copy()
+        for id_field, label_field in pickers.items():  # the pickers' labels: the service checks the ids
+            formdata[label_field] = "#" + formdata[id_field] if formdata.get(id_field) else ""
+        built = _seat_form_setup(SeatForm(formdata=formdata, meta={"csrf": False}),
+                                 record.interest_group if record is not None else None)
+        built.api_body_id = formdata.get("body_id", type=int)
+        return built
+
+    def save(seat, data):
+        if seat is None:
+            body = db.session.get(Body, data["body_id"] or 0)
+            if body is None:
+                raise DomainError(_("Not found."), field="body_id")
+            return services.add_seat(body, data)
+        if data["body_id"] != seat.body_id:
+            raise DomainError(_("This field cannot be changed."), field="body_id")
+        return services.correct_seat(seat, data)  # as the form's "correct a mistake"; the audit keeps the old
+
+    def eq(column):
+        return lambda stmt, value: stmt.where(column == value)
+
+    ref = lambda name, description: Field(name, "integer", description, writable=True, nullable=True)  # noqa: E731
+    zero = lambda v: v or 0  # noqa: E731
+    return Resource(
+        name="seats", title="Sitze in Gremien", model=Seat,
+        fields=[ident, Field("version", "integer", "Stand"),
+                Field("body_id", "integer", "Gremium (Pflicht beim Anlegen, danach fest)", writable=True),
+                Field("person_id", "integer", "Person (Pflicht)", writable=True, nullable=True),
+                ref("organisation_id", "Vertretene Organisation"),
+                Field("role", "string", "Rolle", writable=True, enum=tuple(SEAT_ROLES), default="member"),
+                Field("voting", "boolean", "Stimmberechtigt", writable=True, default=True),
+                ref("interest_group_id", "Interessengruppe"), ref("deputy_id", "Stellvertretung (Person)"),
+                Field("valid_from", "date", "Seit (Pflicht)", writable=True, nullable=True),
+                Field("valid_to", "date", "Bis", writable=True, nullable=True),
+                Field("resolution", "string", "Beschluss, der den Sitz vergab oder änderte", writable=True)],
+        filters=[Filter("body_id", "integer", "Gremium", eq(Seat.body_id)),
+                 Filter("person_id", "integer", "Person", eq(Seat.person_id)),
+                 Filter("current", "boolean", "Nur heute besetzte (true) oder nur beendete (false)",
+                        _current(Seat))],
+        writer=Writer(form=form, save=save, to_form={"interest_group_id": zero},
+                      data=lambda form: form.seat_data() | {"body_id": form.api_body_id},
+                      rename={label: id_field for id_field, label in pickers.items()}),
     )
 
 

@@ -1,4 +1,4 @@
-"""Writes of bodies and projects through the API: the forms' checks and German messages, the audit
+"""Writes of bodies, projects and seats through the API: the forms' checks and German messages, the audit
 trail, If-Match, and German amounts taken as the project form takes them. The answers are checked
 against the OpenAPI description with the `validate` fixture of conftest.py."""
 from crm.extensions import db
@@ -67,7 +67,7 @@ def test_projects_take_german_amounts_and_numbers_and_answer_with_numbers(api, d
     assert api.get(url).get_json()["total_cost"] == 13250.75
 
 
-def test_viewers_and_read_tokens_cannot_write_bodies_or_projects(client, token, data):
+def test_viewers_and_read_tokens_cannot_write_bodies_projects_or_seats(client, token, data):
     from crm.projects.models import Project
 
     project = db.session.query(Project).first()
@@ -76,5 +76,45 @@ def test_viewers_and_read_tokens_cannot_write_bodies_or_projects(client, token, 
         other = Api(client, secret)
         assert other.post("/api/v1/bodies", {"name": "AG"}).status_code == 403
         assert other.post("/api/v1/projects", {"title": "P"}).status_code == 403
+        assert other.post("/api/v1/seats", {"body_id": 1, "person_id": 1}).status_code == 403
         assert other.patch(f"/api/v1/projects/{project.id}", {"title": "P"},
                            **{"If-Match": f'"{project.version}"'}).status_code == 403
+
+
+def test_24_seats_of_a_body_are_created_through_the_api_and_corrected_with_the_seat_forms_checks(api, data, validate):
+    body = api.post("/api/v1/bodies", {"name": "LAG-Entscheidungsgremium 2027", "kind": "lag_decision"}).get_json()
+    seats = []
+    for i in range(24):
+        created = api.post("/api/v1/seats", {"body_id": body["id"], "person_id": data.persons[30 + i].id,
+                                             "organisation_id": data.organisations[i % 12].id,
+                                             "valid_from": "2027-01-01", "resolution": "LAG-Beschluss 2026/12"})
+        assert created.status_code == 201, created.get_json()
+        seats.append(created.get_json())
+    validate("/api/v1/seats", "post", created)
+    assert _audit("seat", seats[0]["id"], "create") is not None
+    listed = api.get(f"/api/v1/seats?body_id={body['id']}&limit=100").get_json()["items"]
+    assert len(listed) == 24 and all(s["voting"] and s["role"] == "member" for s in listed)
+    # one person holds one seat at a time in a body: the same message as the seat form
+    twice = api.post("/api/v1/seats", {"body_id": body["id"], "person_id": data.persons[30].id,
+                                       "valid_from": "2027-06-01"})
+    assert twice.status_code == 422, twice.get_json()
+    assert twice.get_json()["errors"]["valid_from"][0].endswith(
+        "hat bereits einen Sitz in diesem Gremium (seit 01.01.2027). Beenden Sie zuerst diesen Sitz oder "
+        "wählen Sie andere Daten.")
+    validate("/api/v1/seats", "post", twice)
+    nobody = api.post("/api/v1/seats", {"body_id": body["id"], "person_id": 999999, "valid_from": "2027-01-01"})
+    assert nobody.status_code == 422 and list(nobody.get_json()["errors"]) == ["person_id"]
+    url = f"/api/v1/seats/{seats[5]['id']}"
+    etag = api.get(url).headers["ETag"]
+    own_deputy = api.patch(url, {"deputy_id": seats[5]["person_id"]}, **{"If-Match": etag})
+    assert own_deputy.status_code == 422
+    assert own_deputy.get_json()["errors"] == {"deputy_id": ["Eine Person kann nicht ihre eigene Stellvertretung sein."]}
+    changed = api.patch(url, {"deputy_id": data.persons[100].id, "voting": False}, **{"If-Match": etag})
+    assert changed.status_code == 200, changed.get_json()
+    validate("/api/v1/seats/{id}", "patch", changed)
+    assert changed.get_json()["deputy_id"] == data.persons[100].id and changed.get_json()["voting"] is False
+    assert changed.get_json()["valid_from"] == "2027-01-01" and changed.get_json()["id"] == seats[5]["id"]
+    assert _audit("seat", seats[5]["id"], "update") is not None
+    assert api.patch(url, {"voting": True}, **{"If-Match": etag}).status_code == 412
+    moved = api.patch(url, {"body_id": data.persons[0].id}, **{"If-Match": changed.headers["ETag"]})
+    assert moved.status_code == 422 and "body_id" in moved.get_json()["errors"]
