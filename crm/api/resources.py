@@ -5,7 +5,7 @@ resources the form and service the pages use. The views (views.py) and the OpenA
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -248,7 +248,6 @@ def _organisation_resource() -> Resource:
 
 def _read_only_resources() -> list[Resource]:
     from crm.contacts.models import Affiliation
-    from crm.interactions.models import Interaction
 
     def eq(column):
         return lambda stmt, value: stmt.where(column == value)
@@ -272,19 +271,7 @@ def _read_only_resources() -> list[Resource]:
         _body_resource(ident),
         _seat_resource(ident),
         _project_resource(ident),
-        Resource(
-            name="interactions", title="Interaktionen", model=Interaction,
-            fields=[ident, Field("version", "integer", "Stand"), Field("occurred_at", "datetime", "Zeitpunkt"),
-                    Field("kind", "string", "Art"), Field("subject", "string", "Betreff"),
-                    Field("results", "string", "Ergebnisse"),
-                    Field("project_id", "integer", "Projekt", nullable=True),
-                    Field("meeting_id", "integer", "Termin", nullable=True),
-                    Field("persons", "integer[]", "Beteiligte Personen", get=_ids("persons")),
-                    Field("organisations", "integer[]", "Beteiligte Organisationen", get=_ids("organisations")),
-                    Field("fields_of_action", "integer[]", "Handlungsfelder", get=_ids("fields_of_action")),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("kind", "string", "Art", eq(Interaction.kind)),
-                     Filter("since", "datetime", "Seit (Zeitpunkt)", _since(Interaction.occurred_at))]),
+        _interaction_resource(ident),
         _task_resource(ident),
     ]
 
@@ -384,6 +371,63 @@ def _seat_resource(ident: Field) -> Resource:
         writer=Writer(form=form, save=save, to_form={"interest_group_id": zero},
                       data=lambda form: form.seat_data() | {"body_id": form.api_body_id},
                       rename={label: id_field for id_field, label in pickers.items()}),
+    )
+
+
+def _interaction_resource(ident: Field) -> Resource:
+    from flask import g
+
+    from crm.core.formatting import BERLIN, to_berlin
+    from crm.interactions import services
+    from crm.interactions.models import INTERACTION_KINDS, Interaction
+
+    lists = {"persons": "person_ids", "organisations": "organisation_ids"}  # the API's names -> the form's
+
+    def form(record, formdata):
+        from crm.interactions.views import _interaction_form
+
+        formdata = formdata.copy()
+        for name, form_name in lists.items():
+            formdata.setlist(form_name, formdata.poplist(name))
+        return _interaction_form(record, formdata=formdata, meta={"csrf": False})
+
+    def local_minute(value):
+        """ISO 8601 (without a zone: UTC) -> the form's local time in Berlin."""
+        at = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        return to_berlin(at).strftime("%Y-%m-%dT%H:%M")
+
+    def data(built):
+        local = built.occurred_at.data.replace(tzinfo=BERLIN)
+        return dict(built.data, occurred_at=local.astimezone(timezone.utc))
+
+    def save(interaction, values):
+        return services.save_interaction(interaction, values, g.api_token.user)
+
+    zero = lambda v: v or 0  # noqa: E731
+    ref = lambda name, description: Field(name, "integer", description, writable=True, nullable=True)  # noqa: E731
+    return Resource(
+        name="interactions", title="Interaktionen", model=Interaction,
+        fields=[ident, Field("version", "integer", "Stand"),
+                Field("occurred_at", "datetime", "Zeitpunkt (ISO 8601, ohne Zeitzone: UTC; auf die Minute)",
+                      writable=True, default=" "),
+                Field("kind", "string", "Art", writable=True, enum=tuple(INTERACTION_KINDS), default="phone"),
+                Field("subject", "string", "Betreff (Pflicht)", writable=True),
+                Field("results", "string", "Ergebnisse", writable=True),
+                ref("project_id", "Projekt (ein laufendes)"), ref("meeting_id", "Termin"),
+                Field("persons", "integer[]", "Beteiligte Personen (mindestens eine Person oder Organisation)",
+                      writable=True, get=_ids("persons")),
+                Field("organisations", "integer[]", "Beteiligte Organisationen", writable=True,
+                      get=_ids("organisations")),
+                Field("fields_of_action", "integer[]", "Handlungsfelder", writable=True, get=_ids("fields_of_action")),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("kind", "string", "Art", lambda stmt, v: stmt.where(Interaction.kind == v)),
+                 Filter("since", "datetime", "Seit (Zeitpunkt)", _since(Interaction.occurred_at))],
+        writer=Writer(form=form, save=save, data=data, to_form={
+            "occurred_at": lambda v: local_minute(v) if v and v.strip() else "",
+            "project_id": zero, "meeting_id": zero},
+            rename={form_name: name for name, form_name in lists.items()}),
     )
 
 

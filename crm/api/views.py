@@ -221,6 +221,12 @@ def _type_ok(field: resources.Field, value) -> bool:
             return isinstance(value, str) and len(value) == 10
         except (TypeError, ValueError):
             return False
+    if field.type == "datetime":
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return True
+        except (AttributeError, TypeError, ValueError):
+            return False
     if field.type == "number":  # a JSON number or a German amount as the forms take it ("12.500,50")
         return isinstance(value, (int, float, str)) and not isinstance(value, bool)
     if field.type == "string[]":

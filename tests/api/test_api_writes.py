@@ -1,4 +1,4 @@
-"""Writes of bodies, projects and seats through the API: the forms' checks and German messages, the audit
+"""Writes of bodies, projects, seats and interactions through the API: the forms' checks and German messages, the audit
 trail, If-Match, and German amounts taken as the project form takes them. The answers are checked
 against the OpenAPI description with the `validate` fixture of conftest.py."""
 from crm.extensions import db
@@ -77,6 +77,7 @@ def test_viewers_and_read_tokens_cannot_write_bodies_projects_or_seats(client, t
         assert other.post("/api/v1/bodies", {"name": "AG"}).status_code == 403
         assert other.post("/api/v1/projects", {"title": "P"}).status_code == 403
         assert other.post("/api/v1/seats", {"body_id": 1, "person_id": 1}).status_code == 403
+        assert other.post("/api/v1/interactions", {"subject": "S", "persons": [1]}).status_code == 403
         assert other.patch(f"/api/v1/projects/{project.id}", {"title": "P"},
                            **{"If-Match": f'"{project.version}"'}).status_code == 403
 
@@ -118,3 +119,38 @@ def test_24_seats_of_a_body_are_created_through_the_api_and_corrected_with_the_s
     assert api.patch(url, {"voting": True}, **{"If-Match": etag}).status_code == 412
     moved = api.patch(url, {"body_id": data.persons[0].id}, **{"If-Match": changed.headers["ETag"]})
     assert moved.status_code == 422 and "body_id" in moved.get_json()["errors"]
+
+
+def test_interactions_are_recorded_and_changed_through_the_interaction_form(api, data, validate):
+    from crm.projects.models import Project
+
+    project = db.session.query(Project).first()
+    persons = [data.persons[7].id, data.persons[8].id]
+    created = api.post("/api/v1/interactions", {
+        "occurred_at": "2026-11-20T09:30:00Z", "kind": "visit", "subject": "Abstimmung Dorfladen",
+        "persons": persons, "organisations": [data.organisations[2].id], "project_id": project.id,
+        "fields_of_action": [data.fields[1].id]})
+    assert created.status_code == 201, created.get_json()
+    validate("/api/v1/interactions", "post", created)
+    record = created.get_json()
+    assert sorted(record["persons"]) == persons and record["organisations"] == [data.organisations[2].id]
+    assert record["occurred_at"].startswith("2026-11-20T09:30") and record["project_id"] == project.id
+    assert _audit("interaction", record["id"], "create") is not None
+    url = f"/api/v1/interactions/{record['id']}"
+    etag = api.get(url).headers["ETag"]
+    changed = api.patch(url, {"results": "Mietvertrag bis Januar", "persons": [persons[0]]}, **{"If-Match": etag})
+    assert changed.status_code == 200, changed.get_json()
+    validate("/api/v1/interactions/{id}", "patch", changed)
+    body = changed.get_json()
+    assert body["persons"] == [persons[0]] and body["results"] == "Mietvertrag bis Januar"
+    assert body["occurred_at"].startswith("2026-11-20T09:30") and body["subject"] == "Abstimmung Dorfladen"
+    assert _audit("interaction", record["id"], "update") is not None
+    assert api.patch(url, {"subject": "Neu"}, **{"If-Match": etag}).status_code == 412
+    nobody = api.patch(url, {"persons": [], "organisations": []}, **{"If-Match": changed.headers["ETag"]})
+    assert nobody.status_code == 422
+    assert nobody.get_json()["errors"] == {"persons": ["Bitte fügen Sie mindestens eine Person oder Organisation hinzu."]}
+    validate("/api/v1/interactions/{id}", "patch", nobody)
+    empty = api.post("/api/v1/interactions", {"persons": persons, "occurred_at": "gestern"})
+    assert empty.status_code == 422 and list(empty.get_json()["errors"]) == ["occurred_at"]
+    untitled = api.post("/api/v1/interactions", {"persons": persons, "occurred_at": "2026-11-20T10:00:00"})
+    assert untitled.get_json()["errors"] == {"subject": ["Bitte geben Sie einen Betreff ein."]}
