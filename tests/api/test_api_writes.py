@@ -154,3 +154,12 @@ def test_interactions_are_recorded_and_changed_through_the_interaction_form(api,
     assert empty.status_code == 422 and list(empty.get_json()["errors"]) == ["occurred_at"]
     untitled = api.post("/api/v1/interactions", {"persons": persons, "occurred_at": "2026-11-20T10:00:00"})
     assert untitled.get_json()["errors"] == {"subject": ["Bitte geben Sie einen Betreff ein."]}
+
+
+def test_the_documentation_page_shows_the_writes(client, login, validate):
+    writable = sorted(path for path, item in validate.spec["paths"].items() if "patch" in item)
+    assert writable == [f"/api/v1/{name}/{{id}}" for name in sorted(
+        ("bodies", "interactions", "organisations", "persons", "projects", "seats", "tasks"))]
+    login("staff")
+    page = client.get("/api/dokumentation").get_data(as_text=True)
+    assert page.count(">PATCH</span>") == 7 and page.count(">POST</span>") == 7
