@@ -29,9 +29,17 @@ def _record_schema(resource: resources.Resource) -> dict:
                            for f in resource.fields}}
 
 
+def _input_field_schema(field: resources.Field) -> dict:
+    """As in answers; a number may also come as a German amount ("12.500,50"), as the forms take it."""
+    schema = _field_schema(field)
+    if field.type == "number":
+        schema["type"] = ["number", "string"] + (["null"] if field.nullable else [])
+    return schema
+
+
 def _input_schema(resource: resources.Resource) -> dict:
     return {"type": "object", "additionalProperties": False,
-            "properties": {f.name: _field_schema(f) for f in resource.fields if f.writable}}
+            "properties": {f.name: _input_field_schema(f) for f in resource.fields if f.writable}}
 
 
 def _problem(description: str) -> dict:

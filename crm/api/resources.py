@@ -5,10 +5,11 @@ resources the form and service the pages use. The views (views.py) and the OpenA
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 
 from crm.extensions import db
@@ -62,6 +63,8 @@ class Writer:
     to_form: dict[str, Callable[[Any], Any]]  # JSON value -> form value, per field needing it
     save: Callable[[Any, dict], Any]  # (record or None, form.data) -> record; raises DomainError
     after: Callable[[Any, dict], None] | None = None  # (saved record, JSON payload): what the form has no field for
+    data: Callable[[Any], dict] | None = None  # form -> what the service takes (default: form.data)
+    rename: dict[str, str] = field(default_factory=dict)  # the form's error key -> the API's field name
 
 
 @dataclass
@@ -101,6 +104,17 @@ def _names(attribute: str):
 
 def _archived(record) -> bool:
     return record.archived_at is not None
+
+
+def _current(model):
+    def apply(stmt, value):
+        from crm.core import time as clock
+
+        today = clock.today()
+        now = or_(model.valid_from.is_(None), model.valid_from <= today) & or_(model.valid_to.is_(None),
+                                                                              model.valid_to >= today)
+        return stmt.where(now if value else ~now)
+    return apply
 
 
 def _since(column):
@@ -234,22 +248,9 @@ def _organisation_resource() -> Resource:
 
 def _read_only_resources() -> list[Resource]:
     from crm.contacts.models import Affiliation
-    from crm.interactions.models import Interaction
-    from crm.network.models import Body, Seat
-    from crm.projects.models import Project
 
     def eq(column):
         return lambda stmt, value: stmt.where(column == value)
-
-    def current(model):
-        from crm.core import time as clock
-
-        def apply(stmt, value):
-            today = clock.today()
-            now = or_(model.valid_from.is_(None), model.valid_from <= today) & or_(model.valid_to.is_(None),
-                                                                                  model.valid_to >= today)
-            return stmt.where(now if value else ~now)
-        return apply
 
     ident = Field("id", "integer", "Kennung")
     return [
@@ -266,58 +267,211 @@ def _read_only_resources() -> list[Resource]:
             filters=[Filter("person_id", "integer", "Person", eq(Affiliation.person_id)),
                      Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
                      Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
-                            current(Affiliation))]),
-        Resource(
-            name="bodies", title="Gremien", model=Body,
-            fields=[ident, Field("version", "integer", "Stand"), Field("name", "string", "Name"),
-                    Field("kind", "string", "Art"), Field("parent_id", "integer", "Übergeordnetes Gremium",
-                                                          nullable=True),
-                    Field("archived", "boolean", "Archiviert", get=_archived),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("kind", "string", "Art", eq(Body.kind))]),
-        Resource(
-            name="seats", title="Sitze in Gremien", model=Seat, versioned=False,
-            fields=[ident, Field("body_id", "integer", "Gremium"), Field("person_id", "integer", "Person"),
-                    Field("organisation_id", "integer", "Vertretene Organisation", nullable=True),
-                    Field("role", "string", "Rolle"), Field("voting", "boolean", "Stimmberechtigt"),
-                    Field("interest_group_id", "integer", "Interessengruppe", nullable=True),
-                    Field("deputy_id", "integer", "Stellvertretung (Person)", nullable=True),
-                    Field("valid_from", "date", "Seit"), Field("valid_to", "date", "Bis", nullable=True)],
-            filters=[Filter("body_id", "integer", "Gremium", eq(Seat.body_id)),
-                     Filter("person_id", "integer", "Person", eq(Seat.person_id)),
-                     Filter("current", "boolean", "Nur heute besetzte (true) oder nur beendete (false)",
-                            current(Seat))]),
-        Resource(
-            name="projects", title="Projekte", model=Project,
-            fields=[ident, Field("version", "integer", "Stand"), Field("title", "string", "Titel"),
-                    Field("description", "string", "Beschreibung"), Field("status", "string", "Status"),
-                    Field("programme", "string", "Förderprogramm"), Field("project_type", "string", "Projektart"),
-                    Field("cooperation", "string", "Kooperation"),
-                    Field("sponsor_person_id", "integer", "Projektträger (Person)", nullable=True),
-                    Field("sponsor_organisation_id", "integer", "Projektträger (Organisation)", nullable=True),
-                    Field("total_cost", "number", "Gesamtkosten (EUR)", nullable=True),
-                    Field("eligible_cost", "number", "Förderfähige Kosten (EUR)", nullable=True),
-                    Field("funding_rate", "number", "Fördersatz (%)", nullable=True),
-                    Field("funding_amount", "number", "Zuschuss (EUR)", nullable=True),
-                    Field("start_date", "date", "Beginn", nullable=True),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("status", "string", "Status", eq(Project.status)),
-                     Filter("updated_since", "datetime", "Geändert seit", _since(Project.updated_at))]),
-        Resource(
-            name="interactions", title="Interaktionen", model=Interaction,
-            fields=[ident, Field("version", "integer", "Stand"), Field("occurred_at", "datetime", "Zeitpunkt"),
-                    Field("kind", "string", "Art"), Field("subject", "string", "Betreff"),
-                    Field("results", "string", "Ergebnisse"),
-                    Field("project_id", "integer", "Projekt", nullable=True),
-                    Field("meeting_id", "integer", "Termin", nullable=True),
-                    Field("persons", "integer[]", "Beteiligte Personen", get=_ids("persons")),
-                    Field("organisations", "integer[]", "Beteiligte Organisationen", get=_ids("organisations")),
-                    Field("fields_of_action", "integer[]", "Handlungsfelder", get=_ids("fields_of_action")),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("kind", "string", "Art", eq(Interaction.kind)),
-                     Filter("since", "datetime", "Seit (Zeitpunkt)", _since(Interaction.occurred_at))]),
+                            _current(Affiliation))]),
+        _body_resource(ident),
+        _seat_resource(ident),
+        _project_resource(ident),
+        _interaction_resource(ident),
         _task_resource(ident),
     ]
+
+
+def _german_number(value):
+    """A JSON number as the forms' German input ("12500,5"); a string goes to the form as sent."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+    return value
+
+
+def _body_resource(ident: Field) -> Resource:
+    from crm.network import services
+    from crm.network.models import BODY_KINDS, Body
+
+    def form(record, formdata):
+        from crm.network.views import _body_form
+
+        return _body_form(record, formdata=formdata, meta={"csrf": False})
+
+    def save(body, data):
+        return services.save_body(body, data)
+
+    text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
+    share = lambda name, description: Field(name, "number", description, writable=True, default=Decimal(  # noqa: E731
+        {"quorum_share": 50, "max_group_share": 49, "min_non_public_share": 50}[name]))
+    return Resource(
+        name="bodies", title="Gremien", model=Body,
+        fields=[ident, Field("version", "integer", "Stand"), text("name", "Name (Pflicht)"),
+                text("short_name", "Kurzname"), text("kind", "Art", enum=tuple(BODY_KINDS)),
+                Field("parent_id", "integer", "Übergeordnetes Gremium", writable=True, nullable=True),
+                Field("fields_of_action", "integer[]", "Handlungsfelder (Kennungen)", writable=True,
+                      get=_ids("fields_of_action")),
+                text("description", "Beschreibung"),
+                share("quorum_share", "Beschlussfähigkeit: Anteil der Stimmberechtigten (%)"),
+                share("max_group_share", "Höchstanteil einer Interessengruppe (%, 100: keine Prüfung)"),
+                share("min_non_public_share", "Mindestanteil nicht-öffentlicher Stimmen (%, 0: keine Prüfung)"),
+                Field("archived", "boolean", "Archiviert", get=_archived),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("kind", "string", "Art", lambda stmt, v: stmt.where(Body.kind == v))],
+        writer=Writer(form=form, save=save, to_form={
+            "parent_id": lambda v: v or 0, "quorum_share": _german_number, "max_group_share": _german_number,
+            "min_non_public_share": _german_number}),
+    )
+
+
+def _seat_resource(ident: Field) -> Resource:
+    from crm.core.errors import DomainError
+    from crm.network import services
+    from crm.network.models import SEAT_ROLES, Body, Seat
+
+    pickers = {"person_id": "person_label", "organisation_id": "organisation_label", "deputy_id": "deputy_label"}
+
+    def form(record, formdata):
+        from crm.network.forms import SeatForm
+        from crm.network.views import _seat_form_setup
+
+        formdata = formdata.copy()
+        for id_field, label_field in pickers.items():  # the pickers' labels: the service checks the ids
+            formdata[label_field] = "#" + formdata[id_field] if formdata.get(id_field) else ""
+        built = _seat_form_setup(SeatForm(formdata=formdata, meta={"csrf": False}),
+                                 record.interest_group if record is not None else None)
+        built.api_body_id = formdata.get("body_id", type=int)
+        return built
+
+    def save(seat, data):
+        if seat is None:
+            body = db.session.get(Body, data["body_id"] or 0)
+            if body is None:
+                raise DomainError(_("Not found."), field="body_id")
+            return services.add_seat(body, data)
+        if data["body_id"] != seat.body_id:
+            raise DomainError(_("This field cannot be changed."), field="body_id")
+        return services.correct_seat(seat, data)  # as the form's "correct a mistake"; the audit keeps the old
+
+    def eq(column):
+        return lambda stmt, value: stmt.where(column == value)
+
+    ref = lambda name, description: Field(name, "integer", description, writable=True, nullable=True)  # noqa: E731
+    zero = lambda v: v or 0  # noqa: E731
+    return Resource(
+        name="seats", title="Sitze in Gremien", model=Seat,
+        fields=[ident, Field("version", "integer", "Stand"),
+                Field("body_id", "integer", "Gremium (Pflicht beim Anlegen, danach fest)", writable=True),
+                Field("person_id", "integer", "Person (Pflicht)", writable=True, nullable=True),
+                ref("organisation_id", "Vertretene Organisation"),
+                Field("role", "string", "Rolle", writable=True, enum=tuple(SEAT_ROLES), default="member"),
+                Field("voting", "boolean", "Stimmberechtigt", writable=True, default=True),
+                ref("interest_group_id", "Interessengruppe"), ref("deputy_id", "Stellvertretung (Person)"),
+                Field("valid_from", "date", "Seit (Pflicht)", writable=True, nullable=True),
+                Field("valid_to", "date", "Bis", writable=True, nullable=True),
+                Field("resolution", "string", "Beschluss, der den Sitz vergab oder änderte", writable=True)],
+        filters=[Filter("body_id", "integer", "Gremium", eq(Seat.body_id)),
+                 Filter("person_id", "integer", "Person", eq(Seat.person_id)),
+                 Filter("current", "boolean", "Nur heute besetzte (true) oder nur beendete (false)",
+                        _current(Seat))],
+        writer=Writer(form=form, save=save, to_form={"interest_group_id": zero},
+                      data=lambda form: form.seat_data() | {"body_id": form.api_body_id},
+                      rename={label: id_field for id_field, label in pickers.items()}),
+    )
+
+
+def _interaction_resource(ident: Field) -> Resource:
+    from flask import g
+
+    from crm.core.formatting import BERLIN, to_berlin
+    from crm.interactions import services
+    from crm.interactions.models import INTERACTION_KINDS, Interaction
+
+    lists = {"persons": "person_ids", "organisations": "organisation_ids"}  # the API's names -> the form's
+
+    def form(record, formdata):
+        from crm.interactions.views import _interaction_form
+
+        formdata = formdata.copy()
+        for name, form_name in lists.items():
+            formdata.setlist(form_name, formdata.poplist(name))
+        return _interaction_form(record, formdata=formdata, meta={"csrf": False})
+
+    def local_minute(value):
+        """ISO 8601 (without a zone: UTC) -> the form's local time in Berlin."""
+        at = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        return to_berlin(at).strftime("%Y-%m-%dT%H:%M")
+
+    def data(built):
+        local = built.occurred_at.data.replace(tzinfo=BERLIN)
+        return dict(built.data, occurred_at=local.astimezone(timezone.utc))
+
+    def save(interaction, values):
+        return services.save_interaction(interaction, values, g.api_token.user)
+
+    zero = lambda v: v or 0  # noqa: E731
+    ref = lambda name, description: Field(name, "integer", description, writable=True, nullable=True)  # noqa: E731
+    return Resource(
+        name="interactions", title="Interaktionen", model=Interaction,
+        fields=[ident, Field("version", "integer", "Stand"),
+                Field("occurred_at", "datetime", "Zeitpunkt (ISO 8601, ohne Zeitzone: UTC; auf die Minute)",
+                      writable=True, default=" "),
+                Field("kind", "string", "Art", writable=True, enum=tuple(INTERACTION_KINDS), default="phone"),
+                Field("subject", "string", "Betreff (Pflicht)", writable=True),
+                Field("results", "string", "Ergebnisse", writable=True),
+                ref("project_id", "Projekt (ein laufendes)"), ref("meeting_id", "Termin"),
+                Field("persons", "integer[]", "Beteiligte Personen (mindestens eine Person oder Organisation)",
+                      writable=True, get=_ids("persons")),
+                Field("organisations", "integer[]", "Beteiligte Organisationen", writable=True,
+                      get=_ids("organisations")),
+                Field("fields_of_action", "integer[]", "Handlungsfelder", writable=True, get=_ids("fields_of_action")),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("kind", "string", "Art", lambda stmt, v: stmt.where(Interaction.kind == v)),
+                 Filter("since", "datetime", "Seit (Zeitpunkt)", _since(Interaction.occurred_at))],
+        writer=Writer(form=form, save=save, data=data, to_form={
+            "occurred_at": lambda v: local_minute(v) if v and v.strip() else "",
+            "project_id": zero, "meeting_id": zero},
+            rename={form_name: name for name, form_name in lists.items()}),
+    )
+
+
+def _project_resource(ident: Field) -> Resource:
+    from crm.projects import services
+    from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES, Project
+
+    def form(record, formdata):
+        from crm.projects.views import _project_form
+
+        return _project_form(record, formdata=formdata, meta={"csrf": False})
+
+    def save(project, data):
+        return services.save_project(project, data)
+
+    text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
+    money = lambda name, description: Field(name, "number", description  # noqa: E731
+                                            + " – als Zahl oder wie im Formular („12.500,50“)",
+                                            writable=True, nullable=True)
+    day = lambda name, description: Field(name, "date", description, writable=True, nullable=True)  # noqa: E731
+    return Resource(
+        name="projects", title="Projekte", model=Project,
+        fields=[ident, Field("version", "integer", "Stand"), text("title", "Titel (Pflicht)"),
+                text("description", "Beschreibung"),
+                text("status", "Status", enum=tuple(PROJECT_STATUSES), default="idea"),
+                text("programme", "Förderprogramm", enum=tuple(PROGRAMMES), default="leader"),
+                text("project_type", "Projektart (aus den Förderstandards)"),
+                text("cooperation", "Kooperation", enum=tuple(COOPERATION)),
+                Field("sponsor_person_id", "integer", "Projektträger (Person)", writable=True, nullable=True),
+                Field("sponsor_organisation_id", "integer", "Projektträger (Organisation)", writable=True,
+                      nullable=True),
+                Field("fields_of_action", "integer[]", "Handlungsfelder (Kennungen)", writable=True,
+                      get=_ids("fields_of_action")),
+                money("total_cost", "Gesamtkosten (EUR)"), money("eligible_cost", "Förderfähige Kosten (EUR)"),
+                money("funding_rate", "Fördersatz (%)"), money("funding_amount", "Zuschuss (EUR)"),
+                day("start_date", "Beginn"), day("end_date", "Ende"),
+                day("selected_on", "Von der LAG ausgewählt am"), day("approved_on", "Bewilligt am"),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("status", "string", "Status", lambda stmt, v: stmt.where(Project.status == v)),
+                 Filter("updated_since", "datetime", "Geändert seit", _since(Project.updated_at))],
+        writer=Writer(form=form, save=save, to_form={
+            "total_cost": _german_number, "eligible_cost": _german_number, "funding_rate": _german_number,
+            "funding_amount": _german_number}),
+    )
 
 
 def _task_resource(ident: Field) -> Resource:

@@ -221,6 +221,14 @@ def _type_ok(field: resources.Field, value) -> bool:
             return isinstance(value, str) and len(value) == 10
         except (TypeError, ValueError):
             return False
+    if field.type == "datetime":
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return True
+        except (AttributeError, TypeError, ValueError):
+            return False
+    if field.type == "number":  # a JSON number or a German amount as the forms take it ("12.500,50")
+        return isinstance(value, (int, float, str)) and not isinstance(value, bool)
     if field.type == "string[]":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if field.type == "integer[]":
@@ -278,10 +286,11 @@ def _save(resource, row, payload: dict, seen_version):
     form = writer.form(row, _formdata(writer, values))
     if not form.validate():
         return None, problem(422, _("The data has errors; nothing was saved."),
-                             {key: [str(m) for m in messages] for key, messages in form.errors.items()})
+                             {writer.rename.get(key, key): [str(m) for m in messages]
+                              for key, messages in form.errors.items()})
     try:
         with versioned_edit(row, seen_version if resource.versioned else None):
-            saved = writer.save(row, dict(form.data))
+            saved = writer.save(row, writer.data(form) if writer.data is not None else dict(form.data))
             if writer.after is not None:
                 writer.after(saved, payload)
         return saved, None
@@ -290,7 +299,8 @@ def _save(resource, row, payload: dict, seen_version):
         return None, problem(412, error.message)
     except DomainError as error:
         db.session.rollback()
-        return None, problem(422, _("The data has errors; nothing was saved."), {error.field or "": [error.message]})
+        field = writer.rename.get(error.field, error.field) if error.field else ""
+        return None, problem(422, _("The data has errors; nothing was saved."), {field: [error.message]})
 
 
 @bp.post("/v1/<name>")

@@ -38,8 +38,8 @@ def _assignee_choices() -> list[tuple[int, str]]:
     return [(0, _("me"))] + [(u.id, u.display_name) for u in services.assignable_users() if u.id != current_user.id]
 
 
-def _interaction_form(obj=None, meeting_id: int | None = None) -> InteractionForm:
-    form = InteractionForm(obj=obj)
+def _interaction_form(obj=None, meeting_id: int | None = None, **form_args) -> InteractionForm:
+    form = InteractionForm(obj=obj, **form_args)
     form.fields_of_action.choices = [(f.id, f.name) for f in catalogue(FieldOfAction)]
     form.project_id.choices = [(0, _("- none -"))] + [(p.id, p.title) for p in services.open_projects()]
     form.meeting_id.choices = [(0, _("- none -"))] + services.meeting_choices(

@@ -76,8 +76,8 @@ def structure():
     return render_template("network/structure.html", nodes=nodes, on=on, today=clock.today())
 
 
-def _body_form(body: Body | None = None, formdata=None):
-    form = BodyForm(obj=body) if formdata is None else BodyForm(formdata=formdata)
+def _body_form(body: Body | None = None, formdata=None, **form_args):
+    form = BodyForm(obj=body, **form_args) if formdata is None else BodyForm(formdata=formdata, **form_args)
     form.fields_of_action.choices = [(f.id, f.name) for f in catalogue(FieldOfAction)]
     form.parent_id.choices = [(0, _("- none (top level) -"))] + services.parent_choices(body)
     return form

@@ -152,8 +152,8 @@ def project_history(project_id: int):
     )
 
 
-def _project_form(project: Project | None = None) -> ProjectForm:
-    form = ProjectForm(obj=project)
+def _project_form(project: Project | None = None, **form_args) -> ProjectForm:
+    form = ProjectForm(obj=project, **form_args)
     form.fields_of_action.choices = [(f.id, f.name) for f in catalogue(FieldOfAction)]
     types = services.project_types()
     current = project.project_type if project is not None else ""

@@ -2,6 +2,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from crm.extensions import db
 
@@ -84,3 +87,20 @@ class Api:
 def api(client, token):
     _user, secret = token("staff", "write")
     return Api(client, secret)
+
+
+@pytest.fixture
+def validate(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    registry = Registry().with_resource("urn:regionetz", Resource.from_contents(spec, default_specification=DRAFT202012))
+
+    def check(path_template: str, method: str, response) -> None:
+        operation = spec["paths"][path_template][method]
+        declared = operation["responses"][str(response.status_code)]
+        schema = declared["content"]["application/json"]["schema"]
+        ref = schema["$ref"].replace("#", "urn:regionetz#", 1)
+        Draft202012Validator({"$ref": ref}, registry=registry).validate(response.get_json())
+
+    check.spec = spec
+    return check
