@@ -7,7 +7,6 @@ import gc
 import tracemalloc
 
 import pytest
-
 from sqlalchemy import func, select
 
 from crm.contacts.models import Person
