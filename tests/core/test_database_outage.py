@@ -85,10 +85,12 @@ def outage_app():
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = base.update_query_dict({"options": f"-csearch_path={schema},public", "application_name": APP_NAME})
+    url = base.update_query_dict({"options": f"-csearch_path={schema}", "application_name": APP_NAME})
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False))
     with app.app_context():
+        # only the schema of its own on the search path: otherwise create_all would see public's tables
         db.metadata.create_all(db.engine)
+        assert db.session.scalar(text("SELECT current_schema()")) == schema
         from crm.auth.services import create_user
 
         create_user("ausfall", PASSWORD, role="staff")
@@ -171,4 +173,5 @@ def test_pg_connections_ended_by_the_server(outage_app):
     assert client.post("/personen/neu", data=PERSON_FORM).status_code == 302
     with app.app_context():
         assert db.session.scalar(count) == 1
+        assert db.session.scalar(text("SELECT count(*) FROM public.person WHERE last_name = 'Ausfallsicher'")) == 0
         db.session.remove()
