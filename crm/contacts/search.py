@@ -19,8 +19,11 @@ from crm.core.text import fold, tokens
 from crm.extensions import db
 
 # Lower ranks come first: a name match beats an office holder of a matching organisation,
-# who beats other staff there, who beat e-mail, phone, city and tag matches.
-RANK_NAME, RANK_KEY_FUNCTION, RANK_ORGANISATION, RANK_OTHER = 0, 1, 2, 3
+# who beats other staff there, who beat e-mail, phone, city and tag matches. RANK_PRIVATE marks a
+# word found only in a person's confidential fields (private e-mail, phone, mobile, city; see
+# crm/core/confidential.py): staff find a caller by the private number, viewers (who do not see
+# these fields) do not find the person by them at all. Confidential notes are not indexed.
+RANK_NAME, RANK_KEY_FUNCTION, RANK_ORGANISATION, RANK_OTHER, RANK_PRIVATE = 0, 1, 2, 3, 4
 MAX_TOKEN = 60
 PERSON, PERSON_ARCHIVED, ORGANISATION, ORGANISATION_ARCHIVED = "p", "pa", "o", "oa"
 
@@ -76,13 +79,13 @@ def _add_tokens(best: dict[str, int], text: str | None, rank: int) -> None:
             best[tok] = rank
 
 
-def _add_phone(best: dict[str, int], phone: str | None) -> None:
-    """The phone_tokens of a number (digits only: each is its own single token) at RANK_OTHER."""
+def _add_phone(best: dict[str, int], phone: str | None, rank: int = RANK_OTHER) -> None:
+    """The phone_tokens of a number (digits only: each is its own single token) at `rank`."""
     if phone:
         for tok in phone_tokens(phone):
             tok = tok[:MAX_TOKEN]
-            if best.get(tok, 99) > RANK_OTHER:
-                best[tok] = RANK_OTHER
+            if best.get(tok, 99) > rank:
+                best[tok] = rank
 
 
 @dataclass
@@ -116,12 +119,14 @@ class PersonText:
             add(best, a.get("city"), RANK_OTHER)
             _add_phone(best, a.get("phone"))
             _add_phone(best, a.get("mobile"))
-        add(best, self.email, RANK_OTHER)
-        add(best, self.city, RANK_OTHER)
-        _add_phone(best, self.phone)
-        _add_phone(best, self.mobile)
         for tag in self.tags:
             add(best, tag, RANK_OTHER)
+        # the person's own contact data is private (confidential); a word also found in a field everyone
+        # sees keeps that better rank and stays findable for everyone
+        add(best, self.email, RANK_PRIVATE)
+        add(best, self.city, RANK_PRIVATE)
+        _add_phone(best, self.phone, RANK_PRIVATE)
+        _add_phone(best, self.mobile, RANK_PRIVATE)
         return best
 
 
@@ -405,6 +410,23 @@ def _prefix_range(column, word: str):
 _COUNT_CAP = 5000
 
 
+def private_visible() -> bool:
+    """May the current user find persons by their confidential fields? Outside a request (CLI, jobs): yes."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return True
+    from crm.core.confidential import may_see_confidential
+
+    return may_see_confidential()
+
+
+def _word_match(table, kind: str, word: str):
+    """Token rows of `kind` matching the query word, without private-only words for viewers."""
+    match = and_(table.c.kind == kind, _prefix_range(table.c.token, word))
+    return match if private_visible() else and_(match, table.c.rank < RANK_PRIVATE)
+
+
 def _matching_rows(kind: str, words: list[str], counts: list[int] | None = None):
     """Select of (entity_id, rank) token rows that match the first word, for entities that match every word.
 
@@ -414,7 +436,7 @@ def _matching_rows(kind: str, words: list[str], counts: list[int] | None = None)
     both as a semi-join; SQLite follows the form, so the choice matters there.
     """
     t = SearchToken.__table__.alias("t")
-    stmt = select(t.c.entity_id, t.c.rank).where(t.c.kind == kind, _prefix_range(t.c.token, words[0]))
+    stmt = select(t.c.entity_id, t.c.rank).where(_word_match(t, kind, words[0]))
     others = list(range(1, len(words)))
     candidates = counts[0] if counts else None
     if counts:
@@ -422,7 +444,7 @@ def _matching_rows(kind: str, words: list[str], counts: list[int] | None = None)
     probes = []
     for i in others:
         other = SearchToken.__table__.alias()
-        match = and_(other.c.kind == kind, _prefix_range(other.c.token, words[i]))
+        match = _word_match(other, kind, words[i])
         if candidates is not None and counts[i] > 4 * candidates:
             # Select a key column, not "*": SQLite then probes the primary key (kind, entity_id, token).
             probes.append(select(other.c.entity_id).where(match, other.c.entity_id == t.c.entity_id).exists())
@@ -439,7 +461,7 @@ def _word_counts(kind: str, words: list[str]) -> list[int]:
     columns = [
         select(func.count())
         .select_from(
-            select(t.c.entity_id).where(t.c.kind == kind, _prefix_range(t.c.token, word)).limit(_COUNT_CAP).subquery()
+            select(t.c.entity_id).where(_word_match(t, kind, word)).limit(_COUNT_CAP).subquery()
         )
         .scalar_subquery()
         for word in words

@@ -27,7 +27,7 @@ from crm.contacts.salutation import address_block, letter_salutation
 from crm.contacts.search import quick_search
 from crm.core import time as clock
 from crm.core.archiving import archive_toggle
-from crm.core.audit import history_for
+from crm.core.audit import history_for, was_erased
 from crm.core.concurrency import versioned_edit
 from crm.core.converters import arg_id
 from crm.core.errors import DomainError, committing, put_error_on_form, saving
@@ -95,6 +95,7 @@ def person_detail(person_id: int):
     letter = _letter(person)
     return render_template(
         "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
+        erased=person.is_archived and was_erased("person", person.id),
         confirm=ConfirmForm(),
         end_form=EndAffiliationForm(formdata=None, valid_to=clock.today()),
     )
@@ -196,6 +197,9 @@ def person_archive(person_id: int):
 @bp.post("/personen/<id:person_id>/wiederherstellen")
 @can_edit
 def person_restore(person_id: int):
+    if was_erased("person", person_id):
+        flash(_("This person has been erased (Art. 17 GDPR) and cannot be restored."), "danger")
+        return redirect(url_for("contacts.person_detail", person_id=person_id))
     return archive_toggle(Person, person_id, False, lambda p: url_for("contacts.person_detail", person_id=p.id))
 
 

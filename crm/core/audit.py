@@ -128,6 +128,19 @@ def record_audit(entity_type: str, entity_id: int, action: str, changes: dict | 
     return row
 
 
+# The audit action of an erasure under Art. 17 DSGVO (crm/privacy): an erased record cannot come back.
+ERASED_ACTION = "erase"
+
+
+def was_erased(entity_type: str, entity_id: int) -> bool:
+    """Has this record been erased (anonymised)? Asked by every page that could bring it back."""
+    from sqlalchemy import func, select
+
+    return db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.entity_type == entity_type, AuditLog.entity_id == entity_id,
+        AuditLog.action == ERASED_ACTION)) > 0
+
+
 def _foreign_key_targets(mapper) -> dict:
     """Column key -> related class, for many-to-one references (recorded by label, not id)."""
     targets = {}

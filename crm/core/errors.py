@@ -118,6 +118,40 @@ def register_error_handlers(app) -> None:
     def too_many(error):
         return page(429, _("Too many attempts"), _("Please wait a moment and try again."))
 
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    def database_unavailable(error):
+        """The database went away or is busy (connections ended, restart, failover, a lock held too long):
+        503 with a page that needs no database (not base.html: it asks for the logged-in user). The session's
+        transaction is rolled back, so a change is saved completely (committed before) or not at all; the
+        pool recovers by itself (pool_pre_ping, and SQLAlchemy drops connections found dead)."""
+        from flask import g
+        from flask_login import current_user
+
+        from crm.extensions import login_manager
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the session is removed at teardown anyway
+            pass
+        try:  # the language of the page follows the user, who may not have been loaded before the failure
+            current_user._get_current_object()
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            g._login_user = login_manager.anonymous_user()
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                           str(getattr(error, "orig", error)).strip().splitlines()[0:1])
+        if request.method in ("GET", "HEAD"):
+            message = _("RegioNetz cannot reach its database at the moment. Please reload the page in a few seconds.")
+        else:
+            message = _("RegioNetz cannot reach its database at the moment. A change is saved completely or not "
+                        "at all: please check in a few seconds whether yours is there and send it again if not.")
+        body = render_template("errors/unavailable.html", title=_("Database not reachable"), message=message)
+        return body, 503, {"Retry-After": "5", "Cache-Control": "no-store"}
+
+    for error_class in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(error_class, database_unavailable)
+
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()

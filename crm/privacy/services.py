@@ -20,13 +20,13 @@ from crm.campaigns.models import PURPOSES, Consent
 from crm.contacts.models import LEGAL_BASES, Person
 from crm.contacts.search import reindex_persons
 from crm.core import time as clock
-from crm.core.audit import AuditLog, current_actor, plain_value, record_audit, record_export
+from crm.core.audit import ERASED_ACTION, AuditLog, current_actor, plain_value, record_audit, record_export, was_erased
 from crm.core.errors import DomainError
 from crm.duplicates.merge import references_to
 from crm.extensions import db
 
 ERASED_NAME = "Gelöscht"
-ERASE_ACTION = "erase"
+ERASE_ACTION = ERASED_ACTION
 OBJECTION_ACTION = "objection"
 # Columns an access export does not give out: secrets that open personal links (RSVP, ballots, opt-in).
 SECRET_COLUMNS = {"token", "token_hash"}
@@ -50,8 +50,7 @@ def _person_values(person: Person) -> list[str]:
 
 
 def is_erased(person: Person) -> bool:
-    return db.session.scalar(select(func.count()).select_from(AuditLog).where(
-        AuditLog.entity_type == "person", AuditLog.entity_id == person.id, AuditLog.action == ERASE_ACTION)) > 0
+    return was_erased("person", person.id)
 
 
 # ------------------------------------------------------------------ Art. 21: objection
@@ -490,6 +489,53 @@ def erase(person: Person) -> dict:
     db.session.flush()
     reindex_persons(conn, [pid])
     return counts
+
+
+MAX_BULK_ERASE = 100  # the review list shows 50 a page
+
+
+def _selected_for_erasure(ids: list[int]) -> list[Person]:
+    """The ticked persons in the order of the list; every one must still exist and not be erased yet."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise DomainError(_("Please tick at least one contact."))
+    if len(ids) > MAX_BULK_ERASE:
+        raise DomainError(_("At most %(count)s contacts can be erased at once.", count=MAX_BULK_ERASE))
+    persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    if len(persons) < len(ids):
+        raise DomainError(_("Some of the ticked contacts no longer exist (merged or deleted meanwhile). "
+                            "Nothing was erased; please tick them again."))
+    erased = set(db.session.scalars(select(AuditLog.entity_id).where(
+        AuditLog.entity_type == "person", AuditLog.entity_id.in_(ids), AuditLog.action == ERASE_ACTION)))
+    if erased:
+        raise DomainError(_("%(count)s of the ticked contacts have been erased already (meanwhile). Nothing was "
+                            "erased; please tick the contacts again.", count=len(erased)))
+    return [persons[i] for i in ids]
+
+
+def erasure_plans(ids: list[int]) -> list[ErasurePlan]:
+    """What erasing each ticked person does (the bulk confirmation page); raises DomainError as erase_many."""
+    return [erasure_plan(person) for person in _selected_for_erasure(ids)]
+
+
+def erase_many(ids: list[int]) -> int:
+    """Art. 17 for several persons in one transaction: each is erased as erase() does (audited per person,
+    without the erased values). One that cannot be erased raises DomainError and the view rolls back all."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    persons = _selected_for_erasure(ids)
+    names = [(p.id, p.full_name) for p in persons]  # the ORM objects are expired by each erasure
+    for pid, name in names:
+        try:
+            erase(db.session.get(Person, pid))
+        except DomainError as error:
+            raise DomainError(_("%(name)s could not be erased: %(reason)s Nothing was erased.",
+                                name=name, reason=error.message)) from error
+        except SQLAlchemyError as error:
+            current_app.logger.exception("Bulk erasure failed at person %s", pid)
+            raise DomainError(_("%(name)s could not be erased (database error). Nothing was erased.",
+                                name=name)) from error
+    return len(names)
 
 
 # ------------------------------------------------------------------ processing record

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from crm.contacts.models import LEGAL_BASES, Person
 from crm.core.converters import arg_ids, arg_page, parse_int
-from crm.core.errors import committing
+from crm.core.errors import DomainError, committing
 from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit, export_required, role_at_least, role_required
 from crm.extensions import db
@@ -128,17 +128,58 @@ def review_action():
     action = request.form.get("action")
     back = request.form.get("back") or ""
     target = url_for("privacy.review_list") + (("?" + back) if back and "//" not in back else "")
-    if not ConfirmForm().validate_on_submit() or action not in ("reviewed", "archive"):
+    if not ConfirmForm().validate_on_submit() or action not in ("reviewed", "archive", "erase"):
         if request.form:
             flash(_("Please choose an action."), "danger")
         return redirect(target)
     ids = arg_ids("ids", request.form)
+    if action == "erase":
+        if not role_at_least(current_user, ERASE_ROLE):
+            abort(403)
+        if not ids:
+            flash(_("Please tick at least one contact."), "danger")
+            return redirect(target)
+        # the confirmation page says per person what happens; nothing is changed before it is confirmed
+        return redirect(url_for("privacy.erase_many", ids=ids, back=back))
     with committing() as done:
         n = services.mark_reviewed(ids) if action == "reviewed" else services.archive_persons(ids)
     if done:
         flash(_("Marked as reviewed today: %(count)s contacts.", count=n) if action == "reviewed"
               else _("Archived: %(count)s contacts.", count=n), "success")
     return redirect(target)
+
+
+def _review_target(back: str) -> str:
+    return url_for("privacy.review_list") + (("?" + back) if back and "//" not in back else "")
+
+
+@bp.route("/datenschutz/loeschen", methods=["GET", "POST"])
+@role_required(ERASE_ROLE)
+def erase_many():
+    """Art. 17 for the contacts ticked on the review list: first what happens to each, then all in one go."""
+    source = request.form if request.method == "POST" else request.args
+    ids = arg_ids("ids", source)
+    back = (source.get("back") or "")[:500]
+    if request.method == "POST":
+        if not (ConfirmForm().validate_on_submit() and request.form.get("confirm") == "yes"):
+            flash(_("Please confirm the erasure by ticking the box."), "danger")
+            return redirect(url_for("privacy.erase_many", ids=ids, back=back))
+        with committing() as done:
+            count = services.erase_many(ids)
+        if done:
+            flash(_("Erased (anonymised): %(count)s contacts. Texts that may name them are on your task list "
+                    "for review.", count=count), "success")
+            return redirect(_review_target(back))
+        return redirect(url_for("privacy.erase_many", ids=ids, back=back))
+    try:
+        plans = services.erasure_plans(ids)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(_review_target(back))
+    return render_template("privacy/erase_many.html", plans=plans, ids=ids, back=back,
+                           back_url=_review_target(back),
+                           sponsors=[p for p in plans if p.sponsored_projects],
+                           chairs=[p for p in plans if p.chairs])
 
 
 @bp.get("/datenschutz/verzeichnis.docx")

@@ -5,6 +5,7 @@ ROUTES = {
     "privacy.access_json": ("staff", "GET"),
     "privacy.access_letter": ("staff", "GET"),
     "privacy.erase": ("manager", "GET POST"),
+    "privacy.erase_many": ("manager", "GET POST"),
     "privacy.review_list": ("staff", "GET"),
     "privacy.review_action": ("staff", "POST"),
     "privacy.processing_record": ("staff", "GET"),

@@ -122,3 +122,25 @@ def test_staff_may_not_erase(subject, client, login):
     login("staff")
     assert client.get(f"/personen/{subject.person.id}/loeschen").status_code == 403
     assert client.post(f"/personen/{subject.person.id}/loeschen", data={"confirm": "yes"}).status_code == 403
+
+
+def test_an_erased_person_cannot_be_restored(subject, client, login):
+    login("manager")
+    person_id = subject.person.id
+    client.post(f"/personen/{person_id}/loeschen", data={"confirm": "yes"})
+    html = client.get(f"/personen/{person_id}").get_data(as_text=True)
+    assert "/wiederherstellen" not in html and "Wiederherstellen" not in html
+    response = client.post(f"/personen/{person_id}/wiederherstellen", follow_redirects=True)
+    assert "wurde gelöscht (Art. 17 DSGVO) und kann nicht wiederhergestellt werden" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Person, person_id).archived_at is not None
+
+
+def test_an_archived_person_can_still_be_restored(subject, client, login):
+    login("manager")
+    person_id = subject.person.id
+    client.post(f"/personen/{person_id}/archivieren")
+    assert "/wiederherstellen" in client.get(f"/personen/{person_id}").get_data(as_text=True)
+    client.post(f"/personen/{person_id}/wiederherstellen")
+    db.session.expire_all()
+    assert db.session.get(Person, person_id).archived_at is None
