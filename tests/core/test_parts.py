@@ -62,7 +62,7 @@ def test_each_app_has_its_own_registry(app):
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
     # incl. "Umlaufverfahren", "Kampagnen", "Änderungsverlauf", "Weiterbildung", "Datenschutz-Prüfliste"
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 18
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 19
     assert len(first_registry.detail_sections["person"]) == 6
 
 
