@@ -25,7 +25,7 @@ def _german(value, _pos=None) -> str:
     return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-def png(chart, width: float = 8.0, height: float | None = None, dpi: int = 110) -> bytes:
+def png(chart, width: float = 7.5, height: float | None = None, dpi: int = 110) -> bytes:
     """The chart as PNG; an empty chart says so in the picture."""
     rows = len(chart.categories)
     if height is None:
