@@ -48,7 +48,7 @@ def png(chart, width: float = 7.5, height: float | None = None, dpi: int = 110) 
             ax.set_xticklabels(chart.categories[::step], rotation=45 if rows > 6 else 0, ha="right" if rows > 6
                                else "center", fontsize=8)
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.legend(fontsize=8, frameon=False, loc="upper left")
+            ax.legend(fontsize=8, frameon=False, loc="best")
             ax.set_xlabel(chart.category_label, fontsize=9)
         else:
             n = len(chart.series)
