@@ -1,0 +1,21 @@
+"""Reports (issue 18): the monitoring page with figures and charts over time and by field of action,
+each figure with its records and a CSV file, and the activity report (Tätigkeitsbericht) as Word."""
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+
+def register(registry) -> None:
+    from crm.reports import demo, models, views
+
+    registry.blueprint(views.bp)
+    registry.nav("reports.monitoring", _l("Monitoring"), order=70, prefix="reports.", menu="more")
+    registry.demo_data(demo.generate_report, order=99)
+    registry.labels(
+        entities={"activity_report": _l("Activity report")},
+        fields={"activity_report.title": _l("Title"), "activity_report.period_start": _l("From"),
+                "activity_report.period_end": _l("To"), "activity_report.field_of_action_id": _l("Field of action"),
+                "activity_report.introduction": _l("Introduction"), "activity_report.outlook": _l("Outlook"),
+                "activity_report.created_by_id": _l("Created by")},
+        record_urls={"activity_report": lambda i: url_for("reports.report_edit", report_id=i)},
+    )
+    _ = models

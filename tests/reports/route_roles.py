@@ -1,0 +1,28 @@
+"""Who may use the monitoring and report routes (see tests/core/test_routes_by_role.py): viewers read
+figures, charts, CSV files and the records behind them; staff write, download and delete reports."""
+
+ROUTES = {
+    "reports.monitoring": ("viewer", "GET"),
+    "reports.chart_png": ("viewer", "GET"),
+    "reports.figure_csv": ("viewer", "GET"),
+    "reports.records": ("viewer", "GET"),
+    "reports.report_list": ("viewer", "GET"),
+    "reports.report_create": ("staff", "GET POST"),
+    "reports.report_edit": ("staff", "GET POST"),
+    "reports.report_docx": ("staff", "GET"),
+    "reports.report_delete": ("staff", "POST"),
+}
+PUBLIC = set()
+
+
+def url_values(fixture):
+    """A saved report of one year (deleted by the sweep's first allowed role, after its other routes)."""
+    from datetime import date
+
+    from crm.extensions import db
+    from crm.reports.models import Report
+
+    report = Report(title="Tätigkeitsbericht 2026", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
+    db.session.add(report)
+    db.session.commit()
+    return {"report_id": report.id, "chart_key": "activity", "figure_key": "meetings", "record_kind": "meetings"}
