@@ -14,4 +14,4 @@ def register(registry) -> None:
                 "matched_count": _l("Shapes matched to a municipality"), "uploaded_by_id": _l("Uploaded by")},
     )
     # After the contacts (the municipalities and their AGS).
-    registry.demo_data(municipality_map.generate_demo_shapes, order=90)
+    registry.demo_data(municipality_map.generate_demo_shapes, order=99)

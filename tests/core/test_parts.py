@@ -61,8 +61,9 @@ def test_each_app_has_its_own_registry(app):
     second = create_app("testing")
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
-    # incl. "Umlaufverfahren", "Kampagnen", "Änderungsverlauf", "Weiterbildung", "Datenschutz-Prüfliste"
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 18
+    # incl. "Umlaufverfahren", "Kampagnen", "Änderungsverlauf", "Weiterbildung", "Datenschutz-Prüfliste",
+    # "Netzwerkbild"
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 19
     assert len(first_registry.detail_sections["person"]) == 6
 
 
@@ -74,7 +75,8 @@ def test_seed_demo_runs_the_demo_data_of_every_part(app):
                                                                             "crm.decisions.selection_demo",
                                                                             "crm.campaigns.demo",
                                                                             "crm.campaigns.campaign_demo",
-                                                                            "crm.qualification.demo"]
+                                                                            "crm.qualification.demo",
+                                                                            "crm.reports.municipality_map"]
 
 
 def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):
