@@ -237,10 +237,13 @@ def build_graph(f: GraphFilter) -> Graph:
     def node_id(n) -> str:
         return f"{PREFIX[n[0]]}{n[1]}"
 
+    kept_edges = [(key, weight) for key, weight in sorted(edges.items()) if key[0] in keep and key[1] in keep]
+    if len(keep) < len(degree):  # after a cut, a node whose every neighbour was cut away is only noise
+        keep = {n for key, _w in kept_edges for n in key[:2]}
     graph = Graph(total_nodes=len(degree), total_edges=len(edges), limit=f.limit)
     graph.nodes = sorted(({"id": node_id(n), "kind": n[0], "label": labels[n][0], "url": labels[n][1],
                            "degree": degree[n]} for n in keep),
                          key=lambda d: (list(NODE_KINDS).index(d["kind"]), d["label"].casefold(), d["id"]))
     graph.edges = [{"source": node_id(left), "target": node_id(right), "kind": kind, "weight": weight}
-                   for (left, right, kind), weight in sorted(edges.items()) if left in keep and right in keep]
+                   for (left, right, kind), weight in kept_edges]
     return graph

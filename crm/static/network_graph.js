@@ -10,10 +10,14 @@
   var texts = JSON.parse(document.getElementById("graph-texts").textContent);
   var colours = JSON.parse(box.dataset.colours);
   var maxDegree = data.nodes.reduce(function (m, n) { return Math.max(m, n.degree); }, 1);
+  // Names of the 25 best-connected nodes are always shown, the others once zoomed in (or on a click).
+  var hubs = {};
+  data.nodes.slice().sort(function (a, b) { return b.degree - a.degree; }).slice(0, 25)
+    .forEach(function (n) { hubs[n.id] = true; });
 
   var elements = data.nodes.map(function (n) {
-    return { group: "nodes", data: { id: n.id, label: n.label, kind: n.kind, url: n.url, degree: n.degree,
-      size: 14 + 34 * Math.sqrt(n.degree / maxDegree), colour: colours[n.kind] } };
+    return { group: "nodes", classes: hubs[n.id] ? "hub" : "", data: { id: n.id, label: n.label, kind: n.kind,
+      url: n.url, degree: n.degree, size: 14 + 34 * Math.sqrt(n.degree / maxDegree), colour: colours[n.kind] } };
   }).concat(data.edges.map(function (e, i) {
     return { group: "edges", data: { id: "e" + i, source: e.source, target: e.target, kind: e.kind,
       width: Math.min(1 + Math.log2(e.weight), 6) } };
@@ -28,8 +32,10 @@
     style: [
       { selector: "node", style: { "background-color": "data(colour)", width: "data(size)", height: "data(size)",
         label: "data(label)", "font-size": 9, "text-valign": "bottom", "text-margin-y": 2, color: "#222",
-        "text-outline-color": "#fff", "text-outline-width": 1.5, "min-zoomed-font-size": 7,
+        "text-outline-color": "#fff", "text-outline-width": 1.5, "min-zoomed-font-size": 11,
         "border-width": 1, "border-color": "#fff" } },
+      { selector: "node.hub", style: { "font-size": 11, "font-weight": "bold" } },
+      { selector: "node:selected, node.near", style: { "min-zoomed-font-size": 0 } },
       { selector: "node[kind = 'body']", style: { shape: "round-rectangle" } },
       { selector: "node[kind = 'project']", style: { shape: "diamond" } },
       { selector: "node[kind = 'organisation']", style: { shape: "round-triangle" } },
@@ -39,15 +45,16 @@
       { selector: ".faded", style: { opacity: 0.15 } },
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#000" } }
     ],
-    layout: { name: "cose", animate: false, randomize: true, nodeRepulsion: function () { return 9000; },
-      idealEdgeLength: function () { return 60; }, numIter: 1500, fit: true, padding: 20 }
+    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 60000; },
+      idealEdgeLength: function () { return 70; }, nodeOverlap: 20, gravity: 0.6, componentSpacing: 60,
+      numIter: 2000, fit: true, padding: 24 }
   });
 
   var panel = document.getElementById("graph-selection");
 
   function show(node) {
-    cy.elements().addClass("faded");
-    node.closedNeighborhood().removeClass("faded");
+    cy.elements().addClass("faded").removeClass("near");
+    node.closedNeighborhood().removeClass("faded").nodes().addClass("near");
     panel.textContent = "";
     var title = document.createElement("h2");
     title.className = "h6";
@@ -87,7 +94,7 @@
   }
 
   cy.on("tap", "node", function (evt) { show(evt.target); });
-  cy.on("tap", function (evt) { if (evt.target === cy) { cy.elements().removeClass("faded"); } });
+  cy.on("tap", function (evt) { if (evt.target === cy) { cy.elements().removeClass("faded near"); } });
   cy.on("dbltap", "node", function (evt) { window.location.href = evt.target.data("url"); });
   box.dataset.rendered = String(cy.nodes().length);
   window.networkGraph = cy;  // for the browser test and the curious
