@@ -3,7 +3,6 @@ from datetime import date
 
 import pytest
 
-from crm.extensions import db
 from crm.reports.graph import GraphFilter, build_graph
 from tests.reports.network_fixture import build_region
 
