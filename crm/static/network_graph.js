@@ -47,7 +47,7 @@
     ],
     layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 60000; },
       idealEdgeLength: function () { return 70; }, nodeOverlap: 20, gravity: 0.6, componentSpacing: 60,
-      numIter: 2000, fit: true, padding: 24 }
+      numIter: data.nodes.length > 300 ? 700 : 2000, fit: true, padding: 24 }
   });
 
   var panel = document.getElementById("graph-selection");
