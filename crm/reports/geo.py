@@ -16,7 +16,6 @@ from crm.core.errors import DomainError
 AGS_KEYS = ("ags", "ags_0", "gemeindeschluessel", "gemeindeschlüssel", "gkz", "ags8")
 ARS_KEYS = ("ars", "rs", "ars_0", "rs_0", "regionalschluessel", "regionalschlüssel")
 SHAPE_TYPES = ("Polygon", "MultiPolygon")
-MAX_BYTES = 30 * 1024 * 1024
 
 
 def feature_ags(properties) -> str:
@@ -72,12 +71,12 @@ class ParsedShapes:
     unmatched: list = field(default_factory=list)  # AGS in the file that match no municipality
 
 
-def parse_shapes(data: bytes, known_ags: set[str]) -> ParsedShapes:
+def parse_shapes(data: bytes, known_ags: set[str], max_bytes: int = 10 * 1024 * 1024) -> ParsedShapes:
     """Check an uploaded GeoJSON file against the municipalities' AGS; DomainError says what is wrong."""
     if not data:
         raise DomainError(_("Please choose a file."), field="file")
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("The file is too large (at most %(limit)s MB).", limit=MAX_BYTES // 1024 // 1024),
+    if len(data) > max_bytes:
+        raise DomainError(_("The file is too large (at most %(limit)s MB).", limit=max_bytes // 1024 // 1024),
                           field="file")
     try:
         doc = json.loads(data.decode("utf-8-sig"))

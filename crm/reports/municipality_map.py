@@ -18,6 +18,7 @@ import math
 import random
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal_column, select, union
 
@@ -47,9 +48,14 @@ def current_map() -> MunicipalityMap | None:
     return db.session.scalar(select(MunicipalityMap).order_by(MunicipalityMap.id.desc()).limit(1))
 
 
+def max_upload_bytes() -> int:
+    """As large as an import file may be (no request may be larger, see config.py)."""
+    return current_app.config.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+
+
 def save_shapes(data: bytes, filename: str, user_id: int | None = None) -> tuple[MunicipalityMap, geo.ParsedShapes]:
     """Store an uploaded GeoJSON file as the map; DomainError (nothing stored) when it does not fit."""
-    parsed = geo.parse_shapes(data, set(municipalities()))
+    parsed = geo.parse_shapes(data, set(municipalities()), max_upload_bytes())
     record = MunicipalityMap(filename=(filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255],
                              shapes=json.dumps(parsed.shapes, separators=(",", ":")),
                              feature_count=parsed.feature_count, matched_count=len(parsed.shapes),

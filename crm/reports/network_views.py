@@ -14,7 +14,7 @@ from crm.core.converters import arg_id, parse_int
 from crm.core.errors import DomainError, put_error_on_form
 from crm.core.permissions import role_required
 from crm.extensions import db
-from crm.reports import geo, municipality_map
+from crm.reports import municipality_map
 from crm.reports.graph import (
     DEFAULT_LIMIT,
     EDGE_KINDS,
@@ -103,7 +103,7 @@ def shapes_upload():
     form = ShapesUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.stream.read(geo.MAX_BYTES + 1)
+        data = upload.stream.read(municipality_map.max_upload_bytes() + 1)
         try:
             record, _parsed = municipality_map.save_shapes(data, upload.filename or "", current_user.id)
         except DomainError as error:
@@ -117,5 +117,5 @@ def shapes_upload():
                     matched=record.matched_count, features=record.feature_count,
                     missing=known - record.matched_count, known=known), "success")
             return redirect(url_for("reports_network.map_page"))
-    return render_template("reports/network_shapes_upload.html", form=form,
-                           record=municipality_map.current_map(), limit_mb=geo.MAX_BYTES // 1024 // 1024)
+    return render_template("reports/network_shapes_upload.html", form=form, record=municipality_map.current_map(),
+                           limit_mb=municipality_map.max_upload_bytes() // 1024 // 1024)

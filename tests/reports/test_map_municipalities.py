@@ -201,3 +201,12 @@ def test_a_shape_upload_with_archived_municipality_ignores_it(region):
     db.session.commit()
     record, parsed = municipality_map.save_shapes(_geojson(ASTADT, BEDORF), "k.geojson")
     assert record.matched_count == 1 and parsed.unmatched == ["09676114"]
+
+
+def test_a_file_larger_than_the_upload_limit_is_refused(client, login, region, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 1024 * 1024)
+    login("admin")
+    big = _geojson(ASTADT) + b" " * (1024 * 1024)
+    html = client.post("/netzwerkbild/karte/gemeindegrenzen", data={"file": (io.BytesIO(big), "gross.geojson")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Die Datei ist zu groß (höchstens 1 MB)." in html and _maps() == 0
