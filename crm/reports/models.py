@@ -10,6 +10,7 @@ from crm.contacts.models import FieldOfAction
 from crm.core.audit import Audited
 from crm.core.models import TimestampMixin
 from crm.extensions import db
+from crm.reports.map_models import MunicipalityMap  # noqa: F401
 
 
 class Report(Audited, TimestampMixin, db.Model):
@@ -31,3 +32,4 @@ class Report(Audited, TimestampMixin, db.Model):
 
     def audit_label(self) -> str:
         return self.title
+

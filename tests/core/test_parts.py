@@ -62,8 +62,8 @@ def test_each_app_has_its_own_registry(app):
     first_registry, second_registry = app.extensions["crm"], second.extensions["crm"]
     assert first_registry is not second_registry
     # incl. "Umlaufverfahren", "Kampagnen", "Änderungsverlauf", "Weiterbildung", "Datenschutz-Prüfliste",
-    # "Monitoring"
-    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 19
+    # "Monitoring", "Netzwerkbild"
+    assert len(first_registry.nav_items) == len(second_registry.nav_items) == 20
     assert len(first_registry.detail_sections["person"]) == 6
 
 
@@ -76,7 +76,8 @@ def test_seed_demo_runs_the_demo_data_of_every_part(app):
                                                                             "crm.campaigns.demo",
                                                                             "crm.campaigns.campaign_demo",
                                                                             "crm.qualification.demo",
-                                                                            "crm.reports.demo"]
+                                                                            "crm.reports.demo",
+                                                                            "crm.reports.municipality_map"]
 
 
 def test_seed_demo_loads_the_bodies_and_projects_the_parts_declare(app, session):

@@ -11,6 +11,11 @@ ROUTES = {
     "reports.report_edit": ("staff", "GET POST"),
     "reports.report_docx": ("staff", "GET"),
     "reports.report_delete": ("staff", "POST"),
+    # Network picture: everyone logged in reads the graph and the map; only admins replace the shapes.
+    "reports_network.graph_page": ("viewer", "GET"),
+    "reports_network.graph_data": ("viewer", "GET"),
+    "reports_network.map_page": ("viewer", "GET"),
+    "reports_network.shapes_upload": ("admin", "GET POST"),
 }
 PUBLIC = set()
 
