@@ -33,7 +33,8 @@ def upgrade():
                             ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['field_of_action_id'], ['field_of_action.id'],
                             name=op.f('fk_activity_report_field_of_action_id_field_of_action'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_report'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_report')),
+    sqlite_autoincrement=True
     )
 
 
