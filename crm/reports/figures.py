@@ -201,14 +201,20 @@ def _records_url(what: str, p: Period, **extra) -> str:
     return url_for("reports.records", record_kind=what, **p.args(**extra))
 
 
+def in_field(column, link, p: Period):
+    """`column` is among the ids that `link` (an association table with field_of_action_id) ties to the
+    period's field of action."""
+    key = next(c for c in link.c if c.name != "field_of_action_id")
+    return column.in_(select(key).where(link.c.field_of_action_id == p.field_id))
+
+
 def meeting_select(p: Period):
     from crm.meetings.models import Meeting
     from crm.network.models import body_field
 
     stmt = select(Meeting.id).where(Meeting.starts_at >= p.lo, Meeting.starts_at < p.hi, Meeting.status != "cancelled")
     if p.field_id:
-        stmt = stmt.where(Meeting.body_id.in_(select(body_field.c.body_id)
-                                              .where(body_field.c.field_of_action_id == p.field_id)))
+        stmt = stmt.where(in_field(Meeting.body_id, body_field, p))
     return stmt
 
 
@@ -219,8 +225,7 @@ def interaction_select(p: Period, kind: str | None = None):
     if kind:
         stmt = stmt.where(Interaction.kind == kind)
     if p.field_id:
-        stmt = stmt.where(Interaction.id.in_(select(interaction_field.c.interaction_id)
-                                             .where(interaction_field.c.field_of_action_id == p.field_id)))
+        stmt = stmt.where(in_field(Interaction.id, interaction_field, p))
     return stmt
 
 
@@ -230,8 +235,7 @@ def project_select(p: Period):
     stmt = select(Project.id).where(Project.created_at < p.hi,
                                     or_(Project.end_date.is_(None), Project.end_date >= p.start))
     if p.field_id:
-        stmt = stmt.where(Project.id.in_(select(project_field.c.project_id)
-                                         .where(project_field.c.field_of_action_id == p.field_id)))
+        stmt = stmt.where(in_field(Project.id, project_field, p))
     return stmt
 
 
@@ -249,9 +253,8 @@ def decision_select(p: Period):
             .where(Body.kind.in_(LAG_BODY_KINDS), Decision.decided_at >= p.lo, Decision.decided_at < p.hi))
     if p.field_id:
         stmt = stmt.where(or_(
-            Decision.project_id.in_(select(project_field.c.project_id)
-                                    .where(project_field.c.field_of_action_id == p.field_id)),
-            Body.id.in_(select(body_field.c.body_id).where(body_field.c.field_of_action_id == p.field_id))))
+            in_field(Decision.project_id, project_field, p),
+            in_field(Body.id, body_field, p)))
     return stmt
 
 
@@ -262,8 +265,7 @@ def offer_select(p: Period):
              .group_by(OfferSession.offer_id).subquery())
     stmt = select(first.c.offer_id).where(first.c.first >= p.lo, first.c.first < p.hi)
     if p.field_id:
-        stmt = stmt.where(first.c.offer_id.in_(select(offer_field.c.offer_id)
-                                               .where(offer_field.c.field_of_action_id == p.field_id)))
+        stmt = stmt.where(in_field(first.c.offer_id, offer_field, p))
     return stmt
 
 
@@ -273,38 +275,32 @@ def campaign_select(p: Period):
     return select(Campaign.id).where(Campaign.sent_at >= p.lo, Campaign.sent_at < p.hi, Campaign.status != "draft")
 
 
-def person_select(p: Period):
-    stmt = select(Person.id).where(Person.created_at >= p.lo, Person.created_at < p.hi)
+def _contact_select(model, link, p: Period, *, standing: bool):
+    """Persons or organisations recorded in the period, or (standing) in the network at its end."""
+    if standing:
+        when = (model.created_at < p.hi, or_(model.archived_at.is_(None), model.archived_at >= p.hi))
+    else:
+        when = (model.created_at >= p.lo, model.created_at < p.hi)
+    stmt = select(model.id).where(*when)
     if p.field_id:
-        stmt = stmt.where(Person.id.in_(select(person_field.c.person_id)
-                                        .where(person_field.c.field_of_action_id == p.field_id)))
+        stmt = stmt.where(in_field(model.id, link, p))
     return stmt
+
+
+def person_select(p: Period):
+    return _contact_select(Person, person_field, p, standing=False)
 
 
 def organisation_select(p: Period):
-    stmt = select(Organisation.id).where(Organisation.created_at >= p.lo, Organisation.created_at < p.hi)
-    if p.field_id:
-        stmt = stmt.where(Organisation.id.in_(select(organisation_field.c.organisation_id)
-                                              .where(organisation_field.c.field_of_action_id == p.field_id)))
-    return stmt
+    return _contact_select(Organisation, organisation_field, p, standing=False)
 
 
 def network_person_select(p: Period):
-    stmt = select(Person.id).where(Person.created_at < p.hi,
-                                   or_(Person.archived_at.is_(None), Person.archived_at >= p.hi))
-    if p.field_id:
-        stmt = stmt.where(Person.id.in_(select(person_field.c.person_id)
-                                        .where(person_field.c.field_of_action_id == p.field_id)))
-    return stmt
+    return _contact_select(Person, person_field, p, standing=True)
 
 
 def network_organisation_select(p: Period):
-    stmt = select(Organisation.id).where(Organisation.created_at < p.hi,
-                                         or_(Organisation.archived_at.is_(None), Organisation.archived_at >= p.hi))
-    if p.field_id:
-        stmt = stmt.where(Organisation.id.in_(select(organisation_field.c.organisation_id)
-                                              .where(organisation_field.c.field_of_action_id == p.field_id)))
-    return stmt
+    return _contact_select(Organisation, organisation_field, p, standing=True)
 
 
 # ------------------------------------------------------------------ time buckets
