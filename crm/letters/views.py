@@ -2,16 +2,20 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from crm.core import time as clock
 from crm.core.concurrency import versioned_edit
 from crm.core.converters import parse_id, parse_ids
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
-from crm.core.once import remember_creation, replay
+from crm.core.once import previously_created, remember_creation, replay
 from crm.core.permissions import can_edit, export_required, role_required
 from crm.extensions import db
 from crm.interop import letters as engine
+from crm.jobs import services as jobs
+from crm.jobs.models import Job
+from crm.letters import jobs as letter_jobs
 from crm.letters import services
 from crm.letters.forms import LabelForm, LetterheadForm, LetterRunForm, TemplateUploadForm
 from crm.letters.models import LetterRun, LetterTemplate
@@ -69,7 +73,23 @@ def _prefill_source(form) -> None:
 
 @bp.get("/briefe")
 def run_list():
-    return render_template("letters/run_list.html", runs=services.runs())
+    return render_template("letters/run_list.html", runs=services.runs(), pending=_pending_jobs())
+
+
+def _pending_jobs() -> list[tuple[Job, dict]]:
+    """The user's letter jobs still waiting or running (with their progress), and the ones that failed
+    in the last day, for the top of the list."""
+    from datetime import timedelta
+
+    from crm.core.models import utcnow
+
+    if not current_user.is_authenticated:
+        return []
+    stmt = (select(Job).where(Job.kind == letter_jobs.KIND, Job.started_by_id == current_user.id,
+                              Job.created_at >= utcnow() - timedelta(days=1))
+            .order_by(Job.id.desc()).limit(20))
+    return [(job, jobs.as_json(job)) for job in db.session.scalars(stmt)
+            if not job.finished or job.status in ("failed", "stopped")]
 
 
 def _template_choices(form) -> None:
@@ -99,21 +119,26 @@ def run_create():
         form.signature.data = form.signature.data or services.letterhead().contact_person
     if (done := replay(form, LetterRun, lambda r: url_for("letters.run_detail", run_id=r.id))) is not None:
         return done
+    if request.method == "POST" and (job := previously_created(form, Job)) is not None:
+        flash(_("This form had already been saved; here is the record it created, no second one was made."), "info")
+        return _after_job(job, quiet=True)
     preview = None
     if request.method == "POST" and form.validate():
         try:
             source = _source(form)
             template = _chosen_template(form)
             if request.form.get("action") == "create":
+                # the letters are written by a job (crm/jobs): a worker, a thread of the app, or at once
+                options = {"rule": form.rule.data, "template": template, "letter_date": form.letter_date.data,
+                           "text": form.letter_text()}
                 with saving(form) as saved:
-                    run = services.create_run(source, rule=form.rule.data, template=template,
-                                              letter_date=form.letter_date.data, text=form.letter_text(),
-                                              user=current_user)
-                    remember_creation(form, run)
+                    count = letter_jobs.check(source, **options)
+                    job_id = jobs.enqueue(letter_jobs.RUN_JOB, letter_jobs.spec_of(source, **options),
+                                          current_user.id, kind=letter_jobs.KIND, total=count, user=current_user,
+                                          message=options["text"].subject)
+                    remember_creation(form, db.session.get(Job, job_id))
                 if saved:
-                    flash(_("%(count)s letters written: “%(subject)s”.", count=run.recipient_count,
-                            subject=run.subject), "success")
-                    return redirect(url_for("letters.run_detail", run_id=run.id))
+                    return _after_job(db.session.get(Job, job_id))
             else:
                 preview = services.preview(source, rule=form.rule.data, template=template,
                                            letter_date=form.letter_date.data, text=form.letter_text())
@@ -121,6 +146,23 @@ def run_create():
             db.session.rollback()
             put_error_on_form(form, error)
     return render_template("letters/run_form.html", form=form, preview=preview, fields=engine.MERGE_FIELDS)
+
+
+def _after_job(job: Job, quiet: bool = False):
+    """Where a started letter job leads: its run when it is done (at once in inline mode), else the
+    list of runs with its progress bar."""
+    db.session.refresh(job)
+    run_id = letter_jobs.run_of(job)
+    if job.status == "done" and run_id:
+        if not quiet:
+            flash(job.message, "success")
+        return redirect(url_for("letters.run_detail", run_id=run_id))
+    if job.status == "failed" and not quiet:
+        flash(job.message, "danger")
+    elif not quiet:
+        flash(_("The letters are being written; the progress is shown below. You may leave this page: the run "
+                "is listed here (and under “My jobs”) when it is done."), "info")
+    return redirect(url_for("letters.run_list"))
 
 
 @bp.get("/briefe/<id:run_id>")
