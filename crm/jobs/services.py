@@ -148,11 +148,13 @@ class Progress:
         self.job_id = job_id
         self.stopped = False
         self.message = ""
+        self.live_state: dict = {}  # the last report_live, kept with the job when it ends
 
     def report(self, done: int, total: int | None = None, message: str | None = None,
                details: dict | None = None) -> None:
         """The job's progress and heartbeat (and its own counts in `details`), written with the function's
         next commit."""
+        self.live_state = {}  # this report supersedes the live one
         values = {"done": done, "heartbeat_at": utcnow()}
         if details is not None:
             values["details"] = details
@@ -165,7 +167,13 @@ class Progress:
     def report_live(self, done: int, total: int | None = None) -> None:
         """Progress (and heartbeat) that others see at once, outside the job function's transaction
         (see the module's docstring). Nothing here touches the function's own session."""
+        self.live_state = {"done": done, **({"total": total} if total is not None else {})}
         _write_live(self.job_id, done, total)
+        pause = float(current_app.config.get("JOB_PROGRESS_PAUSE") or 0)
+        if pause:  # tests: slow enough that a second request sees the progress move
+            import time
+
+            time.sleep(pause)
 
     def should_stop(self) -> bool:
         """True once somebody pressed "stop" (the function then finishes what it holds and returns)."""
@@ -211,6 +219,8 @@ def execute(job_id: int) -> None:
         db.session.commit()
         return None
     message = progress.message or (result if isinstance(result, str) else "")
+    if progress.live_state:
+        db.session.execute(update(Job).where(Job.id == job_id).values(**progress.live_state))
     finish(job_id, "stopped" if progress.stopped else "done", message)
     db.session.commit()
     return None
