@@ -10,6 +10,7 @@ from crm.auth.models import User
 from crm.core.errors import DomainError
 from crm.extensions import db
 from crm.interop import letters as engine
+from crm.jobs.models import Job
 from crm.letters import services
 from crm.letters.models import LetterTemplate
 from crm.segments.models import Segment
@@ -61,3 +62,44 @@ def run_of(job) -> int | None:
     """The id of the run a finished job wrote."""
     record = (job.details or {}).get("record") or []
     return record[1] if len(record) == 2 and record[0] == "letter_run" else None
+
+
+# ------------------------------------------------------------------ the PDF of a run
+
+PDF_JOB = "crm.letters.jobs.pdf_job"
+PDF_KIND = "letter_pdf"
+
+
+def pdf_job(progress, run_id: int) -> str:
+    """The run's Word file as PDF (LibreOffice), kept with the run. No transaction is held open while
+    LibreOffice works (a minute or more for a hundred letters on a busy server)."""
+    from crm.letters.models import LetterRun
+
+    run = db.session.get(LetterRun, run_id)
+    if run is None:
+        raise DomainError(_("The mail merge no longer exists."))
+    document, count, subject = run.document, run.recipient_count, run.subject
+    db.session.commit()
+    progress.report_live(0, count)
+    try:
+        data = engine.to_pdf(document)
+    except engine.LetterError as error:
+        raise services.letter_problem(error) from error
+    run = db.session.get(LetterRun, run_id)
+    if run is None:
+        raise DomainError(_("The mail merge no longer exists."))
+    run.pdf = data
+    progress.report(count, count)
+    db.session.commit()
+    return _("The PDF of “%(subject)s” is ready (%(count)s letters).", subject=subject, count=count)
+
+
+def pdf_jobs_of(run) -> list:
+    """The PDF jobs of this run, newest first."""
+    import json
+
+    from sqlalchemy import Text, cast, select
+
+    return list(db.session.scalars(
+        select(Job).where(Job.kind == PDF_KIND, cast(Job.args, Text) == json.dumps([run.id]))
+        .order_by(Job.id.desc())))

@@ -170,8 +170,20 @@ def run_detail(run_id: int):
     run = db.get_or_404(LetterRun, run_id)
     use = db.session.get(SegmentUse, run.segment_use_id) if run.segment_use_id else None
     resolution = segments.use_resolution(use) if use is not None else None
+    pdf_job = next(iter(letter_jobs.pdf_jobs_of(run)), None)
+    pdf_state = jobs.as_json(pdf_job) if pdf_job is not None else None
     return render_template("letters/run_detail.html", run=run, resolution=resolution, rule_label=RULES[run.rule],
-                           pdf_limit=engine.PDF_CHUNK)
+                           pdf_limit=engine.PDF_CHUNK, has_pdf=_has_pdf(run), pdf_job=pdf_job, pdf_state=pdf_state,
+                           may_watch=pdf_job is not None and current_user.is_authenticated
+                           and jobs.may_see(pdf_job, current_user))
+
+
+def _has_pdf(run: LetterRun) -> bool:
+    return bool(db.session.scalar(select(LetterRun.pdf.is_not(None)).where(LetterRun.id == run.id)))
+
+
+def _pdf_running(run: LetterRun) -> bool:
+    return any(not job.finished and not jobs.is_interrupted(job) for job in letter_jobs.pdf_jobs_of(run))
 
 
 @bp.get("/briefe/<id:run_id>/briefe.docx")
@@ -189,28 +201,62 @@ def _audit_run(run, fmt: str) -> None:
     db.session.commit()
 
 
-@bp.get("/briefe/<id:run_id>/briefe.pdf")
-@export_required
-def run_pdf(run_id: int):
-    run = db.get_or_404(LetterRun, run_id)
+def _pdf_refused(run: LetterRun) -> bool:
+    """True (with the reason as a message) when no PDF can be made of this run here."""
     if not engine.pdf_available():
         flash(_("PDF files need LibreOffice on the server (Debian package libreoffice-writer-nogui); it is not"
                 " installed. The Word file can be downloaded."), "warning")
-        return redirect(url_for("letters.run_detail", run_id=run.id))
+        return True
     if run.recipient_count > engine.PDF_CHUNK:
-        # LibreOffice needs minutes for a file of many hundred letters (it slows with the square of
-        # the sections); that belongs in a background job, which the app does not have yet
+        # one LibreOffice run over the stored document slows with the square of its sections (minutes for
+        # many hundred letters); more would need the letters in slices (to_pdf takes several documents),
+        # which the stored run does not keep
         flash(_("A PDF is made here for up to %(limit)s letters; this run has %(count)s. Please open the Word"
                 " file and save it as PDF there (Datei › Speichern unter › PDF).", limit=engine.PDF_CHUNK,
                 count=run.recipient_count), "warning")
-        return redirect(url_for("letters.run_detail", run_id=run.id))
-    try:
-        data = engine.to_pdf(run.document)
-    except engine.LetterError as error:
-        flash(services.letter_problem(error).message, "danger")
+        return True
+    return False
+
+
+@bp.get("/briefe/<id:run_id>/briefe.pdf")
+@export_required
+def run_pdf(run_id: int):
+    """The PDF a job made (see run_pdf_create)."""
+    run = db.get_or_404(LetterRun, run_id)
+    if not _has_pdf(run):
+        if not _pdf_refused(run):
+            flash(_("The PDF file is made first, in the background: press “Make PDF”. It is offered here when it "
+                    "is done."), "info")
         return redirect(url_for("letters.run_detail", run_id=run.id))
     _audit_run(run, "pdf")
-    return _download(data, "application/pdf", run.filename.removesuffix(".docx") + ".pdf")
+    return _download(run.pdf, "application/pdf", run.filename.removesuffix(".docx") + ".pdf")
+
+
+@bp.post("/briefe/<id:run_id>/pdf-erstellen")
+@export_required
+def run_pdf_create(run_id: int):
+    """Start the job that makes the run's PDF (LibreOffice) and keeps it with the run."""
+    run = db.get_or_404(LetterRun, run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if _pdf_refused(run):
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    if _has_pdf(run) or _pdf_running(run):
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    try:
+        job_id = jobs.enqueue(letter_jobs.PDF_JOB, run.id, kind=letter_jobs.PDF_KIND, total=run.recipient_count,
+                              user=current_user)
+    except jobs.QueueUnavailable as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    job = db.session.get(Job, job_id)
+    db.session.refresh(job)
+    if job.status == "done":
+        flash(job.message, "success")
+    elif job.status != "failed":  # a failure is shown on the page
+        flash(_("The PDF is being made; the progress is shown below."), "info")
+    return redirect(url_for("letters.run_detail", run_id=run.id))
 
 
 # ------------------------------------------------------------------ templates

@@ -55,3 +55,34 @@ def test_a_broken_letter_job_writes_nothing_and_says_why(client, login, district
     assert "Word-Vorlage kaputt" in page
     assert db.session.scalar(select(func.count()).select_from(LetterRun)) == 0
     assert db.session.scalar(select(func.count()).select_from(Interaction)) == 0
+
+
+def test_the_pdf_job_shows_its_progress_and_a_failure(client, login, district, fixed_list, monkeypatch):
+    from crm.interop import letters as engine
+
+    user = login("staff")
+    segment_run = _post_run(client, fixed_list.id, "create")
+    run = db.session.scalars(select(LetterRun)).one()
+    assert segment_run.status_code == 302 and run.recipient_count == 120  # more than a PDF is made for
+    run.recipient_count = 80  # as if a smaller run: the limit is PDF_CHUNK letters
+    db.session.commit()
+    monkeypatch.setattr(engine, "pdf_available", lambda: True)
+
+    def broken(document, timeout=None):
+        raise engine.LetterError("LibreOffice did not finish in time.")
+
+    monkeypatch.setattr(engine, "to_pdf", broken)
+    page = client.post(f"/briefe/{run.id}/pdf-erstellen", follow_redirects=True).get_data(as_text=True)
+    assert "Die PDF-Datei konnte nicht erstellt werden:" in page and "PDF erstellen" in page
+    assert db.session.scalar(select(LetterRun.pdf.is_not(None)).where(LetterRun.id == run.id)) is False
+
+    now = datetime.now(timezone.utc)
+    job = Job(kind="letter_pdf", func_path="crm.letters.jobs.pdf_job", args=[run.id], backend="thread",
+              status="running", total=80, started_by_id=user.id, created_at=now, heartbeat_at=now)
+    db.session.add(job)
+    db.session.commit()
+    page = client.get(f"/briefe/{run.id}").get_data(as_text=True)
+    assert f'data-job-url="/auftraege/{job.id}"' in page and "Die PDF-Datei wird erstellt (LibreOffice)" in page
+    assert f'action="/briefe/{run.id}/pdf-erstellen"' not in page  # not twice
+    mine = client.get("/auftraege/").get_data(as_text=True)
+    assert f'<a href="/briefe/{run.id}">PDF eines Serienbriefs</a>' in mine
