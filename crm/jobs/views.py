@@ -3,6 +3,7 @@ from flask import Blueprint, abort, jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from crm.core.errors import DomainError
 from crm.core.permissions import role_at_least, role_required
@@ -51,7 +52,7 @@ PER_PAGE = 50
 @role_required("viewer")
 def job_list():
     """The user's own jobs, newest first (administrators: everybody's)."""
-    stmt = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
+    stmt = select(Job).options(selectinload(Job.started_by)).order_by(Job.created_at.desc(), Job.id.desc())
     everybody = role_at_least(current_user, "admin")
     if not everybody:
         stmt = stmt.where(Job.started_by_id == current_user.id)
