@@ -68,6 +68,8 @@ class Config:
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "regionetz")  # the RQ queue (two instances on one Redis: two names)
     REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))  # seconds before "Redis cannot be reached"
     JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))  # no heartbeat: the worker has gone
+    # seconds a job waits after each live progress report: 0; tests set it to watch an import's progress
+    JOB_PROGRESS_PAUSE = float(os.environ.get("JOB_PROGRESS_PAUSE", "0") or 0)
     # Campaign e-mails per minute (0 = as fast as the mail server takes them) and attachments per campaign.
     CAMPAIGN_RATE_PER_MINUTE = int(os.environ.get("CAMPAIGN_RATE_PER_MINUTE", "300"))
     CAMPAIGN_ATTACHMENTS_MAX_BYTES = int(os.environ.get("CAMPAIGN_ATTACHMENTS_MAX_BYTES", str(5 * 1024 * 1024)))

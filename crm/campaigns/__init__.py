@@ -50,6 +50,11 @@ def register(registry) -> None:
                 "consent_wording.purpose": models.PURPOSES},
         record_urls={"consent": _consent_url},
     )
+    # "My jobs": the sending of a campaign (a job whose first argument is the campaign's id)
+    registry.labels(
+        values={"job.kind": {"campaign_send": _l("Sending a campaign")}, "job.record": {"campaign_send": "campaign"}},
+        record_urls={"campaign": lambda i: url_for("campaigns.campaign_detail", campaign_id=i)},
+    )
 
     # the campaigns themselves: pages, navigation, timeline, demo (crm/campaigns/campaigns.py)
     from crm.campaigns.campaigns import register_campaigns

@@ -93,7 +93,8 @@ class Registry:
         self.actions.update(actions or {})
         self.entities.update(entities or {})
         self.fields.update(fields or {})
-        self.value_labels.update(values or {})
+        for key, labels in (values or {}).items():  # several parts may add to one key ("job.kind")
+            self.value_labels[key] = {**self.value_labels.get(key, {}), **labels}
         self.record_urls.update(record_urls or {})
         self.decimal_fields.update(decimal_fields or ())
 

@@ -682,8 +682,12 @@ def _org_lookup_columns():
 class _Committer:
     """Does the commit of one batch; keeps the lookups (organisations, tags, functions) in memory."""
 
-    def __init__(self, batch: ImportBatch):
+    def __init__(self, batch: ImportBatch, progress=None, total: int = 0):
         self.batch = batch
+        self.progress = progress  # progress(done, total) or None (the command line)
+        self.total = total
+        self.step = max(1, total // 50)  # about 50 reports per import, whatever its size
+        self.done = 0
         self.conn = db.session.connection()
         self.now = utcnow()
         self.today = clock.today()
@@ -719,6 +723,13 @@ class _Committer:
         self.groups = {fold(r.name): r.id for r in self.conn.execute(select(TargetGroup.id, TargetGroup.name))}
         self.audit: list[dict] = []
         self.source = f"Import: {batch.filename}"[:300]
+
+    def tick(self, count: int = 1, force: bool = False) -> None:
+        """`count` more rows are done; reports every `step` rows (and when forced)."""
+        before = self.done
+        self.done += count
+        if self.progress is not None and (force or self.done // self.step != before // self.step):
+            self.progress(min(self.done, self.total), self.total)
 
     def audit_row(self, action, entity, entity_id, label, changes):
         """One audit row for a record inserted in bulk (the ORM hooks do not see those)."""
@@ -846,6 +857,7 @@ class _Committer:
         for row, person_id, values in zip(rows, ids, person_rows):
             record = row.data
             created[row.id] = person_id
+            self.tick()
             label = " ".join(x for x in (values["degree"], values["first_name"], values["nobility"],
                                          values["last_name"]) if x)
             changes = {k: [None, v] for k, v in values.items()
@@ -930,6 +942,7 @@ class _Committer:
         new_links = {"tag_id": [], "field_of_action_id": [], "target_group_id": []}
         with db.session.no_autoflush:
             for row in rows:
+                self.tick()
                 person = people.get(row.target_id)
                 if person is None:
                     raise ImportProblem(N_("Row %(row)s: the contact to update no longer exists."), row=row.position)
@@ -1045,15 +1058,26 @@ def changed_values(result: dict) -> int:
 STATISTICS_AFTER = 1000
 
 
-@bulk_step
-def commit_import(batch: ImportBatch) -> dict:
-    """Carry out the preview: every chosen row or none (the caller commits or rolls back)."""
+def check_committable(batch: ImportBatch) -> int:
+    """ImportProblem when the preview cannot be carried out as it stands; else the number of rows
+    it will work through (those not skipped)."""
     if batch.status != "preview":
         raise ImportProblem(N_("This import has already been carried out or discarded."))
     t = ImportRow.__table__
     if db.session.scalar(select(func.count()).select_from(t).where(
             t.c.batch_id == batch.id, t.c.action != "skip", cast(t.c.errors, Text) != "[]")):
         raise ImportProblem(N_("Rows with errors can only be skipped."))
+    return db.session.scalar(select(func.count()).select_from(t).where(t.c.batch_id == batch.id,
+                                                                        t.c.action != "skip")) or 0
+
+
+@bulk_step
+def commit_import(batch: ImportBatch, progress=None) -> dict:
+    """Carry out the preview: every chosen row or none (the caller commits or rolls back).
+
+    `progress(done, total)` hears how far it got (rows worked through), for the job's progress bar."""
+    check_committable(batch)
+    t = ImportRow.__table__
     # Claim the batch: of two requests that commit it at once (two tabs) only one changes the
     # status; the other waits for the row lock, then finds no row in "preview" and stops.
     b = ImportBatch.__table__
@@ -1066,7 +1090,9 @@ def commit_import(batch: ImportBatch) -> dict:
             for r in db.session.execute(select(t.c.id, t.c.position, t.c.data, t.c.kind, t.c.action, t.c.target_id)
                                         .where(t.c.batch_id == batch.id, t.c.action != "skip")
                                         .order_by(t.c.position))]
-    committer = _Committer(batch)
+    committer = _Committer(batch, progress, len(rows))
+    if progress is not None:
+        progress(0, len(rows))
     committer.create_organisations([r.data for r in rows if r.action == "create" or r.kind == "person"])
     results: dict[int, dict] = {}
     creates = [r for r in rows if r.action == "create" and r.kind == "person"]
@@ -1079,8 +1105,10 @@ def commit_import(batch: ImportBatch) -> dict:
     for row in rows:
         if row.kind == "organisation" and row.action == "create":
             results[row.id] = committer.create_organisation(row)
+            committer.tick()
         elif row.kind == "organisation" and row.action == "update":
             results[row.id] = committer.update_organisation(row)
+            committer.tick()
     conn = committer.conn
     bulk_insert(conn, AuditLog.__table__, committer.audit)
     updated = unchanged = 0
@@ -1111,6 +1139,7 @@ def commit_import(batch: ImportBatch) -> dict:
         reindex_persons(conn, committer.reindex_later)
     if len(rows) >= STATISTICS_AFTER:
         refresh_planner_statistics(conn, CONTACT_TABLES)
+    committer.tick(0, force=True)
     batch.created_organisations = committer.created_orgs
     batch.source_data = None
     batch.status = "committed"
@@ -1150,11 +1179,19 @@ def references_count(table_name: str, ids: list[int]) -> dict[int, int]:
     return counts
 
 
-@bulk_step
-def undo_import(batch: ImportBatch) -> dict:
-    """Remove what the import created, put back what it changed (where nobody changed it since)."""
+def check_undoable(batch: ImportBatch) -> int:
+    """ImportProblem when the batch cannot be undone; else how many records the undo works through."""
     if batch.status != "committed":
         raise ImportProblem(N_("Only a carried-out import can be undone."))
+    return batch.row_count or 0
+
+
+@bulk_step
+def undo_import(batch: ImportBatch, progress=None) -> dict:
+    """Remove what the import created, put back what it changed (where nobody changed it since).
+
+    `progress(done, total)` hears how far it got (records worked through)."""
+    check_undoable(batch)
     conn = db.session.connection()
     user_id, user_name = current_actor()
     now = utcnow()
@@ -1164,8 +1201,14 @@ def undo_import(batch: ImportBatch) -> dict:
     created_people = list((batch.created_persons or {}).values())
     kept = 0
     restored = 0
+    total = len(rows) + len(created_people)
+    step = max(1, total // 50)
+    if progress is not None:
+        progress(0, total)
     # 1. changed persons and organisations: back to the values before the import
-    for row in rows:
+    for done, row in enumerate(rows, 1):
+        if progress is not None and done % step == 0:
+            progress(done, total)
         result = row.result or {}
         if "before" in result and "person_id" in result:
             person = db.session.get(Person, result["person_id"])
@@ -1215,6 +1258,8 @@ def undo_import(batch: ImportBatch) -> dict:
     audit = [audit_row("person", pid, "delete", label=labels[pid], actor=actor, at=now) for pid in existing]
     for start in range(0, len(existing), 1000):
         conn.execute(delete(p).where(p.c.id.in_(existing[start : start + 1000])))
+        if progress is not None:
+            progress(len(rows) + min(len(created_people), start + 1000), total)
     # 3. created organisations: deleted unless something else uses them by now
     org_ids = list(batch.created_organisations or [])
     in_use = references_count("organisation", org_ids) if org_ids else {}
@@ -1230,6 +1275,8 @@ def undo_import(batch: ImportBatch) -> dict:
                                       and "person_id" in r.result])
     if org_ids:
         reindex_organisations(conn, org_ids)
+    if progress is not None:
+        progress(total, total)
     batch.status = "undone"
     batch.undone_at = now
     batch.undone_by_name = user_name

@@ -2,16 +2,20 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import Text, cast, select
 
 from crm.core.converters import arg_page, parse_id
 from crm.core.forms import ConfirmForm
 from crm.core.permissions import can_edit
 from crm.extensions import db
+from crm.imports import jobs as import_jobs
 from crm.imports import services
 from crm.imports.fields import TARGETS
 from crm.imports.forms import ActionForm, MappingForm, UploadForm
 from crm.imports.models import ROW_ACTIONS, ContactDetail, ImportBatch, ImportRow, SavedMapping
+from crm.jobs import services as jobs
+from crm.jobs.models import Job
 
 bp = Blueprint("imports", __name__)
 
@@ -210,6 +214,8 @@ def import_preview(batch_id: int):
         return redirect(url_for("imports.import_mapping", batch_id=batch.id))
     if batch.status != "preview":
         return redirect(url_for("imports.import_detail", batch_id=batch.id))
+    if import_jobs.active_job(batch) is not None:  # being carried out: its progress is on the detail page
+        return redirect(url_for("imports.import_detail", batch_id=batch.id))
     form = ActionForm()
     show = request.args.get("show", "all")
     if form.validate_on_submit():
@@ -228,7 +234,7 @@ def import_preview(batch_id: int):
             services.set_row_actions(batch, choices)
             services.set_field_choices(batch, field_choices)
             if "commit" in request.form:
-                counts = services.commit_import(batch)
+                total = services.check_committable(batch)
         except services.ImportProblem as problem:
             db.session.rollback()
             _flash_problem(problem)
@@ -236,14 +242,9 @@ def import_preview(batch_id: int):
                                     page=arg_page()))
         db.session.commit()
         if "commit" in request.form:
-            message = _("Import done: %(created)s created, %(updated)s updated, %(skipped)s skipped.",
-                        created=number(counts["created"]), updated=number(counts["updated"]),
-                        skipped=number(counts["skipped"]))
-            if counts.get("unchanged"):
-                message += " " + _("Already up to date (nothing changed): %(count)s.",
-                                   count=number(counts["unchanged"]))
-            flash(message, "success")
-            return redirect(url_for("imports.import_detail", batch_id=batch.id))
+            # the commit itself is a job (crm/jobs): a worker, a thread of the app, or at once in tests
+            return _start(batch, import_jobs.COMMIT_JOB, "import_commit", total,
+                          _("The import is running; its progress is shown below."))
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("imports.import_preview", batch_id=batch.id, show=show,
                                 page=arg_page()))
@@ -286,8 +287,11 @@ def import_detail(batch_id: int):
     page = db.paginate(stmt, per_page=PER_PAGE, max_per_page=200)
     created = batch.created_persons or {}
     created_on_page = {row.position: created[str(row.position)] for row in page.items if str(row.position) in created}
+    job = next(iter(import_jobs.jobs_of(batch)), None)
+    job_state = jobs.as_json(job) if job is not None else None
     return render_template("imports/detail.html", batch=batch, page=page, confirm=ConfirmForm(),
-                           counts=batch.counts or {}, actions=ROW_ACTIONS, created=created_on_page)
+                           counts=batch.counts or {}, actions=ROW_ACTIONS, created=created_on_page,
+                           job=job, job_state=job_state, may_watch=job is not None and jobs.may_see(job, current_user))
 
 
 @bp.post("/import/<id:batch_id>/rueckgaengig")
@@ -296,19 +300,38 @@ def import_undo(batch_id: int):
     batch = _batch(batch_id)
     if ConfirmForm().validate_on_submit():
         try:
-            counts = services.undo_import(batch)
+            total = services.check_undoable(batch)
         except services.ImportProblem as problem:
             db.session.rollback()
             _flash_problem(problem)
         else:
-            db.session.commit()
-            message = _("The import has been undone. Contacts removed: %(deleted)s, values restored: %(restored)s.",
-                        deleted=number(counts["undo_deleted"]), restored=number(counts["undo_restored"]))
-            if counts.get("undo_kept"):
-                message += " " + _("Values changed again after the import stay as they are: %(kept)s.",
-                                   kept=counts["undo_kept"])
-            flash(message, "success")
+            return _start(batch, import_jobs.UNDO_JOB, "import_undo", total,
+                          _("The import is being undone; the progress is shown below."))
     return redirect(url_for("imports.import_detail", batch_id=batch_id))
+
+
+def _start(batch: ImportBatch, func_path: str, kind: str, total: int, running: str):
+    """Start the commit or undo of `batch` as a job and go to the import's page (its progress bar).
+    A job that ended at once (inline mode) says its result as the message of the page."""
+    detail = url_for("imports.import_detail", batch_id=batch.id)
+    if import_jobs.active_job(batch) is not None:
+        flash(_("This import is being carried out or undone already; its progress is shown below."), "info")
+        return redirect(detail)
+    try:
+        job_id = jobs.enqueue(func_path, batch.id, kind=kind, total=total, user=current_user)
+    except jobs.QueueUnavailable as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return redirect(detail)
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    if job.status == "done":
+        flash(job.message, "success")
+    elif job.status == "failed":
+        flash(job.message, "danger")
+    else:
+        flash(running, "info")
+    return redirect(detail)
 
 
 @bp.get("/import/zuordnungen")

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 
-@click.command("worker", help=_l("Run the worker for background jobs (campaign sending); needs REDIS_URL."))
+@click.command("worker", help=_l("Run the worker for background jobs (imports, letters, campaign sending); "
+                                 "needs REDIS_URL."))
 @click.option("--burst", is_flag=True, help=_l("Stop when the queue is empty."))
 @with_appcontext
 def worker(burst: bool) -> None:

@@ -15,12 +15,18 @@ with the base URL of the request that started it (links in e-mails). It reports 
 `progress.report(done, total)` (written with the function's own next commit) and asks
 `progress.should_stop()` now and then; it commits its own work as it goes, so that what is done
 stays done when the worker dies. An exception marks the job failed with the reason.
+
+A job that must stay one transaction (an import: every row or none) cannot commit its progress on
+the way; it reports with `progress.report_live(done, total)`, which others see at once while its
+work is still uncommitted: on PostgreSQL through a connection of its own (autocommit), on SQLite
+(one writer at a time) through Redis in "rq" mode, else in the memory of this process ("thread").
+`as_json` and `is_interrupted` read it.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from flask import current_app, has_app_context, has_request_context, request
@@ -85,7 +91,7 @@ def queue_problem() -> str:
     return ""
 
 
-def enqueue(func_path: str, *args, kind: str, total: int = 0, user=None) -> int:
+def enqueue(func_path: str, *args, kind: str, total: int = 0, user=None, message: str = "") -> int:
     """Store the job and start it; returns its id. COMMITS the session (the worker must see the job
     and what the caller prepared for it). QueueUnavailable before anything is stored when Redis
     does not answer."""
@@ -101,6 +107,7 @@ def enqueue(func_path: str, *args, kind: str, total: int = 0, user=None) -> int:
             raise _unreachable(error) from error
     now = utcnow()
     job = Job(kind=kind, func_path=func_path, args=list(args), backend=how, total=total, status="queued",
+              message=message[:2000],
               started_by_id=getattr(user, "id", None), created_at=now, heartbeat_at=now,
               base_url=request.url_root if has_request_context() else "")
     db.session.add(job)
@@ -141,11 +148,13 @@ class Progress:
         self.job_id = job_id
         self.stopped = False
         self.message = ""
+        self.live_state: dict = {}  # the last report_live, kept with the job when it ends
 
     def report(self, done: int, total: int | None = None, message: str | None = None,
                details: dict | None = None) -> None:
         """The job's progress and heartbeat (and its own counts in `details`), written with the function's
         next commit."""
+        self.live_state = {}  # this report supersedes the live one
         values = {"done": done, "heartbeat_at": utcnow()}
         if details is not None:
             values["details"] = details
@@ -154,6 +163,17 @@ class Progress:
         if message is not None:
             values["message"] = message[:2000]
         db.session.execute(update(Job).where(Job.id == self.job_id).values(**values))
+
+    def report_live(self, done: int, total: int | None = None) -> None:
+        """Progress (and heartbeat) that others see at once, outside the job function's transaction
+        (see the module's docstring). Nothing here touches the function's own session."""
+        self.live_state = {"done": done, **({"total": total} if total is not None else {})}
+        _write_live(self.job_id, done, total)
+        pause = float(current_app.config.get("JOB_PROGRESS_PAUSE") or 0)
+        if pause:  # tests: slow enough that a second request sees the progress move
+            import time
+
+            time.sleep(pause)
 
     def should_stop(self) -> bool:
         """True once somebody pressed "stop" (the function then finishes what it holds and returns)."""
@@ -189,7 +209,8 @@ def execute(job_id: int) -> None:
         if job.base_url and not has_request_context() else nullcontext()
     try:
         with context:
-            result = func(progress, *(job.args or []))
+            with _acting_as(None if isinstance(context, nullcontext) else job.started_by):
+                result = func(progress, *(job.args or []))
     except Exception as error:  # noqa: BLE001 - whatever it was, the job failed and says why
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, job.func_path)
@@ -198,13 +219,33 @@ def execute(job_id: int) -> None:
         db.session.commit()
         return None
     message = progress.message or (result if isinstance(result, str) else "")
+    if progress.live_state:
+        db.session.execute(update(Job).where(Job.id == job_id).values(**progress.live_state))
     finish(job_id, "stopped" if progress.stopped else "done", message)
     db.session.commit()
     return None
 
 
+@contextmanager
+def _acting_as(user):
+    """In a worker or thread, the job acts as the user who started it (the history names them, not
+    "System"); inline, the request's own user is there already."""
+    from flask import g
+
+    if user is None or not has_request_context():
+        yield
+        return
+    g._login_user = user  # what flask_login's current_user reads
+    try:
+        yield
+    finally:
+        g.pop("_login_user", None)
+
+
 def finish(job_id: int, status: str, message: str = "") -> None:
     now = utcnow()
+    with _LIVE_LOCK:
+        _LIVE.pop(job_id, None)
     db.session.execute(update(Job).where(Job.id == job_id).values(
         status=status, finished_at=now, heartbeat_at=now, message=(message or "")[:2000]))
 
@@ -220,16 +261,77 @@ def request_stop(job: Job) -> None:
     db.session.flush()
 
 
+# ----------------------------------------------------------------------------- live progress
+
+_LIVE: dict[int, dict] = {}  # job id -> {"done", "total", "beat"} ("thread" and "inline" mode, SQLite)
+_LIVE_LOCK = threading.Lock()
+LIVE_TTL = 24 * 3600
+
+
+def _live_key(job_id: int) -> str:
+    return f"{queue_name()}:job-progress:{job_id}"
+
+
+def _write_live(job_id: int, done: int, total: int | None) -> None:
+    now = utcnow()
+    how = mode()
+    if how != "inline" and db.engine.dialect.name != "sqlite":
+        values = {"done": done, "heartbeat_at": now}
+        if total is not None:
+            values["total"] = total
+        with db.engine.begin() as conn:  # a connection of its own: committed at once
+            conn.execute(update(Job).where(Job.id == job_id).values(**values))
+        return
+    entry = {"done": done, "beat": now.timestamp()}
+    if total is not None:
+        entry["total"] = total
+    if how == "rq":
+        import json
+
+        from redis.exceptions import RedisError
+
+        try:
+            redis_connection().set(_live_key(job_id), json.dumps(entry), ex=LIVE_TTL)
+        except (RedisError, OSError, ValueError):  # progress is a courtesy: the job goes on without it
+            log.warning("job %s: progress not written to Redis", job_id)
+        return
+    with _LIVE_LOCK:
+        _LIVE.setdefault(job_id, {}).update(entry)
+
+
+def live(job: Job) -> dict:
+    """What report_live wrote for a job that has not finished ({} when nothing or not needed)."""
+    if job.finished or job.status != "running":
+        return {}
+    if job.backend == "rq":
+        if db.engine.dialect.name != "sqlite" or not current_app.config.get("REDIS_URL"):
+            return {}
+        import json
+
+        from redis.exceptions import RedisError
+
+        try:
+            raw = redis_connection().get(_live_key(job.id))
+        except (RedisError, OSError, ValueError):
+            return {}
+        return json.loads(raw) if raw else {}
+    with _LIVE_LOCK:
+        return dict(_LIVE.get(job.id, {}))
+
+
 def is_interrupted(job: Job) -> bool:
     """A job that says "running" (or, in a thread, "waiting") but whose worker has gone: no heartbeat
     for JOB_STALE_SECONDS (a killed worker, a restarted app)."""
     if job.status not in ("running", "queued") or (job.status == "queued" and job.backend == "rq"):
         return False
+    from datetime import datetime, timezone
+
     beat = job.heartbeat_at or job.created_at
     if beat.tzinfo is None:  # SQLite hands back naive UTC
-        from datetime import timezone
-
         beat = beat.replace(tzinfo=timezone.utc)
+    beat_live = live(job).get("beat")
+    if beat_live:
+        beat = max(beat, datetime.fromtimestamp(beat_live, tz=timezone.utc))
     return utcnow() - beat > timedelta(seconds=float(current_app.config.get("JOB_STALE_SECONDS", 120)))
 
 
@@ -246,12 +348,43 @@ def may_see(job: Job, user) -> bool:
     return role_at_least(user, "admin") or (job.started_by_id is not None and job.started_by_id == user.id)
 
 
+def kind_label(kind: str) -> str:
+    """"import_commit" -> "Import" (each part declares its kinds: registry.labels(values={"job.kind": ...}))."""
+    from crm.core.registry import current_registry
+
+    return str(current_registry().value_labels.get("job.kind", {}).get(kind, kind))
+
+
+def record_link(job: Job) -> str | None:
+    """The page of the record a job works on (the import, the letter run, the campaign), if any: the
+    record it made (details["record"] = [table, id]), else the part names the record type of its kinds
+    (values={"job.record": {kind: table}}) and the job's first argument is the record's id."""
+    from crm.core.labels import record_url
+    from crm.core.registry import current_registry
+
+    record = (job.details or {}).get("record")  # a record the job made: ["letter_run", 12]
+    if isinstance(record, list) and len(record) == 2 and isinstance(record[1], int):
+        return record_url(record[0], record[1])
+    entity = current_registry().value_labels.get("job.record", {}).get(job.kind)
+    if not entity or not job.args or not isinstance(job.args[0], int):
+        return None
+    return record_url(entity, job.args[0])
+
+
+def percent(done: int, total: int, status: str) -> int:
+    if not total:
+        return 100 if status == "done" else 0
+    return min(100, int(100 * done / total))
+
+
 def as_json(job: Job) -> dict:
     from crm.core.formatting import to_berlin
 
+    now = live(job)
+    done, total = now.get("done", job.done), now.get("total", job.total)
     return {
         "id": job.id, "kind": job.kind, "status": job.status, "status_label": job.status_label,
-        "done": job.done, "total": job.total, "percent": job.percent, "message": job.message,
+        "done": done, "total": total, "percent": percent(done, total, job.status), "message": job.message,
         "details": job.details or {},
         "finished": job.finished, "interrupted": is_interrupted(job),
         "heartbeat_at": to_berlin(job.heartbeat_at).isoformat() if job.heartbeat_at else None,

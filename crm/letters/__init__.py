@@ -28,7 +28,9 @@ def register(registry) -> None:
             # the run's time is audited (not excluded like other tables' created_at)
             "letter_run.created_at": _l("Created"),
         },
-        values={"letter_run.rule": RULES},
+        values={"letter_run.rule": RULES, "job.kind": {"letter_run": _l("Writing letters"),
+                                                                         "letter_pdf": _l("PDF of letters")},
+                "job.record": {"letter_pdf": "letter_run"}},
         record_urls={
             "letter_run": lambda i: url_for("letters.run_detail", run_id=i),
             "letter_template": lambda i: url_for("letters.templates"),

@@ -63,7 +63,7 @@ class LetterRun(Audited, db.Model):
 
     __tablename__ = "letter_run"
     __table_args__ = (one_of("rule", LETTER_RULES),)
-    __audit_exclude__ = frozenset({"document"})
+    __audit_exclude__ = frozenset({"document", "pdf"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -82,6 +82,7 @@ class LetterRun(Audited, db.Model):
     interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id", ondelete="SET NULL"))
     document: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # made by a job (crm/letters/jobs.py)
 
     created_by: Mapped[User | None] = relationship()
     template: Mapped[LetterTemplate | None] = relationship()

@@ -2,16 +2,20 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from crm.core import time as clock
 from crm.core.concurrency import versioned_edit
 from crm.core.converters import parse_id, parse_ids
 from crm.core.errors import DomainError, put_error_on_form, saving
 from crm.core.forms import ConfirmForm
-from crm.core.once import remember_creation, replay
+from crm.core.once import previously_created, remember_creation, replay
 from crm.core.permissions import can_edit, export_required, role_required
 from crm.extensions import db
 from crm.interop import letters as engine
+from crm.jobs import services as jobs
+from crm.jobs.models import Job
+from crm.letters import jobs as letter_jobs
 from crm.letters import services
 from crm.letters.forms import LabelForm, LetterheadForm, LetterRunForm, TemplateUploadForm
 from crm.letters.models import LetterRun, LetterTemplate
@@ -69,7 +73,23 @@ def _prefill_source(form) -> None:
 
 @bp.get("/briefe")
 def run_list():
-    return render_template("letters/run_list.html", runs=services.runs())
+    return render_template("letters/run_list.html", runs=services.runs(), pending=_pending_jobs())
+
+
+def _pending_jobs() -> list[tuple[Job, dict]]:
+    """The user's letter jobs still waiting or running (with their progress), and the ones that failed
+    in the last day, for the top of the list."""
+    from datetime import timedelta
+
+    from crm.core.models import utcnow
+
+    if not current_user.is_authenticated:
+        return []
+    stmt = (select(Job).where(Job.kind == letter_jobs.KIND, Job.started_by_id == current_user.id,
+                              Job.created_at >= utcnow() - timedelta(days=1))
+            .order_by(Job.id.desc()).limit(20))
+    return [(job, jobs.as_json(job)) for job in db.session.scalars(stmt)
+            if not job.finished or job.status in ("failed", "stopped")]
 
 
 def _template_choices(form) -> None:
@@ -99,21 +119,26 @@ def run_create():
         form.signature.data = form.signature.data or services.letterhead().contact_person
     if (done := replay(form, LetterRun, lambda r: url_for("letters.run_detail", run_id=r.id))) is not None:
         return done
+    if request.method == "POST" and (job := previously_created(form, Job)) is not None:
+        flash(_("This form had already been saved; here is the record it created, no second one was made."), "info")
+        return _after_job(job, quiet=True)
     preview = None
     if request.method == "POST" and form.validate():
         try:
             source = _source(form)
             template = _chosen_template(form)
             if request.form.get("action") == "create":
+                # the letters are written by a job (crm/jobs): a worker, a thread of the app, or at once
+                options = {"rule": form.rule.data, "template": template, "letter_date": form.letter_date.data,
+                           "text": form.letter_text()}
                 with saving(form) as saved:
-                    run = services.create_run(source, rule=form.rule.data, template=template,
-                                              letter_date=form.letter_date.data, text=form.letter_text(),
-                                              user=current_user)
-                    remember_creation(form, run)
+                    count = letter_jobs.check(source, **options)
+                    job_id = jobs.enqueue(letter_jobs.RUN_JOB, letter_jobs.spec_of(source, **options),
+                                          current_user.id, kind=letter_jobs.KIND, total=count, user=current_user,
+                                          message=options["text"].subject)
+                    remember_creation(form, db.session.get(Job, job_id))
                 if saved:
-                    flash(_("%(count)s letters written: “%(subject)s”.", count=run.recipient_count,
-                            subject=run.subject), "success")
-                    return redirect(url_for("letters.run_detail", run_id=run.id))
+                    return _after_job(db.session.get(Job, job_id))
             else:
                 preview = services.preview(source, rule=form.rule.data, template=template,
                                            letter_date=form.letter_date.data, text=form.letter_text())
@@ -123,13 +148,42 @@ def run_create():
     return render_template("letters/run_form.html", form=form, preview=preview, fields=engine.MERGE_FIELDS)
 
 
+def _after_job(job: Job, quiet: bool = False):
+    """Where a started letter job leads: its run when it is done (at once in inline mode), else the
+    list of runs with its progress bar."""
+    db.session.refresh(job)
+    run_id = letter_jobs.run_of(job)
+    if job.status == "done" and run_id:
+        if not quiet:
+            flash(job.message, "success")
+        return redirect(url_for("letters.run_detail", run_id=run_id))
+    if job.status == "failed" and not quiet:
+        flash(job.message, "danger")
+    elif not quiet:
+        flash(_("The letters are being written; the progress is shown below. You may leave this page: the run "
+                "is listed here (and under “My jobs”) when it is done."), "info")
+    return redirect(url_for("letters.run_list"))
+
+
 @bp.get("/briefe/<id:run_id>")
 def run_detail(run_id: int):
     run = db.get_or_404(LetterRun, run_id)
     use = db.session.get(SegmentUse, run.segment_use_id) if run.segment_use_id else None
     resolution = segments.use_resolution(use) if use is not None else None
+    pdf_job = next(iter(letter_jobs.pdf_jobs_of(run)), None)
+    pdf_state = jobs.as_json(pdf_job) if pdf_job is not None else None
     return render_template("letters/run_detail.html", run=run, resolution=resolution, rule_label=RULES[run.rule],
-                           pdf_limit=engine.PDF_CHUNK)
+                           pdf_limit=engine.PDF_CHUNK, has_pdf=_has_pdf(run), pdf_job=pdf_job, pdf_state=pdf_state,
+                           may_watch=pdf_job is not None and current_user.is_authenticated
+                           and jobs.may_see(pdf_job, current_user))
+
+
+def _has_pdf(run: LetterRun) -> bool:
+    return bool(db.session.scalar(select(LetterRun.pdf.is_not(None)).where(LetterRun.id == run.id)))
+
+
+def _pdf_running(run: LetterRun) -> bool:
+    return any(not job.finished and not jobs.is_interrupted(job) for job in letter_jobs.pdf_jobs_of(run))
 
 
 @bp.get("/briefe/<id:run_id>/briefe.docx")
@@ -147,28 +201,62 @@ def _audit_run(run, fmt: str) -> None:
     db.session.commit()
 
 
-@bp.get("/briefe/<id:run_id>/briefe.pdf")
-@export_required
-def run_pdf(run_id: int):
-    run = db.get_or_404(LetterRun, run_id)
+def _pdf_refused(run: LetterRun) -> bool:
+    """True (with the reason as a message) when no PDF can be made of this run here."""
     if not engine.pdf_available():
         flash(_("PDF files need LibreOffice on the server (Debian package libreoffice-writer-nogui); it is not"
                 " installed. The Word file can be downloaded."), "warning")
-        return redirect(url_for("letters.run_detail", run_id=run.id))
+        return True
     if run.recipient_count > engine.PDF_CHUNK:
-        # LibreOffice needs minutes for a file of many hundred letters (it slows with the square of
-        # the sections); that belongs in a background job, which the app does not have yet
+        # one LibreOffice run over the stored document slows with the square of its sections (minutes for
+        # many hundred letters); more would need the letters in slices (to_pdf takes several documents),
+        # which the stored run does not keep
         flash(_("A PDF is made here for up to %(limit)s letters; this run has %(count)s. Please open the Word"
                 " file and save it as PDF there (Datei › Speichern unter › PDF).", limit=engine.PDF_CHUNK,
                 count=run.recipient_count), "warning")
-        return redirect(url_for("letters.run_detail", run_id=run.id))
-    try:
-        data = engine.to_pdf(run.document)
-    except engine.LetterError as error:
-        flash(services.letter_problem(error).message, "danger")
+        return True
+    return False
+
+
+@bp.get("/briefe/<id:run_id>/briefe.pdf")
+@export_required
+def run_pdf(run_id: int):
+    """The PDF a job made (see run_pdf_create)."""
+    run = db.get_or_404(LetterRun, run_id)
+    if not _has_pdf(run):
+        if not _pdf_refused(run):
+            flash(_("The PDF file is made first, in the background: press “Make PDF”. It is offered here when it "
+                    "is done."), "info")
         return redirect(url_for("letters.run_detail", run_id=run.id))
     _audit_run(run, "pdf")
-    return _download(data, "application/pdf", run.filename.removesuffix(".docx") + ".pdf")
+    return _download(run.pdf, "application/pdf", run.filename.removesuffix(".docx") + ".pdf")
+
+
+@bp.post("/briefe/<id:run_id>/pdf-erstellen")
+@export_required
+def run_pdf_create(run_id: int):
+    """Start the job that makes the run's PDF (LibreOffice) and keeps it with the run."""
+    run = db.get_or_404(LetterRun, run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if _pdf_refused(run):
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    if _has_pdf(run) or _pdf_running(run):
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    try:
+        job_id = jobs.enqueue(letter_jobs.PDF_JOB, run.id, kind=letter_jobs.PDF_KIND, total=run.recipient_count,
+                              user=current_user)
+    except jobs.QueueUnavailable as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return redirect(url_for("letters.run_detail", run_id=run.id))
+    job = db.session.get(Job, job_id)
+    db.session.refresh(job)
+    if job.status == "done":
+        flash(job.message, "success")
+    elif job.status != "failed":  # a failure is shown on the page
+        flash(_("The PDF is being made; the progress is shown below."), "info")
+    return redirect(url_for("letters.run_detail", run_id=run.id))
 
 
 # ------------------------------------------------------------------ templates

@@ -5,6 +5,7 @@ job was started by somebody else, so below admin every role gets 403 (tests/jobs
 checks that the starter gets their own)."""
 
 ROUTES = {
+    "jobs.job_list": ("viewer", "GET"),  # everybody's own jobs (the sweep's user has none)
     "jobs.progress": ("admin", "GET"),
     "jobs.stop": ("admin", "POST"),
 }

@@ -6,6 +6,7 @@ ROUTES = {
     "letters.run_create": ("staff", "GET POST"),
     "letters.run_docx": ("staff", "GET"),
     "letters.run_pdf": ("staff", "GET"),
+    "letters.run_pdf_create": ("staff", "POST"),
     "letters.templates": ("staff", "GET POST"),
     "letters.template_download": ("staff", "GET"),
     "letters.template_archive": ("staff", "POST"),

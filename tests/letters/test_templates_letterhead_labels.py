@@ -149,6 +149,11 @@ def test_pdf_of_a_run_has_a_page_per_short_letter(client, login, district):
         "template": "builtin", "letter_date": "2026-12-02", "subject": "Kurz", "body": "{Briefanrede}\n\nKurz.",
         "closing": "Mit freundlichen Grüßen", "signature": "", "action": "create"})
     run = db.session.scalars(select(LetterRun)).one()
+    # the PDF is made by a job (inline here) and kept with the run; the page then offers it
+    page = client.get(f"/briefe/{run.id}").get_data(as_text=True)
+    assert f'action="/briefe/{run.id}/pdf-erstellen"' in page and f"/briefe/{run.id}/briefe.pdf" not in page
+    made = client.post(f"/briefe/{run.id}/pdf-erstellen", follow_redirects=True).get_data(as_text=True)
+    assert "Die PDF-Datei zu „Kurz“ ist fertig (3 Briefe)." in made and f"/briefe/{run.id}/briefe.pdf" in made
     pdf = client.get(f"/briefe/{run.id}/briefe.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf.data)) == 3
