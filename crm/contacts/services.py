@@ -4,7 +4,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -394,10 +394,21 @@ def person_list_query(f: ContactFilters, many: bool = True) -> Select:
     )
 
 
+# The lists count their matches up to here; a list with more shows "more than 10,000" (its pages go on,
+# the badge and the pager stop there). Counting a million persons for the badge would cost more than the
+# page itself, and nobody pages through 10,000 names: they narrow the list.
+COUNT_CAP = 10_000
+
+
+def _capped_count(ids: Select) -> int:
+    """How many rows `ids` (a select of ids) yields, counted up to COUNT_CAP + 1 (above: "more than")."""
+    return db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()))
+
+
 def _search_count(f: ContactFilters, kinds: dict) -> int | None:
     """With only ?q=, the matches counted in the search index alone: the token kinds already part
     active from archived contacts, so the table itself is not read (at 100,000 persons "vorsitz"
-    matches 17,000 of them). None: other filters, count the usual way."""
+    matches 17,000 of them). Counted up to COUNT_CAP + 1. None: other filters, count the usual way."""
     if not f.only_search:
         return None
     total = 0
@@ -406,21 +417,24 @@ def _search_count(f: ContactFilters, kinds: dict) -> int | None:
         if sub is None:
             return None
         sub = sub.subquery()
-        total += db.session.scalar(select(func.count(distinct(sub.c.entity_id))))
-    return total
+        total += _capped_count(select(sub.c.entity_id).distinct())
+    return min(total, COUNT_CAP + 1)
 
 
 def person_list_page(f: ContactFilters, **paging) -> Pagination:
-    """A page of the person list (`paging` as for db.paginate), its matches counted first (see MANY)."""
+    """A page of the person list (`paging` as for db.paginate), its matches counted first (see MANY,
+    COUNT_CAP)."""
     total = _search_count(f, {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)})
     if total is None:
-        total = db.session.scalar(select(func.count(Person.id)).where(*_person_conditions(f, many=False)))
+        total = _capped_count(select(Person.id).where(*_person_conditions(f, many=False)))
     return _page(person_list_query(f, many=total >= MANY), total, paging)
 
 
 def _page(stmt: Select, total: int, paging: dict) -> Pagination:
+    """The page; `total` as _capped_count gives it: `page.more_than` is COUNT_CAP when there are more."""
     page = db.paginate(stmt, count=False, **paging)
     page.total = total
+    page.more_than = COUNT_CAP if total > COUNT_CAP else None
     return page
 
 
@@ -470,5 +484,5 @@ def organisation_list_page(f: ContactFilters, **paging) -> Pagination:
     total = _search_count(f, {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
                               "all": (ORGANISATION, ORGANISATION_ARCHIVED)})
     if total is None:
-        total = db.session.scalar(select(func.count(Organisation.id)).where(*_organisation_conditions(f, many=False)))
+        total = _capped_count(select(Organisation.id).where(*_organisation_conditions(f, many=False)))
     return _page(organisation_list_query(f, many=total >= MANY), total, paging)
