@@ -1,10 +1,10 @@
 """Everything that changes contacts or runs a non-trivial query on them. Services flush; views commit."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -350,11 +350,20 @@ def _sort_key(column, many: bool):
     return column if many else column + ""
 
 
+def _search_ids(f: ContactFilters, kind: str):
+    """matching_id_subquery(kind, f.q), worked out once per filter set: the count, the ids and the page
+    use the same (on SQLite it costs a query per word to choose its form)."""
+    found = f.__dict__.setdefault("_search_ids", {})  # not a dataclass field: no part of the filters
+    if kind not in found:
+        found[kind] = matching_id_subquery(kind, f.q)
+    return found[kind]
+
+
 def _person_conditions(f: ContactFilters, many: bool) -> list:
     conditions = [clause] if (clause := _archived_clause(Person, f.archived)) is not None else []
     if f.q:
         kinds = {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)}[f.archived]
-        subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
+        subs = [s for s in (_search_ids(f, k) for k in kinds) if s is not None]
         if subs:
             conditions.append(or_(*(_matching(Person, s, many) for s in subs)))
     org_conditions = []
@@ -379,8 +388,10 @@ def _person_conditions(f: ContactFilters, many: bool) -> list:
     return conditions
 
 
-def person_list_query(f: ContactFilters, many: bool = True) -> Select:
-    """The persons the filters select, in list order (see MANY for `many`)."""
+def person_list_query(f: ContactFilters, many: bool = True, ids: list[int] | None = None) -> Select:
+    """The persons the filters select, in list order (see MANY for `many`); `ids`: the few persons the
+    filters select, already found (see person_list_page), read by their primary key and sorted."""
+    many = many and ids is None
     name = _sort_key(Person.sort_name, many)
     order = {
         "name": (name, Person.id),
@@ -388,7 +399,8 @@ def person_list_query(f: ContactFilters, many: bool = True) -> Select:
         "city": (_sort_key(Person.sort_city, many).asc().nulls_last(), Person.sort_name, Person.id),
         "updated": (Person.updated_at.desc(), Person.id.desc()),
     }.get(f.sort, (name, Person.id))
-    return select(Person).where(*_person_conditions(f, many)).order_by(*order).options(
+    conditions = [Person.id.in_(ids)] if ids is not None else _person_conditions(f, many)
+    return select(Person).where(*conditions).order_by(*order).options(
         selectinload(Person.affiliations).selectinload(Affiliation.organisation),
         selectinload(Person.affiliations).selectinload(Affiliation.function),
     )
@@ -413,7 +425,7 @@ def _search_count(f: ContactFilters, kinds: dict) -> int | None:
         return None
     total = 0
     for kind in kinds[f.archived]:
-        sub = matching_id_subquery(kind, f.q)
+        sub = _search_ids(f, kind)
         if sub is None:
             return None
         sub = sub.subquery()
@@ -423,11 +435,26 @@ def _search_count(f: ContactFilters, kinds: dict) -> int | None:
 
 def person_list_page(f: ContactFilters, **paging) -> Pagination:
     """A page of the person list (`paging` as for db.paginate), its matches counted first (see MANY,
-    COUNT_CAP)."""
-    total = _search_count(f, {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)})
+    COUNT_CAP). Fewer than MANY matches are fetched as ids first and the page read by primary key:
+    PostgreSQL, which expects more of them than the search index yields, would otherwise join a filtered
+    list with every row of the person table (a sequential scan at 1,000,000 persons)."""
+    f = replace(f)  # its search subqueries (_search_ids) belong to this page alone
+    kinds = {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)}
+    ids = None
+    total = _search_count(f, kinds)
+    if total is not None:
+        if total < MANY:
+            subs = [_search_ids(f, kind) for kind in kinds[f.archived]]
+            ids = sorted(set(db.session.scalars(union(*subs) if len(subs) > 1 else subs[0])))
+    elif f.active:
+        ids = list(db.session.scalars(select(Person.id).where(*_person_conditions(f, many=False)).limit(MANY)))
+        if len(ids) < MANY:
+            total = min(len(ids), COUNT_CAP + 1)
+        else:
+            ids = None
     if total is None:
         total = _capped_count(select(Person.id).where(*_person_conditions(f, many=False)))
-    return _page(person_list_query(f, many=total >= MANY), total, paging)
+    return _page(person_list_query(f, many=total >= MANY, ids=ids), total, paging)
 
 
 def _page(stmt: Select, total: int, paging: dict) -> Pagination:
@@ -443,7 +470,7 @@ def _organisation_conditions(f: ContactFilters, many: bool) -> list:
     if f.q:
         kinds = {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
                  "all": (ORGANISATION, ORGANISATION_ARCHIVED)}[f.archived]
-        subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
+        subs = [s for s in (_search_ids(f, k) for k in kinds) if s is not None]
         if subs:
             conditions.append(or_(*(_matching(Organisation, s, many) for s in subs)))
     if f.kind:
@@ -481,6 +508,7 @@ def organisation_list_query(f: ContactFilters, many: bool = True) -> Select:
 
 
 def organisation_list_page(f: ContactFilters, **paging) -> Pagination:
+    f = replace(f)  # its search subqueries (_search_ids) belong to this page alone
     total = _search_count(f, {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
                               "all": (ORGANISATION, ORGANISATION_ARCHIVED)})
     if total is None:
