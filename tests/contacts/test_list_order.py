@@ -36,8 +36,10 @@ def pages(list_page, query):
 def both_ways(monkeypatch, list_page, query):
     """The same total and pages, read in index order and sorted; the pages."""
     monkeypatch.setattr(services, "MANY", 0)  # every list has "many" matches: read in index order
+    monkeypatch.setattr(services, "SEARCH_IDS", 0)  # a search's matches too
     walked = pages(list_page, query)
     monkeypatch.setattr(services, "MANY", 10**9)  # every list has "few" matches: collected and sorted
+    monkeypatch.setattr(services, "SEARCH_IDS", 10**9)
     assert pages(list_page, query) == walked
     return walked
 
