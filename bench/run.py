@@ -76,6 +76,18 @@ class SqliteDatabase:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class ReusedDatabase:
+    """A database seeded by an earlier run (--keep-database), measured again as it is; never dropped."""
+
+    def __init__(self, url: str):
+        from config import _normalise_db_url
+
+        self.url = _normalise_db_url(url)
+
+    def drop(self) -> None:
+        pass
+
+
 class PostgresDatabase:
     """A database of its own (never the schema the test-suite uses), dropped at the end."""
 
@@ -312,12 +324,16 @@ def list_q_figures(app, queries: list[str], rounds: int, result: dict, details: 
     asks for it: a logged-in viewer, the whole page rendered."""
     from urllib.parse import quote
 
+    from sqlalchemy import select
+
+    from crm.auth.models import User
     from crm.auth.services import create_user
     from crm.extensions import db
 
     with app.app_context():
-        create_user("listbench", "bench-list-page", role="viewer", full_name="Bench Liste")
-        db.session.commit()
+        if db.session.scalar(select(User).where(User.username == "listbench")) is None:  # a reused database has it
+            create_user("listbench", "bench-list-page", role="viewer", full_name="Bench Liste")
+            db.session.commit()
         db.session.remove()
     client = app.test_client()
     assert client.post("/anmelden", data={"username": "listbench", "password": "bench-list-page"}).status_code == 302
@@ -335,47 +351,61 @@ def list_q_figures(app, queries: list[str], rounds: int, result: dict, details: 
 
 
 def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int,
-                  with_imports: bool = True, only: str = "all", keep: bool = False) -> dict:
+                  with_imports: bool = True, only: str = "all", keep: bool = False, reuse: str | None = None) -> dict:
     """All figures of one backend; only="import", "start", "segments", "letters" or "campaigns": the seeded
     database and those figures alone; only="million": seeding, quick search and the person list under the
     names of the million figures (`seed_1m_pg_s`, `search_p95_ms_1m_pg`, `list_p95_ms_1m_pg`).
-    keep=True leaves the database in place (its URL is logged) for looking at query plans afterwards."""
+    keep=True leaves the database in place (its URL is logged) for looking at query plans afterwards;
+    reuse=URL measures such a kept database again without migrating or seeding it (nor dropping it).
+    only="listq": the person list searched with ?q= through the app (`list_q_p95_ms`) alone."""
     from flask_migrate import upgrade
 
     from crm import create_app
     from crm.contacts import demo
     from crm.extensions import db
 
-    database = SqliteDatabase() if backend == "sqlite" else PostgresDatabase(postgres_url)
+    if reuse:
+        database = ReusedDatabase(reuse)
+    else:
+        database = SqliteDatabase() if backend == "sqlite" else PostgresDatabase(postgres_url)
     result: dict = {}
     try:
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=database.url)
-        with app.app_context():
-            log(f"[{backend}] migrating {database.url}")
-            upgrade(revision="heads")  # parts developed in parallel may add branches until merged
-            db.session.remove()
+        if reuse:
+            log(f"[{backend}] reusing {database.url} (not migrated, not seeded)")
+            details: dict = {"reused": database.url}
+        if not reuse:
+            with app.app_context():
+                log(f"[{backend}] migrating {database.url}")
+                upgrade(revision="heads")  # parts developed in parallel may add branches until merged
+                db.session.remove()
 
-            log(f"[{backend}] seeding {scale} persons, {scale // 10} organisations")
-            start = time.perf_counter()
-            counts = demo.generate_region(persons=scale, organisations=scale // 10, seed=1)
-            db.session.commit()
-            result["seed_100k_s"] = round(time.perf_counter() - start, 2)
-            db.session.remove()
-            log(f"  seeded {counts} in {result['seed_100k_s']} s")
-            if only == "million":
-                result["seed_1m_" + ("pg" if backend == "postgresql" else "sqlite") + "_s"] = result.pop("seed_100k_s")
-            if backend == "postgresql":
-                # What autovacuum does shortly after a bulk load (statistics, visibility map for
-                # index-only scans); done here explicitly because autovacuum may be off or not yet due.
+                log(f"[{backend}] seeding {scale} persons, {scale // 10} organisations")
                 start = time.perf_counter()
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM ANALYZE")
-                result["vacuum_analyze_s"] = round(time.perf_counter() - start, 2)
-                log(f"  VACUUM ANALYZE in {result['vacuum_analyze_s']} s")
+                counts = demo.generate_region(persons=scale, organisations=scale // 10, seed=1)
+                db.session.commit()
+                result["seed_100k_s"] = round(time.perf_counter() - start, 2)
+                db.session.remove()
+                log(f"  seeded {counts} in {result['seed_100k_s']} s")
+                if only == "million":
+                    result["seed_1m_" + ("pg" if backend == "postgresql" else "sqlite") + "_s"] = result.pop("seed_100k_s")
+                if backend == "postgresql":
+                    # What autovacuum does shortly after a bulk load (statistics, visibility map for
+                    # index-only scans); done here explicitly because autovacuum may be off or not yet due.
+                    start = time.perf_counter()
+                    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                        conn.exec_driver_sql("VACUUM ANALYZE")
+                    result["vacuum_analyze_s"] = round(time.perf_counter() - start, 2)
+                    log(f"  VACUUM ANALYZE in {result['vacuum_analyze_s']} s")
 
-            details: dict = {"counts": counts}
+                details: dict = {"counts": counts}
         if only in ("all", "list"):
             search_and_list_figures(app, backend, rounds, naive_rounds, result, details)
+        if only == "listq":
+            with app.app_context():
+                queries = pick_queries(app)
+            details["queries"] = queries
+            list_q_figures(app, queries, rounds, result, details)
         if only == "million":
             # The naive search and the ?q= list through the app are 100,000 figures; left out here.
             suffix = "_1m_" + ("pg" if backend == "postgresql" else "sqlite")
@@ -439,7 +469,7 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
             db.session.remove()
             db.engine.dispose()
     finally:
-        if keep:
+        if keep or reuse:
             log(f"[{backend}] database kept: {database.url}")
         else:
             database.drop()
@@ -486,7 +516,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
     parser.add_argument("--keep-database", action="store_true",
                         help="leave the seeded database in place (its URL is logged), e.g. to look at query plans")
-    parser.add_argument("--only", choices=("all", "list", "import", "start", "segments", "letters", "load",
+    parser.add_argument("--reuse-database", metavar="URL", default=None,
+                        help="measure a database kept by an earlier --keep-database run again: no migration, no "
+                             "seeding, not dropped (one backend, that of the URL; with --only million, list, listq)")
+    parser.add_argument("--only", choices=("all", "list", "listq", "import", "start", "segments", "letters", "load",
                                            "campaigns", "million"), default="all",
                         help="import: seed, then only import_preview_1000_ms and import_100k_s (quick); "
                              "start: seed, then only start_page_p95_ms; segments: seed, then only "
@@ -494,13 +527,16 @@ def main(argv=None) -> int:
                              "load: seed, then only contact_page_rps under gunicorn; "
                              "campaigns: seed, then only campaign_1000_s; million: 1,000,000 persons (unless --scale "
                              "is given) on PostgreSQL (unless --backend is given), seed_1m_pg_s, "
-                             "search_p95_ms_1m_pg and list_p95_ms_1m_pg")
+                             "search_p95_ms_1m_pg and list_p95_ms_1m_pg; listq: seed, then only list_q_p95_ms "
+                             "(the person list searched with ?q= through the app)")
     args = parser.parse_args(argv)
     if args.scale is None:
         args.scale = 1_000_000 if args.only == "million" else 100_000
     if args.backend is None:
         args.backend = "postgresql" if args.only == "million" else "all"
 
+    if args.reuse_database:
+        args.backend = "sqlite" if args.reuse_database.startswith("sqlite") else "postgresql"
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1) * 0.5:
@@ -508,7 +544,8 @@ def main(argv=None) -> int:
     out: dict = {}
     for backend in backends:
         out[backend] = bench_backend(backend, args.scale, args.postgres_url, args.rounds, args.naive_rounds,
-                                     with_imports=not args.no_imports, only=args.only, keep=args.keep_database)
+                                     with_imports=not args.no_imports, only=args.only, keep=args.keep_database,
+                                     reuse=args.reuse_database)
     out["scale"] = args.scale
 
     missed = []

@@ -1,10 +1,10 @@
 """Everything that changes contacts or runs a non-trivial query on them. Services flush; views commit."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -350,11 +350,20 @@ def _sort_key(column, many: bool):
     return column if many else column + ""
 
 
+def _search_ids(f: ContactFilters, kind: str):
+    """matching_id_subquery(kind, f.q), worked out once per filter set: the count, the ids and the page
+    use the same (on SQLite it costs a query per word to choose its form)."""
+    found = f.__dict__.setdefault("_search_ids", {})  # not a dataclass field: no part of the filters
+    if kind not in found:
+        found[kind] = matching_id_subquery(kind, f.q)
+    return found[kind]
+
+
 def _person_conditions(f: ContactFilters, many: bool) -> list:
     conditions = [clause] if (clause := _archived_clause(Person, f.archived)) is not None else []
     if f.q:
         kinds = {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)}[f.archived]
-        subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
+        subs = [s for s in (_search_ids(f, k) for k in kinds) if s is not None]
         if subs:
             conditions.append(or_(*(_matching(Person, s, many) for s in subs)))
     org_conditions = []
@@ -379,8 +388,17 @@ def _person_conditions(f: ContactFilters, many: bool) -> list:
     return conditions
 
 
-def person_list_query(f: ContactFilters, many: bool = True) -> Select:
-    """The persons the filters select, in list order (see MANY for `many`)."""
+def _id_in(column, ids: list[int]):
+    """column IN ids; on PostgreSQL as one array parameter (= ANY), not one parameter per id."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("list_ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def person_list_query(f: ContactFilters, many: bool = True, ids: list[int] | None = None) -> Select:
+    """The persons the filters select, in list order (see MANY for `many`); `ids`: the few persons the
+    filters select, already found (see person_list_page), read by their primary key and sorted."""
+    many = many and ids is None
     name = _sort_key(Person.sort_name, many)
     order = {
         "name": (name, Person.id),
@@ -388,39 +406,74 @@ def person_list_query(f: ContactFilters, many: bool = True) -> Select:
         "city": (_sort_key(Person.sort_city, many).asc().nulls_last(), Person.sort_name, Person.id),
         "updated": (Person.updated_at.desc(), Person.id.desc()),
     }.get(f.sort, (name, Person.id))
-    return select(Person).where(*_person_conditions(f, many)).order_by(*order).options(
+    conditions = [_id_in(Person.id, ids)] if ids is not None else _person_conditions(f, many)
+    return select(Person).where(*conditions).order_by(*order).options(
         selectinload(Person.affiliations).selectinload(Affiliation.organisation),
         selectinload(Person.affiliations).selectinload(Affiliation.function),
     )
 
 
+# A search (?q= alone) with up to this many matches is read as ids, the page by primary key: its matches lie
+# together in list order (every "Müller" halfway through the alphabet), a walk in list order would cross
+# half the table for them (1.6 s for "mül" at 1,000,000 persons; 7,300 matches).
+SEARCH_IDS = 10_000
+
+# The lists count their matches up to here; a list with more shows "more than 10,000" (its pages go on,
+# the badge and the pager stop there). Counting a million persons for the badge would cost more than the
+# page itself, and nobody pages through 10,000 names: they narrow the list.
+COUNT_CAP = 10_000
+
+
+def _capped_count(ids: Select) -> int:
+    """How many rows `ids` (a select of ids) yields, counted up to COUNT_CAP + 1 (above: "more than")."""
+    return db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()))
+
+
 def _search_count(f: ContactFilters, kinds: dict) -> int | None:
     """With only ?q=, the matches counted in the search index alone: the token kinds already part
     active from archived contacts, so the table itself is not read (at 100,000 persons "vorsitz"
-    matches 17,000 of them). None: other filters, count the usual way."""
+    matches 17,000 of them). Counted up to COUNT_CAP + 1. None: other filters, count the usual way."""
     if not f.only_search:
         return None
     total = 0
     for kind in kinds[f.archived]:
-        sub = matching_id_subquery(kind, f.q)
+        sub = _search_ids(f, kind)
         if sub is None:
             return None
         sub = sub.subquery()
-        total += db.session.scalar(select(func.count(distinct(sub.c.entity_id))))
-    return total
+        total += _capped_count(select(sub.c.entity_id).distinct())
+    return min(total, COUNT_CAP + 1)
 
 
 def person_list_page(f: ContactFilters, **paging) -> Pagination:
-    """A page of the person list (`paging` as for db.paginate), its matches counted first (see MANY)."""
-    total = _search_count(f, {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)})
+    """A page of the person list (`paging` as for db.paginate), its matches counted first (see MANY,
+    COUNT_CAP). Fewer than MANY matches are fetched as ids first and the page read by primary key:
+    PostgreSQL, which expects more of them than the search index yields, would otherwise join a filtered
+    list with every row of the person table (a sequential scan at 1,000,000 persons)."""
+    f = replace(f)  # its search subqueries (_search_ids) belong to this page alone
+    kinds = {"active": (PERSON,), "archived": (PERSON_ARCHIVED,), "all": (PERSON, PERSON_ARCHIVED)}
+    ids = None
+    total = _search_count(f, kinds)
+    if total is not None:
+        if total < max(MANY, SEARCH_IDS) and total <= COUNT_CAP:
+            subs = [_search_ids(f, kind) for kind in kinds[f.archived]]
+            ids = sorted(set(db.session.scalars(union(*subs) if len(subs) > 1 else subs[0])))
+    elif f.active:
+        ids = list(db.session.scalars(select(Person.id).where(*_person_conditions(f, many=False)).limit(MANY)))
+        if len(ids) < MANY:
+            total = min(len(ids), COUNT_CAP + 1)
+        else:
+            ids = None
     if total is None:
-        total = db.session.scalar(select(func.count(Person.id)).where(*_person_conditions(f, many=False)))
-    return _page(person_list_query(f, many=total >= MANY), total, paging)
+        total = _capped_count(select(Person.id).where(*_person_conditions(f, many=False)))
+    return _page(person_list_query(f, many=total >= MANY, ids=ids), total, paging)
 
 
 def _page(stmt: Select, total: int, paging: dict) -> Pagination:
+    """The page; `total` as _capped_count gives it: `page.more_than` is COUNT_CAP when there are more."""
     page = db.paginate(stmt, count=False, **paging)
     page.total = total
+    page.more_than = COUNT_CAP if total > COUNT_CAP else None
     return page
 
 
@@ -429,7 +482,7 @@ def _organisation_conditions(f: ContactFilters, many: bool) -> list:
     if f.q:
         kinds = {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
                  "all": (ORGANISATION, ORGANISATION_ARCHIVED)}[f.archived]
-        subs = [s for s in (matching_id_subquery(k, f.q) for k in kinds) if s is not None]
+        subs = [s for s in (_search_ids(f, k) for k in kinds) if s is not None]
         if subs:
             conditions.append(or_(*(_matching(Organisation, s, many) for s in subs)))
     if f.kind:
@@ -467,8 +520,9 @@ def organisation_list_query(f: ContactFilters, many: bool = True) -> Select:
 
 
 def organisation_list_page(f: ContactFilters, **paging) -> Pagination:
+    f = replace(f)  # its search subqueries (_search_ids) belong to this page alone
     total = _search_count(f, {"active": (ORGANISATION,), "archived": (ORGANISATION_ARCHIVED,),
                               "all": (ORGANISATION, ORGANISATION_ARCHIVED)})
     if total is None:
-        total = db.session.scalar(select(func.count(Organisation.id)).where(*_organisation_conditions(f, many=False)))
+        total = _capped_count(select(Organisation.id).where(*_organisation_conditions(f, many=False)))
     return _page(organisation_list_query(f, many=total >= MANY), total, paging)

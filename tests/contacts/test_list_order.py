@@ -36,8 +36,10 @@ def pages(list_page, query):
 def both_ways(monkeypatch, list_page, query):
     """The same total and pages, read in index order and sorted; the pages."""
     monkeypatch.setattr(services, "MANY", 0)  # every list has "many" matches: read in index order
+    monkeypatch.setattr(services, "SEARCH_IDS", 0)  # a search's matches too
     walked = pages(list_page, query)
     monkeypatch.setattr(services, "MANY", 10**9)  # every list has "few" matches: collected and sorted
+    monkeypatch.setattr(services, "SEARCH_IDS", 10**9)
     assert pages(list_page, query) == walked
     return walked
 
@@ -75,3 +77,42 @@ def test_organisation_list_is_the_same_read_in_index_order_or_sorted(make_org, m
         total, found = both_ways(monkeypatch, services.organisation_list_page, query)
         names = [db.session.get(Organisation, i).sort_name for page in found for i in page]
         assert len(names) == total and (names == sorted(names) or query.sort == "city")
+
+
+def _badge(html: str) -> str:
+    return html.split('<span class="badge text-bg-light fs-6">', 1)[1].split("</span>", 1)[0]
+
+
+@pytest.mark.parametrize("filters", [{}, {"q": "mül"}, {"sector": "public"}, {"archived": "all", "q": "adam"}])
+def test_a_long_list_counts_up_to_the_cap_and_says_more_than(region, monkeypatch, filters):
+    """Above services.COUNT_CAP the list shows "more than" the cap; its pages stay the same."""
+    exact = [services.person_list_page(ContactFilters(**filters), page=n, per_page=30) for n in (1, 2)]
+    assert exact[0].more_than is None and exact[0].total > 40
+    monkeypatch.setattr(services, "COUNT_CAP", 40)
+    capped = [services.person_list_page(ContactFilters(**filters), page=n, per_page=30) for n in (1, 2)]
+    assert capped[0].more_than == 40 and capped[0].total == 41 and capped[0].pages == 2
+    assert [[p.id for p in page.items] for page in capped] == [[p.id for p in page.items] for page in exact]
+
+
+def test_the_person_list_says_more_than_the_cap_in_german(region, monkeypatch, client, login):
+    login("viewer")
+    html = client.get("/personen").get_data(as_text=True)
+    total = db.session.scalar(db.select(db.func.count()).select_from(Person).where(Person.archived_at.is_(None)))
+    assert _badge(html) == str(total) and "mehr als" not in html
+    monkeypatch.setattr(services, "COUNT_CAP", 100)
+    html = client.get("/personen").get_data(as_text=True)
+    assert _badge(html) == "mehr als 100"
+    assert "?page=3" in html and "?page=4" not in html  # 101 counted: three pages of 50
+    login("staff")
+    html = client.get("/personen?q=m%C3%BCl").get_data(as_text=True)
+    assert _badge(html) == str(services.person_list_page(ContactFilters(q="mül"), page=1, per_page=50).total)
+    monkeypatch.setattr(services, "COUNT_CAP", 10_000)
+    many = services.person_list_page(ContactFilters(), page=1, per_page=50)
+    many.more_than, many.total = 10_000, 10_001  # what a list of more than 10,000 persons carries
+    with client.application.test_request_context("/personen"):
+        from flask import render_template
+
+        from crm.contacts.views import _filter_options
+        from crm.core import formatting  # noqa: F401  (filters registered with the app)
+        html = render_template("contacts/person_list.html", page=many, filters=ContactFilters(), **_filter_options())
+    assert _badge(html) == "mehr als 10.000"

@@ -109,3 +109,30 @@ def test_search_page_without_javascript(region, client, login):
     login("viewer")
     html = client.get("/suche?q=Mueller").get_data(as_text=True)
     assert "Jürgen Müller" in html and "Hans Mueller" in html
+
+
+@pytest.mark.parametrize("query", ["ma", "mar", "markt", "k", "sach", "zz"])
+def test_a_broad_word_is_read_rank_by_rank_with_the_same_result(make_org, make_person, make_function, monkeypatch,
+                                                                 login, query):
+    """One word matching many tokens of a rank is read rank by rank (search._top_by_rank): the same
+    persons in the same order as the one sorted query, for an office worker (confidential words too)."""
+    from crm.contacts import search
+
+    mayor = make_function("Bürgermeister", "Bürgermeisterin", key=True)
+    clerk = make_function("Sachbearbeiter", "Sachbearbeiterin")
+    towns = [make_org(f"Markt {name}", kind="municipality", sector="public", city=name)
+             for name in ("Kleinwallstadt", "Mömlingen", "Marktheidenfeld")]
+    for i in range(140):
+        make_person(("Maier", "Martin", "Kunz", "Marx", "Koch", "Mannheimer", "Zorn")[i % 7],
+                    first_name=("Maria", "Klaus", "Mathias", "Karin")[i % 4],
+                    organisation=towns[i % 3] if i % 5 else None, function=mayor if i % 11 == 0 else clerk,
+                    city="Marktheidenfeld" if i % 6 == 0 else "")
+    login("staff")
+    for visible in (True, False):
+        monkeypatch.setattr(search, "private_visible", lambda v=visible: v)
+        monkeypatch.setattr(search, "_FEW_IN_RANK", 10**9)  # every rank few: the one sorted query
+        sorted_once = [p.id for p in quick_search(query).persons], search.top_matches("p", [query], 30)
+        monkeypatch.setattr(search, "_FEW_IN_RANK", 3)  # every rank with matches is "many": rank by rank
+        assert search._top_by_rank("p", query, 30) is not None or query == "zz"
+        assert ([p.id for p in quick_search(query).persons], search.top_matches("p", [query], 30)) == sorted_once
+        assert len(sorted_once[1]) == (0 if query == "zz" else 30)
