@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from importlib import import_module
 from typing import Any, Callable
 
 from flask_babel import gettext as _
@@ -121,6 +122,18 @@ def _since(column):
     return lambda stmt, value: stmt.where(column >= value)
 
 
+def _page_form(views: str, builder: str):
+    """The pages' form, built by `builder` in the module `views` as the edit page builds it, from the API's data."""
+    def form(record, formdata):
+        return getattr(import_module(views), builder)(record, formdata=formdata, meta={"csrf": False})
+    return form
+
+
+def _page_service(services: str, function: str):
+    """The service the page's form saves with: (record or None, form data) -> record."""
+    return lambda record, data: getattr(import_module(services), function)(record, data)
+
+
 # ------------------------------------------------------------------ persons and organisations
 
 
@@ -192,17 +205,6 @@ def _organisation_resource() -> Resource:
     from crm.contacts.models import ORGANISATION_KINDS, SECTORS, Organisation
     from crm.contacts.search import ORGANISATION, matching_id_subquery
 
-    def form(record, formdata):
-        from crm.contacts.views import _organisation_form
-
-        return _organisation_form(record, formdata=formdata, meta={"csrf": False})
-
-
-    def save(org, data):
-        from crm.contacts import services
-
-        return services.save_organisation(org, data)
-
     def search(stmt, value):
         sub = matching_id_subquery(ORGANISATION, value)
         return stmt.where(Organisation.id.in_(sub)) if sub is not None else stmt.where(False)
@@ -238,7 +240,8 @@ def _organisation_resource() -> Resource:
                                               else Organisation.archived_at.is_(None))),
             Filter("updated_since", "datetime", "Geändert seit (ISO 8601)", _since(Organisation.updated_at)),
         ],
-        writer=Writer(form=form, save=save, to_form={
+        writer=Writer(form=_page_form("crm.contacts.views", "_organisation_form"),
+                      save=_page_service("crm.contacts.services", "save_organisation"), to_form={
             "tags": ", ".join, "parent_id": lambda v: v or 0, "municipality_id": lambda v: v or 0}),
     )
 
@@ -284,16 +287,7 @@ def _german_number(value):
 
 
 def _body_resource(ident: Field) -> Resource:
-    from crm.network import services
     from crm.network.models import BODY_KINDS, Body
-
-    def form(record, formdata):
-        from crm.network.views import _body_form
-
-        return _body_form(record, formdata=formdata, meta={"csrf": False})
-
-    def save(body, data):
-        return services.save_body(body, data)
 
     text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
     share = lambda name, description: Field(name, "number", description, writable=True, default=Decimal(  # noqa: E731
@@ -312,7 +306,8 @@ def _body_resource(ident: Field) -> Resource:
                 Field("archived", "boolean", "Archiviert", get=_archived),
                 Field("updated_at", "datetime", "Zuletzt geändert")],
         filters=[Filter("kind", "string", "Art", lambda stmt, v: stmt.where(Body.kind == v))],
-        writer=Writer(form=form, save=save, to_form={
+        writer=Writer(form=_page_form("crm.network.views", "_body_form"),
+                      save=_page_service("crm.network.services", "save_body"), to_form={
             "parent_id": lambda v: v or 0, "quorum_share": _german_number, "max_group_share": _german_number,
             "min_non_public_share": _german_number}),
     )
@@ -432,16 +427,7 @@ def _interaction_resource(ident: Field) -> Resource:
 
 
 def _project_resource(ident: Field) -> Resource:
-    from crm.projects import services
     from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES, Project
-
-    def form(record, formdata):
-        from crm.projects.views import _project_form
-
-        return _project_form(record, formdata=formdata, meta={"csrf": False})
-
-    def save(project, data):
-        return services.save_project(project, data)
 
     text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
     money = lambda name, description: Field(name, "number", description  # noqa: E731
@@ -468,7 +454,8 @@ def _project_resource(ident: Field) -> Resource:
                 Field("updated_at", "datetime", "Zuletzt geändert")],
         filters=[Filter("status", "string", "Status", lambda stmt, v: stmt.where(Project.status == v)),
                  Filter("updated_since", "datetime", "Geändert seit", _since(Project.updated_at))],
-        writer=Writer(form=form, save=save, to_form={
+        writer=Writer(form=_page_form("crm.projects.views", "_project_form"),
+                      save=_page_service("crm.projects.services", "save_project"), to_form={
             "total_cost": _german_number, "eligible_cost": _german_number, "funding_rate": _german_number,
             "funding_amount": _german_number}),
     )
@@ -479,11 +466,6 @@ def _task_resource(ident: Field) -> Resource:
 
     from crm.interactions import services
     from crm.interactions.models import Task
-
-    def form(record, formdata):
-        from crm.interactions.views import _task_form
-
-        return _task_form(record, formdata=formdata, meta={"csrf": False})
 
     def save(task, data):
         return services.save_task(task, data, g.api_token.user)
@@ -513,7 +495,7 @@ def _task_resource(ident: Field) -> Resource:
                 Field("updated_at", "datetime", "Zuletzt geändert")],
         filters=[Filter("status", "string", "Status (open, done)", eq(Task.status)),
                  Filter("assignee_id", "integer", "Zuständig", eq(Task.assignee_id))],
-        writer=Writer(form=form, save=save, after=after, to_form={
+        writer=Writer(form=_page_form("crm.interactions.views", "_task_form"), save=save, after=after, to_form={
             # the form offers the user itself as "me" (0)
             "assignee_id": lambda v: 0 if not v or v == g.api_token.user.id else v,
             "person_id": zero, "organisation_id": zero, "project_id": zero}),
