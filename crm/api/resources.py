@@ -250,33 +250,76 @@ def _organisation_resource() -> Resource:
 
 
 def _read_only_resources() -> list[Resource]:
-    from crm.contacts.models import Affiliation
-
-    def eq(column):
-        return lambda stmt, value: stmt.where(column == value)
-
     ident = Field("id", "integer", "Kennung")
     return [
-        Resource(
-            name="functions", title="Funktionen (Person bei Organisation)", model=Affiliation, versioned=False,
-            fields=[ident, Field("person_id", "integer", "Person"),
-                    Field("organisation_id", "integer", "Organisation"),
-                    Field("function", "string", "Funktion, wie sie in Briefen steht", get=lambda a: a.function_name),
-                    Field("department", "string", "Abteilung"), Field("email", "string", "E-Mail (dienstlich)"),
-                    Field("phone", "string", "Telefon (dienstlich)"), Field("mobile", "string", "Mobil (dienstlich)"),
-                    Field("valid_from", "date", "Seit", nullable=True), Field("valid_to", "date", "Bis", nullable=True),
-                    Field("is_primary", "boolean", "Hauptfunktion"),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("person_id", "integer", "Person", eq(Affiliation.person_id)),
-                     Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
-                     Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
-                            _current(Affiliation))]),
+        _function_resource(ident),
         _body_resource(ident),
         _seat_resource(ident),
         _project_resource(ident),
         _interaction_resource(ident),
         _task_resource(ident),
     ]
+
+
+def _function_resource(ident: Field) -> Resource:
+    """A person's function at an organisation (Affiliation), written through the function form and
+    crm.contacts.services.save_affiliation. The catalogue function (function_id) or a free text
+    (function_label), as in the form; `function` is the name as letters write it (read only)."""
+    from crm.contacts import services
+    from crm.contacts.models import Affiliation, Person
+    from crm.core.errors import DomainError
+
+    def form(record, formdata):
+        from crm.contacts.views import _affiliation_form
+
+        formdata = formdata.copy()
+        person = db.session.get(Person, formdata.get("person_id", type=int) or 0)
+        if formdata.get("is_primary") == "auto":  # not sent: as the form offers it, primary if no other runs
+            others = [a for a in person.current_affiliations if a is not record] if person is not None else []
+            formdata.setlist("is_primary", ["y"] if not others else [])
+        built = _affiliation_form(formdata=formdata, meta={"csrf": False})
+        built.api_person = person
+        return built
+
+    def save(affiliation, data):
+        person = data.pop("api_person")
+        if affiliation is None:
+            if person is None:
+                raise DomainError(_("Not found."), field="person_id")
+            return services.save_affiliation(person, None, data)
+        if person is not affiliation.person:
+            raise DomainError(_("This field cannot be changed."), field="person_id")
+        return services.save_affiliation(affiliation.person, affiliation, data)
+
+    def eq(column):
+        return lambda stmt, value: stmt.where(column == value)
+
+    text = lambda name, description: Field(name, "string", description, writable=True)  # noqa: E731
+    day = lambda name, description: Field(name, "date", description, writable=True, nullable=True)  # noqa: E731
+    return Resource(
+        name="functions", title="Funktionen (Person bei Organisation)", model=Affiliation,
+        fields=[ident, Field("version", "integer", "Stand (auch als ETag)"),
+                Field("person_id", "integer", "Person (Pflicht beim Anlegen, danach fest)", writable=True),
+                Field("organisation_id", "integer", "Organisation (Pflicht)", writable=True, nullable=True),
+                Field("function_id", "integer", "Funktion aus dem Katalog (oder function_label)", writable=True,
+                      nullable=True),
+                text("function_label", "Funktion als freier Text, wenn sie nicht im Katalog steht"),
+                Field("function", "string", "Funktion, wie sie in Briefen steht", get=lambda a: a.function_name),
+                text("department", "Abteilung"), text("email", "E-Mail (dienstlich)"),
+                text("phone", "Telefon (dienstlich)"), text("mobile", "Mobil (dienstlich)"),
+                day("valid_from", "Seit"), day("valid_to", "Bis"),
+                Field("is_primary", "boolean", "Hauptfunktion (beim Anlegen ohne Angabe oder null: ja, wenn die "
+                      "Person keine andere laufende Funktion hat, wie im Formular)", writable=True, nullable=True),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("person_id", "integer", "Person", eq(Affiliation.person_id)),
+                 Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
+                 Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
+                        _current(Affiliation))],
+        writer=Writer(form=form, save=save, data=lambda built: dict(built.data, api_person=built.api_person),
+                      to_form={"organisation_id": lambda v: v or "", "function_id": lambda v: v or 0,
+                               "is_primary": lambda v: "auto" if v is None else v},
+                      rename={"organisation_label": "organisation_id"}),
+    )
 
 
 def _german_number(value):

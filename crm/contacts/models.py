@@ -371,7 +371,7 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
         return self.full_name
 
 
-class Affiliation(Audited, TimestampMixin, db.Model):
+class Affiliation(Audited, Versioned, TimestampMixin, db.Model):
     """A person's function at an organisation, with its period. Office holders change; rows stay."""
 
     __tablename__ = "affiliation"
