@@ -78,6 +78,8 @@ class Resource:
     writer: Writer | None = None
     versioned: bool = True  # has a row version: ETag / If-Match
     options: tuple = ()  # loader options for a page of records
+    warnings: Callable[[Any], list[dict]] | None = None  # after a write: what the pages warn about ({kind, message})
+    warnings_description: str = ""  # for the OpenAPI description
 
     def serialize(self, record, hidden: frozenset = frozenset()) -> dict:
         """The record as JSON values; `hidden` fields (confidential, for viewers) come out empty."""
@@ -388,10 +390,26 @@ def _seat_resource(ident: Field) -> Resource:
     def eq(column):
         return lambda stmt, value: stmt.where(column == value)
 
+    def warnings(seat):
+        """The body's composition as its page shows it after the seat form saved: on the day the seat counts
+        (today while it runs, else its first day)."""
+        from crm.core import time as clock
+
+        today = clock.today()
+        runs = seat.valid_from <= today and (seat.valid_to is None or seat.valid_to >= today)
+        return services.composition_warnings(seat.body, today if runs else seat.valid_from)
+
     ref = lambda name, description: Field(name, "integer", description, writable=True, nullable=True)  # noqa: E731
     zero = lambda v: v or 0  # noqa: E731
     return Resource(
-        name="seats", title="Sitze in Gremien", model=Seat,
+        name="seats", title="Sitze in Gremien", model=Seat, warnings=warnings,
+        warnings_description=(
+            "Wie das Sitz-Formular speichert die API einen Sitz auch dann, wenn das Gremium danach eine "
+            "LEADER-Regel verletzt (eine Interessengruppe über dem Höchstanteil, z. B. 49 %, oder die öffentliche "
+            "Hand mit zu vielen Stimmen); die Seite des Gremiums zeigt das als Warnung. Die Antwort auf POST und "
+            "PATCH nennt diese Warnungen in `warnings` (Art und deutsche Meldung, wie auf der Seite des Gremiums), "
+            "für den Tag, an dem der Sitz zählt (heute, solange er läuft, sonst sein erster Tag); leer, wenn die "
+            "Zusammensetzung den Regeln entspricht. GET liefert `warnings` nicht."),
         fields=[ident, Field("version", "integer", "Stand"),
                 Field("body_id", "integer", "Gremium (Pflicht beim Anlegen, danach fest)", writable=True),
                 Field("person_id", "integer", "Person (Pflicht)", writable=True, nullable=True),

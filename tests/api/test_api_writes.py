@@ -230,3 +230,46 @@ def test_functions_are_added_and_changed_through_the_function_form(api, data, ma
     only = api.post("/api/v1/functions", {"person_id": first["id"], "organisation_id": org.id,
                                           "function_label": "Kassier"})
     assert only.status_code == 201 and only.get_json()["is_primary"] is True  # the first function: primary
+
+
+def test_a_seat_that_breaks_the_49_percent_rule_is_saved_with_the_body_pages_warning(api, data, validate, login):
+    """The seat form saves a seat even when an interest group then holds more than 49 % (the body page warns);
+    the API does the same and names the warning in the answer."""
+    from crm.network.models import InterestGroup
+
+    groups = [InterestGroup(name=name, sector=sector) for name, sector in
+              (("Wirtschaft und Tourismus", "economy"), ("Soziales", "civil_society"), ("Umwelt", "civil_society"))]
+    db.session.add_all(groups)
+    db.session.commit()
+    body = api.post("/api/v1/bodies", {"name": "LAG-Entscheidungsgremium 2028", "kind": "lag_decision"}).get_json()
+    sizes = [11, 7, 6]  # of 24 voting members: 45,8 %, 29,2 %, 25 %
+    seats = []
+    for i in range(24):
+        group = groups[0 if i < sizes[0] else 1 if i < sizes[0] + sizes[1] else 2]
+        created = api.post("/api/v1/seats", {"body_id": body["id"], "person_id": data.persons[40 + i].id,
+                                             "interest_group_id": group.id, "valid_from": "2026-01-01"})
+        assert created.status_code == 201, created.get_json()
+        seats.append(created.get_json())
+    validate("/api/v1/seats", "post", created)
+    assert seats[-1]["warnings"] == []
+    assert "warnings" not in api.get(f"/api/v1/seats/{seats[-1]['id']}").get_json()  # only after a write
+
+    url = f"/api/v1/seats/{seats[-1]['id']}"
+    moved = api.patch(url, {"interest_group_id": groups[0].id}, **{"If-Match": api.get(url).headers["ETag"]})
+    assert moved.status_code == 200, moved.get_json()  # saved, as the form saves it
+    validate("/api/v1/seats/{id}", "patch", moved)
+    assert moved.get_json()["interest_group_id"] == groups[0].id
+    assert moved.get_json()["warnings"] == [{
+        "kind": "group_over_limit",
+        "message": "Die Interessengruppe Wirtschaft und Tourismus hält 50\u00a0% der Stimmen; zulässig sind "
+                   "höchstens 49\u00a0%."}]
+    assert _audit("seat", seats[-1]["id"], "update") is not None
+    login("viewer")
+    page = api.client.get(f"/gremien/{body['id']}").get_data(as_text=True)
+    assert moved.get_json()["warnings"][0]["message"] in page  # the same words as on the body page
+
+    future = api.post("/api/v1/seats", {"body_id": body["id"], "person_id": data.persons[90].id,
+                                        "interest_group_id": groups[0].id, "valid_from": "2031-01-01"})
+    assert future.status_code == 201  # 13 of 25 from 2031 on: counted on the seat's first day
+    assert [w["kind"] for w in future.get_json()["warnings"]] == ["group_over_limit"]
+    assert "52\u00a0%" in future.get_json()["warnings"][0]["message"]
