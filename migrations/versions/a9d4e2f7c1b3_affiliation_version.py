@@ -20,5 +20,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("affiliation") as batch_op:
-        batch_op.drop_column("version")
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+) instead of batch mode: a rebuilt table would lose AUTOINCREMENT.
+    op.drop_column("affiliation", "version")
