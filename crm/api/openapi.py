@@ -23,10 +23,19 @@ def _field_schema(field: resources.Field) -> dict:
     return schema
 
 
+WARNINGS = {"type": "array", "readOnly": True, "items": {
+    "type": "object", "required": ["kind", "message"], "additionalProperties": False,
+    "properties": {"kind": {"type": "string", "description": "Art der Warnung, z. B. group_over_limit"},
+                   "message": {"type": "string", "description": "Die Meldung auf Deutsch"}}}}
+
+
 def _record_schema(resource: resources.Resource) -> dict:
-    return {"type": "object", "additionalProperties": False, "required": [f.name for f in resource.fields],
-            "properties": {f.name: _field_schema(f) | ({} if f.writable else {"readOnly": True})
-                           for f in resource.fields}}
+    schema = {"type": "object", "additionalProperties": False, "required": [f.name for f in resource.fields],
+              "properties": {f.name: _field_schema(f) | ({} if f.writable else {"readOnly": True})
+                             for f in resource.fields}}
+    if resource.warnings is not None:  # only in the answers to POST and PATCH
+        schema["properties"]["warnings"] = WARNINGS | {"description": resource.warnings_description}
+    return schema
 
 
 def _input_field_schema(field: resources.Field) -> dict:
@@ -86,12 +95,13 @@ def spec() -> dict:
             schemas[f"{name}Input"] = _input_schema(resource)
             write_errors = {"403": _problem("Token nur zum Lesen oder Rolle ohne Änderungsrecht"),
                             "422": _problem("Fehler in den Daten; nichts gespeichert")}
-            collection["post"] = {"tags": [resource.name], "summary": f"{resource.title}: anlegen",
+            notes = {"description": resource.warnings_description} if resource.warnings_description else {}
+            collection["post"] = {"tags": [resource.name], "summary": f"{resource.title}: anlegen", **notes,
                                   "operationId": f"create_{resource.name}", "requestBody": body,
                                   "responses": {"201": one} | write_errors | common}
             item_path["patch"] = {
                 "tags": [resource.name], "summary": f"{resource.title}: ändern (nur die gesendeten Felder)",
-                "operationId": f"update_{resource.name}", "requestBody": body,
+                "operationId": f"update_{resource.name}", "requestBody": body, **notes,
                 "parameters": [{"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
                                 "description": "Das ETag des gelesenen Stands"}],
                 "responses": {"200": one, "404": _problem("Nicht gefunden"),

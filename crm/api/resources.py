@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from importlib import import_module
 from typing import Any, Callable
 
 from flask_babel import gettext as _
@@ -77,6 +78,8 @@ class Resource:
     writer: Writer | None = None
     versioned: bool = True  # has a row version: ETag / If-Match
     options: tuple = ()  # loader options for a page of records
+    warnings: Callable[[Any], list[dict]] | None = None  # after a write: what the pages warn about ({kind, message})
+    warnings_description: str = ""  # for the OpenAPI description
 
     def serialize(self, record, hidden: frozenset = frozenset()) -> dict:
         """The record as JSON values; `hidden` fields (confidential, for viewers) come out empty."""
@@ -119,6 +122,18 @@ def _current(model):
 
 def _since(column):
     return lambda stmt, value: stmt.where(column >= value)
+
+
+def _page_form(views: str, builder: str):
+    """The pages' form, built by `builder` in the module `views` as the edit page builds it, from the API's data."""
+    def form(record, formdata):
+        return getattr(import_module(views), builder)(record, formdata=formdata, meta={"csrf": False})
+    return form
+
+
+def _page_service(services: str, function: str):
+    """The service the page's form saves with: (record or None, form data) -> record."""
+    return lambda record, data: getattr(import_module(services), function)(record, data)
 
 
 # ------------------------------------------------------------------ persons and organisations
@@ -192,17 +207,6 @@ def _organisation_resource() -> Resource:
     from crm.contacts.models import ORGANISATION_KINDS, SECTORS, Organisation
     from crm.contacts.search import ORGANISATION, matching_id_subquery
 
-    def form(record, formdata):
-        from crm.contacts.views import _organisation_form
-
-        return _organisation_form(record, formdata=formdata, meta={"csrf": False})
-
-
-    def save(org, data):
-        from crm.contacts import services
-
-        return services.save_organisation(org, data)
-
     def search(stmt, value):
         sub = matching_id_subquery(ORGANISATION, value)
         return stmt.where(Organisation.id.in_(sub)) if sub is not None else stmt.where(False)
@@ -238,7 +242,8 @@ def _organisation_resource() -> Resource:
                                               else Organisation.archived_at.is_(None))),
             Filter("updated_since", "datetime", "Geändert seit (ISO 8601)", _since(Organisation.updated_at)),
         ],
-        writer=Writer(form=form, save=save, to_form={
+        writer=Writer(form=_page_form("crm.contacts.views", "_organisation_form"),
+                      save=_page_service("crm.contacts.services", "save_organisation"), to_form={
             "tags": ", ".join, "parent_id": lambda v: v or 0, "municipality_id": lambda v: v or 0}),
     )
 
@@ -247,33 +252,76 @@ def _organisation_resource() -> Resource:
 
 
 def _read_only_resources() -> list[Resource]:
-    from crm.contacts.models import Affiliation
-
-    def eq(column):
-        return lambda stmt, value: stmt.where(column == value)
-
     ident = Field("id", "integer", "Kennung")
     return [
-        Resource(
-            name="functions", title="Funktionen (Person bei Organisation)", model=Affiliation, versioned=False,
-            fields=[ident, Field("person_id", "integer", "Person"),
-                    Field("organisation_id", "integer", "Organisation"),
-                    Field("function", "string", "Funktion, wie sie in Briefen steht", get=lambda a: a.function_name),
-                    Field("department", "string", "Abteilung"), Field("email", "string", "E-Mail (dienstlich)"),
-                    Field("phone", "string", "Telefon (dienstlich)"), Field("mobile", "string", "Mobil (dienstlich)"),
-                    Field("valid_from", "date", "Seit", nullable=True), Field("valid_to", "date", "Bis", nullable=True),
-                    Field("is_primary", "boolean", "Hauptfunktion"),
-                    Field("updated_at", "datetime", "Zuletzt geändert")],
-            filters=[Filter("person_id", "integer", "Person", eq(Affiliation.person_id)),
-                     Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
-                     Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
-                            _current(Affiliation))]),
+        _function_resource(ident),
         _body_resource(ident),
         _seat_resource(ident),
         _project_resource(ident),
         _interaction_resource(ident),
         _task_resource(ident),
     ]
+
+
+def _function_resource(ident: Field) -> Resource:
+    """A person's function at an organisation (Affiliation), written through the function form and
+    crm.contacts.services.save_affiliation. The catalogue function (function_id) or a free text
+    (function_label), as in the form; `function` is the name as letters write it (read only)."""
+    from crm.contacts import services
+    from crm.contacts.models import Affiliation, Person
+    from crm.core.errors import DomainError
+
+    def form(record, formdata):
+        from crm.contacts.views import _affiliation_form
+
+        formdata = formdata.copy()
+        person = db.session.get(Person, formdata.get("person_id", type=int) or 0)
+        if formdata.get("is_primary") == "auto":  # not sent: as the form offers it, primary if no other runs
+            others = [a for a in person.current_affiliations if a is not record] if person is not None else []
+            formdata.setlist("is_primary", ["y"] if not others else [])
+        built = _affiliation_form(formdata=formdata, meta={"csrf": False})
+        built.api_person = person
+        return built
+
+    def save(affiliation, data):
+        person = data.pop("api_person")
+        if affiliation is None:
+            if person is None:
+                raise DomainError(_("Not found."), field="person_id")
+            return services.save_affiliation(person, None, data)
+        if person is not affiliation.person:
+            raise DomainError(_("This field cannot be changed."), field="person_id")
+        return services.save_affiliation(affiliation.person, affiliation, data)
+
+    def eq(column):
+        return lambda stmt, value: stmt.where(column == value)
+
+    text = lambda name, description: Field(name, "string", description, writable=True)  # noqa: E731
+    day = lambda name, description: Field(name, "date", description, writable=True, nullable=True)  # noqa: E731
+    return Resource(
+        name="functions", title="Funktionen (Person bei Organisation)", model=Affiliation,
+        fields=[ident, Field("version", "integer", "Stand (auch als ETag)"),
+                Field("person_id", "integer", "Person (Pflicht beim Anlegen, danach fest)", writable=True),
+                Field("organisation_id", "integer", "Organisation (Pflicht)", writable=True, nullable=True),
+                Field("function_id", "integer", "Funktion aus dem Katalog (oder function_label)", writable=True,
+                      nullable=True),
+                text("function_label", "Funktion als freier Text, wenn sie nicht im Katalog steht"),
+                Field("function", "string", "Funktion, wie sie in Briefen steht", get=lambda a: a.function_name),
+                text("department", "Abteilung"), text("email", "E-Mail (dienstlich)"),
+                text("phone", "Telefon (dienstlich)"), text("mobile", "Mobil (dienstlich)"),
+                day("valid_from", "Seit"), day("valid_to", "Bis"),
+                Field("is_primary", "boolean", "Hauptfunktion (beim Anlegen ohne Angabe oder null: ja, wenn die "
+                      "Person keine andere laufende Funktion hat, wie im Formular)", writable=True, nullable=True),
+                Field("updated_at", "datetime", "Zuletzt geändert")],
+        filters=[Filter("person_id", "integer", "Person", eq(Affiliation.person_id)),
+                 Filter("organisation_id", "integer", "Organisation", eq(Affiliation.organisation_id)),
+                 Filter("current", "boolean", "Nur heute gültige (true) oder nur beendete (false)",
+                        _current(Affiliation))],
+        writer=Writer(form=form, save=save, data=lambda built: dict(built.data, api_person=built.api_person),
+                      to_form={"organisation_id": lambda v: v or "", "function_id": lambda v: v or 0,
+                               "is_primary": lambda v: "auto" if v is None else v},
+                      rename={"organisation_label": "organisation_id"}),
+    )
 
 
 def _german_number(value):
@@ -284,16 +332,7 @@ def _german_number(value):
 
 
 def _body_resource(ident: Field) -> Resource:
-    from crm.network import services
     from crm.network.models import BODY_KINDS, Body
-
-    def form(record, formdata):
-        from crm.network.views import _body_form
-
-        return _body_form(record, formdata=formdata, meta={"csrf": False})
-
-    def save(body, data):
-        return services.save_body(body, data)
 
     text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
     share = lambda name, description: Field(name, "number", description, writable=True, default=Decimal(  # noqa: E731
@@ -312,7 +351,8 @@ def _body_resource(ident: Field) -> Resource:
                 Field("archived", "boolean", "Archiviert", get=_archived),
                 Field("updated_at", "datetime", "Zuletzt geändert")],
         filters=[Filter("kind", "string", "Art", lambda stmt, v: stmt.where(Body.kind == v))],
-        writer=Writer(form=form, save=save, to_form={
+        writer=Writer(form=_page_form("crm.network.views", "_body_form"),
+                      save=_page_service("crm.network.services", "save_body"), to_form={
             "parent_id": lambda v: v or 0, "quorum_share": _german_number, "max_group_share": _german_number,
             "min_non_public_share": _german_number}),
     )
@@ -350,10 +390,26 @@ def _seat_resource(ident: Field) -> Resource:
     def eq(column):
         return lambda stmt, value: stmt.where(column == value)
 
+    def warnings(seat):
+        """The body's composition as its page shows it after the seat form saved: on the day the seat counts
+        (today while it runs, else its first day)."""
+        from crm.core import time as clock
+
+        today = clock.today()
+        runs = seat.valid_from <= today and (seat.valid_to is None or seat.valid_to >= today)
+        return services.composition_warnings(seat.body, today if runs else seat.valid_from)
+
     ref = lambda name, description: Field(name, "integer", description, writable=True, nullable=True)  # noqa: E731
     zero = lambda v: v or 0  # noqa: E731
     return Resource(
-        name="seats", title="Sitze in Gremien", model=Seat,
+        name="seats", title="Sitze in Gremien", model=Seat, warnings=warnings,
+        warnings_description=(
+            "Wie das Sitz-Formular speichert die API einen Sitz auch dann, wenn das Gremium danach eine "
+            "LEADER-Regel verletzt (eine Interessengruppe über dem Höchstanteil, z. B. 49 %, oder die öffentliche "
+            "Hand mit zu vielen Stimmen); die Seite des Gremiums zeigt das als Warnung. Die Antwort auf POST und "
+            "PATCH nennt diese Warnungen in `warnings` (Art und deutsche Meldung, wie auf der Seite des Gremiums), "
+            "für den Tag, an dem der Sitz zählt (heute, solange er läuft, sonst sein erster Tag); leer, wenn die "
+            "Zusammensetzung den Regeln entspricht. GET liefert `warnings` nicht."),
         fields=[ident, Field("version", "integer", "Stand"),
                 Field("body_id", "integer", "Gremium (Pflicht beim Anlegen, danach fest)", writable=True),
                 Field("person_id", "integer", "Person (Pflicht)", writable=True, nullable=True),
@@ -432,16 +488,7 @@ def _interaction_resource(ident: Field) -> Resource:
 
 
 def _project_resource(ident: Field) -> Resource:
-    from crm.projects import services
     from crm.projects.models import COOPERATION, PROGRAMMES, PROJECT_STATUSES, Project
-
-    def form(record, formdata):
-        from crm.projects.views import _project_form
-
-        return _project_form(record, formdata=formdata, meta={"csrf": False})
-
-    def save(project, data):
-        return services.save_project(project, data)
 
     text = lambda name, description, **kw: Field(name, "string", description, writable=True, **kw)  # noqa: E731
     money = lambda name, description: Field(name, "number", description  # noqa: E731
@@ -468,7 +515,8 @@ def _project_resource(ident: Field) -> Resource:
                 Field("updated_at", "datetime", "Zuletzt geändert")],
         filters=[Filter("status", "string", "Status", lambda stmt, v: stmt.where(Project.status == v)),
                  Filter("updated_since", "datetime", "Geändert seit", _since(Project.updated_at))],
-        writer=Writer(form=form, save=save, to_form={
+        writer=Writer(form=_page_form("crm.projects.views", "_project_form"),
+                      save=_page_service("crm.projects.services", "save_project"), to_form={
             "total_cost": _german_number, "eligible_cost": _german_number, "funding_rate": _german_number,
             "funding_amount": _german_number}),
     )
@@ -479,11 +527,6 @@ def _task_resource(ident: Field) -> Resource:
 
     from crm.interactions import services
     from crm.interactions.models import Task
-
-    def form(record, formdata):
-        from crm.interactions.views import _task_form
-
-        return _task_form(record, formdata=formdata, meta={"csrf": False})
 
     def save(task, data):
         return services.save_task(task, data, g.api_token.user)
@@ -513,7 +556,7 @@ def _task_resource(ident: Field) -> Resource:
                 Field("updated_at", "datetime", "Zuletzt geändert")],
         filters=[Filter("status", "string", "Status (open, done)", eq(Task.status)),
                  Filter("assignee_id", "integer", "Zuständig", eq(Task.assignee_id))],
-        writer=Writer(form=form, save=save, after=after, to_form={
+        writer=Writer(form=_page_form("crm.interactions.views", "_task_form"), save=save, after=after, to_form={
             # the form offers the user itself as "me" (0)
             "assignee_id": lambda v: 0 if not v or v == g.api_token.user.id else v,
             "person_id": zero, "organisation_id": zero, "project_id": zero}),

@@ -96,8 +96,11 @@ def _etag(resource, record) -> str | None:
     return f'"{version}"' if version is not None else None
 
 
-def _record_response(resource, record, status: int = 200):
-    response = jsonify(resource.serialize(record, resource.hidden_for(g.api_token.user)))
+def _record_response(resource, record, status: int = 200, written: bool = False):
+    body = resource.serialize(record, resource.hidden_for(g.api_token.user))
+    if written and resource.warnings is not None:
+        body["warnings"] = resource.warnings(record)
+    response = jsonify(body)
     response.status_code = status
     if (etag := _etag(resource, record)) is not None:
         response.headers["ETag"] = etag
@@ -316,7 +319,7 @@ def create(name: str):
     saved, failed = _save(resource, None, payload, None)
     if failed is not None:
         return failed
-    return _record_response(resource, saved, 201)
+    return _record_response(resource, saved, 201, written=True)
 
 
 @bp.patch("/v1/<name>/<id:record_id>")
@@ -344,7 +347,7 @@ def update(name: str, record_id: int):
     saved, failed = _save(resource, row, payload, int(seen))
     if failed is not None:
         return failed
-    return _record_response(resource, saved)
+    return _record_response(resource, saved, written=True)
 
 
 # ------------------------------------------------------------------ description

@@ -6,6 +6,16 @@ represented) and one per saved Verteiler ("verteiler-<id>": its members now). Ca
 vCards 3.0 of crm/interop/vcard.py, exactly as the vCard export writes them; a card's ETag is a
 hash of its text, so it changes exactly when what the phone would show changes. A sync token
 names a stored state ({card name: ETag}); the difference to now is what changed since.
+
+A poll does not render every card while nothing changed (`snapshot`): the newest state of a book
+keeps the change marker (`fingerprint`) of the data its cards were made from, the CTag and the ETags.
+While the marker is the same, the CTag, the sync token and the ETags come from that state, and only
+the cards a client asks for are rendered. The marker is read from indexes: the number and the last
+change of persons, organisations and functions, the further contact details, the tag and function
+catalogues, the day (a function that ended yesterday leaves today's card), and for the books of
+bodies and Verteiler the newest audit entry (seats, members). A state made within SETTLE of the
+last change is not trusted (a transaction that began earlier may still commit an older
+`updated_at`), nor one checked longer ago than MAX_AGE: then the cards are rendered and compared.
 """
 from __future__ import annotations
 
@@ -13,10 +23,11 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Iterator
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from crm.carddav.models import SyncState
@@ -27,6 +38,8 @@ from crm.interop.vcard import organisation_uid, organisation_vcard_for, person_u
 
 CHUNK = 500
 KEEP_STATES = 10  # sync states kept per user and book; an older token gets a full sync (RFC 6578 3.2)
+SETTLE = timedelta(seconds=60)  # a state made this soon after the last change is not reused
+MAX_AGE = timedelta(hours=1)  # nor one checked longer ago: then every card is rendered and compared
 
 
 @dataclass
@@ -143,7 +156,108 @@ def ctag(book_etags: dict[str, str]) -> str:
     return digest
 
 
+# ------------------------------------------------------------------ the change marker and the snapshot
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    from datetime import timezone
+
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value  # SQLite keeps no zone
+
+
+def fingerprint(book: Book, private: bool) -> tuple[str, datetime | None]:
+    """(marker, last change): the marker changes whenever a card of `book` may have changed."""
+    from crm.contacts.models import FunctionTitle, Tag
+    from crm.core import time as clock
+    from crm.imports.models import ContactDetail
+
+    parts: list = [book.slug, private, clock.today().isoformat()]
+    last = None
+    for model in (Person, Organisation, Affiliation):
+        count, changed = db.session.execute(select(func.count(), func.max(model.updated_at)).select_from(model)).one()
+        changed = _as_utc(changed)
+        parts += [count, changed.isoformat() if changed else ""]
+        last = max(filter(None, (last, changed)), default=None)
+    parts += list(db.session.execute(select(func.count(), func.max(ContactDetail.id)).select_from(ContactDetail)).one())
+    catalogues = hashlib.sha256()
+    for row in db.session.execute(select(Tag.id, Tag.name).order_by(Tag.id)):
+        catalogues.update(f"t{row.id}:{row.name}\n".encode())
+    for row in db.session.execute(select(FunctionTitle).order_by(FunctionTitle.id)).scalars():
+        catalogues.update(f"f{row.id}:{row.name_male}:{row.name_female}:{row.name_neutral}\n".encode())
+    parts.append(catalogues.hexdigest()[:16])
+    if book.kind != "all":
+        from crm.core.audit import AuditLog
+
+        parts.append(db.session.scalar(select(func.max(AuditLog.id))) or 0)
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest(), last
+
+
+class Snapshot:
+    """A book for one request: its sync state (CTag, token) and, when needed, its ETags and cards."""
+
+    def __init__(self, book: Book, private: bool, state: SyncState, book_cards: dict[str, str] | None = None,
+                 book_etags: dict[str, str] | None = None):
+        self.book, self.private, self.state = book, private, state
+        self._cards, self._etags = book_cards, book_etags
+
+    @property
+    def ctag(self) -> str:
+        return self.state.ctag
+
+    @property
+    def etags(self) -> dict[str, str]:
+        if self._etags is None:
+            self._etags = _unpack(self.state.cards)
+        return self._etags
+
+    @property
+    def cards(self) -> dict[str, str]:
+        if self._cards is None:
+            self._cards = cards(self.book, self.private)
+        return self._cards
+
+    def texts(self, names) -> dict[str, str]:
+        """{name: vCard} of those cards of the book among `names` (unknown ones left out)."""
+        wanted = [name for name in dict.fromkeys(names) if name in self.etags]
+        if self._cards is not None or self.book.kind != "all":
+            return {name: self.cards[name] for name in wanted if name in self.cards}
+        person_ids, org_ids = [], []
+        for name in wanted:
+            stem = name.removesuffix(".vcf")
+            for prefix, ids in (("regionetz-person-", person_ids), ("regionetz-organisation-", org_ids)):
+                if stem.startswith(prefix) and stem[len(prefix):].isdigit():
+                    ids.append(int(stem[len(prefix):]))
+        rendered = dict(_person_cards(person_ids, self.private)) | dict(_organisation_cards(org_ids))
+        return {name: rendered[name] for name in wanted if name in rendered}
+
+
+def snapshot(user, book: Book, private: bool) -> Snapshot:
+    """The book now, for `user`: from the newest sync state while the change marker says nothing changed,
+    else rendered, compared and stored as the newest state."""
+    marker, last_change = fingerprint(book, private)
+    now = utcnow()
+    newest = _newest(user, book)
+    if (newest is not None and newest.fingerprint == marker and newest.checked_at is not None
+            and now - _as_utc(newest.checked_at) < MAX_AGE):
+        return Snapshot(book, private, newest)
+    book_cards = cards(book, private)
+    book_etags = etags(book_cards)
+    state = state_for(user, book, book_etags)
+    settled = last_change is None or now - last_change >= SETTLE
+    state.fingerprint = marker if settled else ""
+    state.ctag = ctag(book_etags)
+    state.checked_at = now
+    return Snapshot(book, private, state, book_cards, book_etags)
+
+
 # ------------------------------------------------------------------ sync states
+
+
+def _newest(user, book: Book) -> SyncState | None:
+    return db.session.scalar(select(SyncState).where(SyncState.user_id == user.id, SyncState.book == book.slug)
+                             .order_by(SyncState.id.desc()).limit(1))
 
 
 def _pack(book_etags: dict[str, str]) -> bytes:
@@ -156,8 +270,7 @@ def _unpack(data: bytes) -> dict[str, str]:
 
 def state_for(user, book: Book, book_etags: dict[str, str]) -> SyncState:
     """The sync state for what the book holds now: the newest one if nothing changed, else a new one."""
-    newest = db.session.scalar(select(SyncState).where(SyncState.user_id == user.id, SyncState.book == book.slug)
-                               .order_by(SyncState.id.desc()).limit(1))
+    newest = _newest(user, book)
     if newest is not None and _unpack(newest.cards) == book_etags:
         return newest
     state = SyncState(user_id=user.id, book=book.slug, cards=_pack(book_etags), created_at=utcnow())

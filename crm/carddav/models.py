@@ -32,7 +32,12 @@ class AppPassword(Audited, db.Model):
 
 class SyncState(db.Model):
     """What one address book held for one user when a sync token was handed out: {card name: ETag},
-    JSON compressed. The next sync-collection with that token gets the difference."""
+    JSON compressed. The next sync-collection with that token gets the difference.
+
+    The newest state of a book is also its cache: `fingerprint` is the change marker of the data the
+    cards were made from (crm/carddav/books.py), `ctag` the book's CTag, `checked_at` when the cards
+    were last rendered and compared. While the marker is unchanged, a poll reads these instead of
+    rendering every card."""
 
     __tablename__ = "carddav_sync_state"
 
@@ -41,3 +46,6 @@ class SyncState(db.Model):
     book: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     cards: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    ctag: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

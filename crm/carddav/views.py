@@ -181,13 +181,13 @@ def sync_token(state) -> str:
     return f"{request.url_root}carddav/sync/{state.id}"
 
 
-def _book_props(user, book: books.Book, book_etags: dict[str, str], state) -> dict[str, object]:
+def _book_props(user, snap: books.Snapshot) -> dict[str, object]:
     return _common(user) | {
         q(DAV, "resourcetype"): _children(q(DAV, "collection"), q(CARD, "addressbook")),
-        q(DAV, "displayname"): book.name,
-        q(CARD, "addressbook-description"): book.description,
-        q(CS, "getctag"): books.ctag(book_etags),
-        q(DAV, "sync-token"): sync_token(state),
+        q(DAV, "displayname"): snap.book.name,
+        q(CARD, "addressbook-description"): snap.book.description,
+        q(CS, "getctag"): snap.ctag,
+        q(DAV, "sync-token"): sync_token(snap.state),
         q(DAV, "supported-report-set"): _reports,
         q(CARD, "supported-address-data"): _address_data_types,
         q(CARD, "max-resource-size"): "102400",
@@ -249,9 +249,8 @@ def home(username: str):
         q(DAV, "displayname"): user.full_name or user.username}, requested)
     if _depth():
         for book in books.books_for(user):
-            book_etags = books.etags(books.cards(book, may_see_confidential(user)))
-            state = books.state_for(user, book, book_etags)
-            _response(multistatus, book_url(user, book), _book_props(user, book, book_etags, state), requested)
+            snap = books.snapshot(user, book, may_see_confidential(user))
+            _response(multistatus, book_url(user, book), _book_props(user, snap), requested)
     return _xml(multistatus)
 
 
@@ -268,22 +267,21 @@ def _book_or_404(user, slug: str) -> books.Book:
 def book(username: str, slug: str):
     user = g.dav_user
     book = _book_or_404(user, slug)
-    book_cards = books.cards(book, may_see_confidential(user))
-    book_etags = books.etags(book_cards)
-    state = books.state_for(user, book, book_etags)
+    snap = books.snapshot(user, book, may_see_confidential(user))
     if request.method in ("GET", "HEAD"):
         # The whole book as one .vcf file (what a browser gets at the book's address).
-        return Response("".join(book_cards.values()), content_type=VCARD_TYPE,
-                        headers={"ETag": f'"{books.ctag(book_etags)}"', "Cache-Control": "no-store"})
+        return Response("".join(snap.cards.values()), content_type=VCARD_TYPE,
+                        headers={"ETag": f'"{snap.ctag}"', "Cache-Control": "no-store"})
     body = request.get_data()
     if request.method == "REPORT":
-        return _report(user, book, book_cards, book_etags, state, body)
+        return _report(user, snap, body)
     requested = _requested_props(body)
     multistatus = ET.Element(q(DAV, "multistatus"))
-    _response(multistatus, book_url(user, book), _book_props(user, book, book_etags, state), requested)
+    _response(multistatus, book_url(user, book), _book_props(user, snap), requested)
     if _depth():
-        for name, etag in book_etags.items():
-            _response(multistatus, card_url(user, book, name), _card_props(etag), requested)
+        base = book_url(user, book)  # once, not per card (url_for is slow at 100,000 cards)
+        for name, etag in snap.etags.items():
+            _response(multistatus, base + quote(name), _card_props(etag), requested)
     return _xml(multistatus)
 
 
@@ -338,26 +336,37 @@ def _matches(text: str, prop_filter: ET.Element) -> bool:
     return all(results) if prop_filter.get("test") == "allof" else any(results)
 
 
-def _report(user, book, book_cards, book_etags, state, body: bytes) -> Response:
+def _report(user, snap: books.Snapshot, body: bytes) -> Response:
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
         abort(400)
+    book = snap.book
     prop = root.find(q(DAV, "prop"))
     requested = [child.tag for child in prop] if prop is not None else [q(DAV, "getetag")]
+    with_text = q(CARD, "address-data") in requested or q(DAV, "getcontentlength") in requested
     multistatus = ET.Element(q(DAV, "multistatus"))
+    base = book_url(user, book)
 
-    def add(name):
-        _response(multistatus, card_url(user, book, name), _card_props(book_etags[name], book_cards[name]), requested)
+    def add(name, text=None):
+        # With the card's text, its ETag is the text's own (the truth even if it changed a moment ago).
+        etag = books.etag(text) if text is not None else snap.etags[name]
+        _response(multistatus, base + quote(name), _card_props(etag, text), requested)
+
+    def add_all(names):
+        texts = snap.texts(names) if with_text else {}
+        for name in names:
+            add(name, texts.get(name))
 
     if root.tag == q(CARD, "addressbook-multiget"):
-        for href in root.findall(q(DAV, "href")):
-            name = _card_name(user, book, href.text or "")
-            if name in book_cards:
-                add(name)
+        hrefs = [(href.text or "", _card_name(user, book, href.text or "")) for href in root.findall(q(DAV, "href"))]
+        texts = snap.texts([name for _href_text, name in hrefs if name])  # rendered only for these cards
+        for href_text, name in hrefs:
+            if name in texts:
+                add(name, texts[name] if with_text else None)
             else:
                 response = ET.SubElement(multistatus, q(DAV, "response"))
-                _href(response, href.text or "")
+                _href(response, href_text)
                 ET.SubElement(response, q(DAV, "status")).text = "HTTP/1.1 404 Not Found"
     elif root.tag == q(CARD, "addressbook-query"):
         filter_ = root.find(q(CARD, "filter"))
@@ -365,34 +374,35 @@ def _report(user, book, book_cards, book_etags, state, body: bytes) -> Response:
         all_of = filter_ is not None and filter_.get("test") == "allof"
         limit = root.find(f"{q(CARD, 'limit')}/{q(CARD, 'nresults')}")
         count = 0
-        for name, text in book_cards.items():
+        for name, text in snap.cards.items():
             checks = [_matches(text, f) for f in prop_filters]
             if not checks or (all(checks) if all_of else any(checks)):
                 if limit is not None and count >= int(limit.text or 0):
                     break
-                add(name)
+                add(name, text if with_text else None)
                 count += 1
     elif root.tag == q(DAV, "sync-collection"):
         token = (root.findtext(q(DAV, "sync-token")) or "").strip()
-        if token:
+        prefix = f"{request.url_root}carddav/sync/"
+        if token == sync_token(snap.state):
+            changes = books.Changes([], [])  # the phone is up to date: nothing to compare
+        elif token:
             before = None
-            prefix = f"{request.url_root}carddav/sync/"
             if token.startswith(prefix) and token[len(prefix):].isdigit():
                 before = books.earlier_state(user, book, int(token[len(prefix):]))
             if before is None:
                 error = ET.Element(q(DAV, "error"))
                 ET.SubElement(error, q(DAV, "valid-sync-token"))
                 return _xml(error, status=403)
-            changes = books.difference(before, book_etags)
+            changes = books.difference(before, snap.etags)
         else:
-            changes = books.difference({}, book_etags)
-        for name in changes.changed:
-            add(name)
+            changes = books.difference({}, snap.etags)
+        add_all(changes.changed)
         for name in changes.removed:
             response = ET.SubElement(multistatus, q(DAV, "response"))
-            _href(response, card_url(user, book, name))
+            _href(response, base + quote(name))
             ET.SubElement(response, q(DAV, "status")).text = "HTTP/1.1 404 Not Found"
-        ET.SubElement(multistatus, q(DAV, "sync-token")).text = sync_token(state)
+        ET.SubElement(multistatus, q(DAV, "sync-token")).text = sync_token(snap.state)
     else:
         abort(403)
     return _xml(multistatus)

@@ -149,6 +149,7 @@ class AffiliationForm(OnceTokenForm):
     valid_from = DateField(_l("From"), validators=[Optional()])
     valid_to = DateField(_l("Until"), validators=[Optional()])
     is_primary = BooleanField(_l("Primary function"), default=True)
+    version = VersionField()  # optimistic locking when editing: the version the form was loaded with
 
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:

@@ -153,6 +153,7 @@ class Organisation(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model
     __audit_exclude__ = frozenset({"created_at", "updated_at", "sort_name"})
     __table_args__ = (
         Index("ix_organisation_kind_sort", "kind", "sort_name"),
+        Index("ix_organisation_updated_at", "updated_at"),  # the last change (see Person's ix_person_updated_at)
         # The active organisations, counted on the start page and in the list (see Person's ix_person_active).
         Index("ix_organisation_active", "id", postgresql_where=text("archived_at IS NULL"),
               sqlite_where=text("archived_at IS NULL")),
@@ -251,6 +252,8 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
               sqlite_where=text("archived_at IS NOT NULL")),
         # The start page's "not contacted" panel looks up its few thousand key contacts here, index-only.
         Index("ix_person_not_contacted", "id", "archived_at", "contact_objection", "last_contacted_at", "sort_name"),
+        # The last change: the CardDAV books' change marker (crm/carddav/books.py) and the API's updated_since.
+        Index("ix_person_updated_at", "updated_at"),
         one_of("gender", GENDERS),
         one_of("legal_basis", LEGAL_BASES),
     )
@@ -371,14 +374,15 @@ class Person(Audited, Versioned, TimestampMixin, ArchivableMixin, db.Model):
         return self.full_name
 
 
-class Affiliation(Audited, TimestampMixin, db.Model):
+class Affiliation(Audited, Versioned, TimestampMixin, db.Model):
     """A person's function at an organisation, with its period. Office holders change; rows stay."""
 
     __tablename__ = "affiliation"
     # valid_to included so "current members of these organisations" (list filters) and "has a current
     # function" (Verteiler) read the index only.
     __table_args__ = (Index("ix_affiliation_org_person_valid", "organisation_id", "person_id", "valid_to"),
-                      Index("ix_affiliation_person_valid", "person_id", "valid_to"))
+                      Index("ix_affiliation_person_valid", "person_id", "valid_to"),
+                      Index("ix_affiliation_updated_at", "updated_at"))  # the last change (CardDAV books)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))

@@ -215,8 +215,8 @@ def person_history(person_id: int):
 # ------------------------------------------------------------------ functions (affiliations)
 
 
-def _affiliation_form(obj=None):
-    form = AffiliationForm(obj=obj)
+def _affiliation_form(obj=None, **form_args):
+    form = AffiliationForm(obj=obj, **form_args)
     form.function_id.choices = services.function_choices(_("- choose -"))
     return form
 
@@ -252,7 +252,8 @@ def affiliation_edit(affiliation_id: int):
         form.function_id.data = affiliation.function_id or 0
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.save_affiliation(affiliation.person, affiliation, form.data)
+            with versioned_edit(affiliation, form.version.data):
+                services.save_affiliation(affiliation.person, affiliation, form.data)
         if saved:
             flash(_("Function saved."), "success")
             return redirect(url_for("contacts.person_detail", person_id=affiliation.person_id))

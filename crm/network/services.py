@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -452,6 +453,32 @@ def composition_of(body: Body, on: date | None = None, present=None) -> Composit
     members with the member's interest group (see crm.network.composition.voters).
     """
     return compose([s.facts() for s in body.seats], body.rules, on=on or clock.today(), present=present)
+
+
+def share_text(value) -> str:
+    """A percentage as German users read it: 37,5 %, 50 % (one decimal, none when it is 0)."""
+    if value is None:
+        return ""
+    return f"{format_decimal(round(float(value), 1), format='#,##0.#')}\u00a0%"
+
+
+def composition_warnings(body: Body, on: date | None = None) -> list[dict]:
+    """The LEADER rules `body` breaks on `on` (default: today), worded as the body page warns:
+    [{"kind": "group_over_limit" or "public_control", "message": "…"}]. Nothing is refused for them."""
+    warnings = []
+    for finding in composition_of(body, on).warnings:
+        if finding.kind == "group_over_limit":
+            group = db.session.get(InterestGroup, finding.subject) if isinstance(finding.subject, int) else None
+            message = _("The interest group %(group)s holds %(share)s of the votes; at most %(limit)s are allowed.",
+                        group=group.name if group is not None else "?", share=share_text(finding.percent),
+                        limit=share_text(finding.limit))
+        elif finding.kind == "public_control":
+            message = _("The public sector holds %(share)s of the votes; it must stay below %(limit)s.",
+                        share=share_text(finding.percent), limit=share_text(finding.limit))
+        else:
+            continue
+        warnings.append({"kind": finding.kind, "message": message})
+    return warnings
 
 
 def seats_of_person(person: Person) -> tuple[list[Seat], list[Seat]]:

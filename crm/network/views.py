@@ -1,7 +1,6 @@
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from crm.contacts.models import SECTORS, FieldOfAction, Organisation, Person
@@ -31,9 +30,7 @@ manager_only = role_required("manager")
 @bp.app_template_filter("share")
 def share_filter(value) -> str:
     """A percentage as German users read it: 37,5 %, 50 % (one decimal, none when it is 0)."""
-    if value is None:
-        return ""
-    return f"{format_decimal(round(float(value), 1), format='#,##0.#')}\u00a0%"
+    return services.share_text(value)
 
 
 def _stichtag() -> date:

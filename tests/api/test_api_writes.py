@@ -67,7 +67,7 @@ def test_projects_take_german_amounts_and_numbers_and_answer_with_numbers(api, d
     assert api.get(url).get_json()["total_cost"] == 13250.75
 
 
-def test_viewers_and_read_tokens_cannot_write_bodies_projects_or_seats(client, token, data):
+def test_viewers_and_read_tokens_cannot_write_bodies_projects_seats_or_functions(client, token, data):
     from crm.projects.models import Project
 
     project = db.session.query(Project).first()
@@ -78,6 +78,8 @@ def test_viewers_and_read_tokens_cannot_write_bodies_projects_or_seats(client, t
         assert other.post("/api/v1/projects", {"title": "P"}).status_code == 403
         assert other.post("/api/v1/seats", {"body_id": 1, "person_id": 1}).status_code == 403
         assert other.post("/api/v1/interactions", {"subject": "S", "persons": [1]}).status_code == 403
+        assert other.post("/api/v1/functions", {"person_id": 1, "organisation_id": 1,
+                                                "function_label": "Kassier"}).status_code == 403
         assert other.patch(f"/api/v1/projects/{project.id}", {"title": "P"},
                            **{"If-Match": f'"{project.version}"'}).status_code == 403
 
@@ -159,7 +161,115 @@ def test_interactions_are_recorded_and_changed_through_the_interaction_form(api,
 def test_the_documentation_page_shows_the_writes(client, login, validate):
     writable = sorted(path for path, item in validate.spec["paths"].items() if "patch" in item)
     assert writable == [f"/api/v1/{name}/{{id}}" for name in sorted(
-        ("bodies", "interactions", "organisations", "persons", "projects", "seats", "tasks"))]
+        ("bodies", "functions", "interactions", "organisations", "persons", "projects", "seats", "tasks"))]
     login("staff")
     page = client.get("/api/dokumentation").get_data(as_text=True)
-    assert page.count(">PATCH</span>") == 7 and page.count(">POST</span>") == 7
+    assert page.count(">PATCH</span>") == 8 and page.count(">POST</span>") == 8
+
+
+def test_functions_are_added_and_changed_through_the_function_form(api, data, make_function, validate):
+    """A person's function at an organisation: the catalogue function or a free text, as the form offers."""
+    mayor = make_function("Erster Bürgermeister", "Erste Bürgermeisterin")
+    person, org = data.persons[50], data.organisations[4]  # works at data.organisations[2] already (primary)
+    created = api.post("/api/v1/functions", {"person_id": person.id, "organisation_id": org.id,
+                                             "function_id": mayor.id, "email": "rathaus@example.org",
+                                             "valid_from": "2026-05-01"})
+    assert created.status_code == 201, created.get_json()
+    validate("/api/v1/functions", "post", created)
+    function = created.get_json()
+    assert function["function"] == "Erste Bürgermeisterin" and function["function_id"] == mayor.id
+    assert function["is_primary"] is False  # as the form: primary only when the person has no other function
+    assert _audit("affiliation", function["id"], "create") is not None
+    url = f"/api/v1/functions/{function['id']}"
+    read = api.get(url)
+    validate("/api/v1/functions/{id}", "get", read)
+    etag = read.headers["ETag"]
+    assert etag == f'"{function["version"]}"'
+    changed = api.patch(url, {"function_id": None, "function_label": "Geschäftsleiterin", "is_primary": True},
+                        **{"If-Match": etag})
+    assert changed.status_code == 200, changed.get_json()
+    validate("/api/v1/functions/{id}", "patch", changed)
+    body = changed.get_json()
+    assert body["function"] == "Geschäftsleiterin" and body["is_primary"] is True
+    assert body["email"] == "rathaus@example.org" and body["valid_from"] == "2026-05-01"  # untouched
+    assert changed.headers["ETag"] != etag and _audit("affiliation", function["id"], "update") is not None
+    others = api.get(f"/api/v1/functions?person_id={person.id}").get_json()["items"]
+    assert [f["is_primary"] for f in others if f["id"] != function["id"]] == [False]  # one primary function
+
+    stale = api.patch(url, {"department": "Bauamt"}, **{"If-Match": etag})
+    assert stale.status_code == 412
+    validate("/api/v1/functions/{id}", "patch", stale)
+    assert api.patch(url, {"department": "Bauamt"}).status_code == 428
+    etag = changed.headers["ETag"]
+    cases = [
+        ({"function_label": ""}, {"function_id": ["Bitte wählen Sie eine Funktion aus oder geben Sie sie als "
+                                                  "Freitext ein."]}),
+        ({"valid_from": "2026-06-01", "valid_to": "2026-01-31"}, {"valid_to": ["Das Enddatum liegt vor dem "
+                                                                               "Anfangsdatum."]}),
+        ({"organisation_id": None}, {"organisation_id": ["Bitte wählen Sie eine Organisation aus der Liste."]}),
+        ({"person_id": data.persons[51].id}, {"person_id": ["Dieses Feld kann nicht geändert werden."]}),
+        ({"function_id": 999999}, {"function_id": None}),
+        ({"email": "kein-at"}, {"email": None}),
+        ({"function": "Kassier", "farbe": "rot", "is_primary": "ja"},
+         {"function": ["Dieses Feld kann nicht geändert werden."], "farbe": ["Unbekanntes Feld."],
+          "is_primary": ["Falscher Typ: erwartet wahr oder falsch."]}),
+    ]
+    for payload, expected in cases:
+        answer = api.patch(url, payload, **{"If-Match": etag})
+        assert answer.status_code == 422, (payload, answer.get_json())
+        validate("/api/v1/functions/{id}", "patch", answer)
+        errors = answer.get_json()["errors"]
+        assert set(errors) == set(expected), (payload, errors)
+        assert all(errors[k] == v for k, v in expected.items() if v is not None), (payload, errors)
+    assert api.get(url).headers["ETag"] == etag  # nothing saved
+
+    nobody = api.post("/api/v1/functions", {"organisation_id": org.id, "function_label": "Kassier"})
+    assert nobody.status_code == 422 and list(nobody.get_json()["errors"]) == ["person_id"]
+    validate("/api/v1/functions", "post", nobody)
+    first = api.post("/api/v1/persons", {"last_name": "Neu"}).get_json()
+    only = api.post("/api/v1/functions", {"person_id": first["id"], "organisation_id": org.id,
+                                          "function_label": "Kassier"})
+    assert only.status_code == 201 and only.get_json()["is_primary"] is True  # the first function: primary
+
+
+def test_a_seat_that_breaks_the_49_percent_rule_is_saved_with_the_body_pages_warning(api, data, validate, login):
+    """The seat form saves a seat even when an interest group then holds more than 49 % (the body page warns);
+    the API does the same and names the warning in the answer."""
+    from crm.network.models import InterestGroup
+
+    groups = [InterestGroup(name=name, sector=sector) for name, sector in
+              (("Wirtschaft und Tourismus", "economy"), ("Soziales", "civil_society"), ("Umwelt", "civil_society"))]
+    db.session.add_all(groups)
+    db.session.commit()
+    body = api.post("/api/v1/bodies", {"name": "LAG-Entscheidungsgremium 2028", "kind": "lag_decision"}).get_json()
+    sizes = [11, 7, 6]  # of 24 voting members: 45,8 %, 29,2 %, 25 %
+    seats = []
+    for i in range(24):
+        group = groups[0 if i < sizes[0] else 1 if i < sizes[0] + sizes[1] else 2]
+        created = api.post("/api/v1/seats", {"body_id": body["id"], "person_id": data.persons[40 + i].id,
+                                             "interest_group_id": group.id, "valid_from": "2026-01-01"})
+        assert created.status_code == 201, created.get_json()
+        seats.append(created.get_json())
+    validate("/api/v1/seats", "post", created)
+    assert seats[-1]["warnings"] == []
+    assert "warnings" not in api.get(f"/api/v1/seats/{seats[-1]['id']}").get_json()  # only after a write
+
+    url = f"/api/v1/seats/{seats[-1]['id']}"
+    moved = api.patch(url, {"interest_group_id": groups[0].id}, **{"If-Match": api.get(url).headers["ETag"]})
+    assert moved.status_code == 200, moved.get_json()  # saved, as the form saves it
+    validate("/api/v1/seats/{id}", "patch", moved)
+    assert moved.get_json()["interest_group_id"] == groups[0].id
+    assert moved.get_json()["warnings"] == [{
+        "kind": "group_over_limit",
+        "message": "Die Interessengruppe Wirtschaft und Tourismus hält 50\u00a0% der Stimmen; zulässig sind "
+                   "höchstens 49\u00a0%."}]
+    assert _audit("seat", seats[-1]["id"], "update") is not None
+    login("viewer")
+    page = api.client.get(f"/gremien/{body['id']}").get_data(as_text=True)
+    assert moved.get_json()["warnings"][0]["message"] in page  # the same words as on the body page
+
+    future = api.post("/api/v1/seats", {"body_id": body["id"], "person_id": data.persons[90].id,
+                                        "interest_group_id": groups[0].id, "valid_from": "2031-01-01"})
+    assert future.status_code == 201  # 13 of 25 from 2031 on: counted on the seat's first day
+    assert [w["kind"] for w in future.get_json()["warnings"]] == ["group_over_limit"]
+    assert "52\u00a0%" in future.get_json()["warnings"][0]["message"]

@@ -210,3 +210,78 @@ def test_a_viewers_cards_leave_out_the_confidential_private_data(client, make_us
     for private in ("person0@example.org", "Gartenweg 3", "1234"):
         assert private not in cards["viewer"]
     assert "Heß" in cards["viewer"] and "Verein Nummer 1 e.V." in cards["viewer"]  # the business card stays
+
+
+PROPFIND_BOOK = b"""<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/">
+ <d:prop><d:getetag/><cs:getctag/><d:sync-token/></d:prop></d:propfind>"""
+
+
+def test_polls_without_a_change_render_no_card_and_every_kind_of_change_still_reaches_the_phone(
+        dav, app_password, region, monkeypatch):
+    """The newest sync state is the book's cache while its change marker stays the same; every change
+    of what a card shows changes the marker (person, function, organisation, tag, function title, seat)."""
+    from crm.carddav import books
+    from crm.contacts.models import Tag
+    from crm.network.models import Seat
+
+    monkeypatch.setattr(books, "SETTLE", timedelta(0))  # trust a state made right after a change (tests are fast)
+    rendered = []
+    real_cards = books.cards
+    monkeypatch.setattr(books, "cards", lambda book, private: rendered.append(book.slug) or real_cards(book, private))
+    user, _secret = app_password
+    book_url = f"/carddav/{quote(user.username)}/alle/"
+    changed, _removed, token = sync(dav, book_url)
+    assert len(changed) == PERSONS + 20 and rendered == ["alle"]
+
+    def ctag():
+        root = dav.xml("PROPFIND", book_url, PROPFIND_BOOK, depth=0)
+        return prop(responses(root)[book_url], "cs:getctag").text
+
+    first_ctag = ctag()
+    depth1 = responses(dav.xml("PROPFIND", book_url, PROPFIND_BOOK, depth=1))
+    assert len(depth1) == PERSONS + 21
+    assert {h: prop(r, "d:getetag").text for h, r in depth1.items() if h != book_url} == changed
+    assert sync(dav, book_url, token) == ({}, set(), token)
+    assert ctag() == first_ctag and rendered == ["alle"]  # three polls, no card rendered
+    hess_href = f"{book_url}regionetz-person-{region.persons[0].id}.vcf"
+    assert list(multiget(dav, book_url, [hess_href])) == [hess_href] and rendered == ["alle"]  # that card only
+
+    def only(href, token):
+        changed_now, removed_now, new_token = sync(dav, book_url, token)
+        assert list(changed_now) == [href] and not removed_now and new_token != token
+        return new_token
+
+    person = region.persons[3]
+    person_href = f"{book_url}regionetz-person-{person.id}.vcf"
+    person.mobile = "+49 170 1234567"
+    db.session.commit()
+    token = only(person_href, token)
+    assert ctag() != first_ctag
+
+    function = person.affiliations[0]
+    function.department = "Kämmerei"
+    db.session.commit()
+    token = only(person_href, token)
+
+    person.tags = [Tag(name="Presse")]
+    db.session.commit()
+    token = only(person_href, token)
+    db.session.scalar(db.select(Tag).where(Tag.name == "Presse")).name = "Presse & Medien"  # a catalogue rename
+    db.session.commit()
+    token = only(person_href, token)
+
+    chair = region.persons[1].affiliations[0].function  # the chairs of the 20 associations
+    chair.name_female = "Vereinsvorsitzende"
+    db.session.commit()
+    changed_now, _removed, token = sync(dav, book_url, token)
+    women_in_the_chair = [p for p in region.persons[:20] if p.gender == "female"]
+    assert sorted(changed_now) == sorted(f"{book_url}regionetz-person-{p.id}.vcf" for p in women_in_the_chair)
+
+    body_url = f"/carddav/{quote(user.username)}/gremium-{region.body.id}/"
+    _members, _removed, body_token = sync(dav, body_url)
+    newcomer = region.persons[60]
+    db.session.add(Seat(body=region.body, person=newcomer, role="member", voting=True,
+                        valid_from=date.today() - timedelta(days=1)))
+    db.session.commit()
+    assert list(sync(dav, body_url, body_token)[0]) == [f"{body_url}regionetz-person-{newcomer.id}.vcf"]

@@ -99,6 +99,11 @@ def _record(kind, make_person, make_org):
                       valid_from=date(2020, 1, 1), role="member")
     elif kind == "project":
         record = Project(title="Dorfladen Mönchberg")
+    elif kind == "affiliation":
+        from crm.contacts.models import Affiliation
+
+        record = Affiliation(person=person, organisation=make_org("Markt Eschau"), function_label="Kassier",
+                             is_primary=True)
     else:
         record = Interaction(subject="Telefonat Förderung", kind="phone", persons=[person],
                              occurred_at=datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc))
@@ -115,6 +120,7 @@ CASES = {
     "seat": ("/sitze/{}/aendern", "role", "resolution", "Rolle"),
     "project": ("/projekte/{}/bearbeiten", "title", "description", "Titel"),
     "interaction": ("/interaktionen/{}/bearbeiten", "subject", "results", "Betreff"),
+    "affiliation": ("/funktionen/{}/bearbeiten", "department", "function_label", "Abteilung"),
 }
 BERNDS_VALUE = {"role": "vice_chair", "email": "anna@example.org", "city": "Eschau"}
 
