@@ -1,7 +1,7 @@
 """affiliation: a row version (optimistic locking) for the function form and the API's ETag / If-Match
 
 Revision ID: a9d4e2f7c1b3
-Revises: 5b7e2c9d4a10
+Revises: 2c32d21b6369
 Create Date: 2026-12-03 14:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a9d4e2f7c1b3"
-down_revision = "5b7e2c9d4a10"
+down_revision = "2c32d21b6369"
 branch_labels = None
 depends_on = None
 
