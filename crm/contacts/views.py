@@ -92,6 +92,7 @@ def _merged_away(kind: str, record_id: int):
 def person_detail(person_id: int):
     person = (db.session.scalars(select(Person).where(Person.id == person_id).options(*_PERSON_PAGE)).unique().first()
               or _merged_away("person", person_id))
+    services.load_person_classification(person)
     letter = _letter(person)
     return render_template(
         "contacts/person_detail.html", person=person, letter=letter, timeline=timeline_for("person", person),
