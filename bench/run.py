@@ -100,6 +100,19 @@ class PostgresDatabase:
             self.admin.dispose()
 
 
+class ReusedDatabase:
+    """A database seeded by an earlier run (`--keep-database`), given with `--reuse-database`: not seeded
+    again and not dropped at the end."""
+
+    def __init__(self, url: str):
+        from config import _normalise_db_url
+
+        self.url = _normalise_db_url(url)
+
+    def drop(self) -> None:
+        pass
+
+
 # ---------------------------------------------------------------- queries
 
 
@@ -334,19 +347,48 @@ def list_q_figures(app, queries: list[str], rounds: int, result: dict, details: 
         db.session.remove()
 
 
-def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int,
-                  with_imports: bool = True, only: str = "all", keep: bool = False) -> dict:
-    """All figures of one backend; only="import", "start", "segments", "letters" or "campaigns": the seeded
-    database and those figures alone; only="million": seeding, quick search and the person list under the
-    names of the million figures (`seed_1m_pg_s`, `search_p95_ms_1m_pg`, `list_p95_ms_1m_pg`).
-    keep=True leaves the database in place (its URL is logged) for looking at query plans afterwards."""
-    from flask_migrate import upgrade
-
-    from crm import create_app
+def seed(app, backend: str, scale: int, only: str, result: dict) -> dict:
+    """`generate_region` at `scale` (+ VACUUM ANALYZE on PostgreSQL); the counts of what was made."""
     from crm.contacts import demo
     from crm.extensions import db
 
-    database = SqliteDatabase() if backend == "sqlite" else PostgresDatabase(postgres_url)
+    with app.app_context():
+        log(f"[{backend}] seeding {scale} persons, {scale // 10} organisations")
+        start = time.perf_counter()
+        counts = demo.generate_region(persons=scale, organisations=scale // 10, seed=1)
+        db.session.commit()
+        result["seed_100k_s"] = round(time.perf_counter() - start, 2)
+        db.session.remove()
+        log(f"  seeded {counts} in {result['seed_100k_s']} s")
+        if only == "million":
+            result["seed_1m_" + ("pg" if backend == "postgresql" else "sqlite") + "_s"] = result.pop("seed_100k_s")
+        if backend == "postgresql":
+            # What autovacuum does shortly after a bulk load (statistics, visibility map for
+            # index-only scans); done here explicitly because autovacuum may be off or not yet due.
+            start = time.perf_counter()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+            result["vacuum_analyze_s"] = round(time.perf_counter() - start, 2)
+            log(f"  VACUUM ANALYZE in {result['vacuum_analyze_s']} s")
+    return counts
+
+
+def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int,
+                  with_imports: bool = True, only: str = "all", keep: bool = False, reuse: str = "") -> dict:
+    """All figures of one backend; only="import", "start", "segments", "letters" or "campaigns": the seeded
+    database and those figures alone; only="million": seeding, quick search and the person list under the
+    names of the million figures (`seed_1m_pg_s`, `search_p95_ms_1m_pg`, `list_p95_ms_1m_pg`).
+    keep=True leaves the database in place (its URL is logged) for looking at query plans afterwards;
+    reuse=URL measures on that database as an earlier run left it (no seeding, nothing dropped)."""
+    from flask_migrate import upgrade
+
+    from crm import create_app
+    from crm.extensions import db
+
+    if reuse:
+        database = ReusedDatabase(reuse)
+    else:
+        database = SqliteDatabase() if backend == "sqlite" else PostgresDatabase(postgres_url)
     result: dict = {}
     try:
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=database.url)
@@ -354,26 +396,11 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
             log(f"[{backend}] migrating {database.url}")
             upgrade(revision="heads")  # parts developed in parallel may add branches until merged
             db.session.remove()
-
-            log(f"[{backend}] seeding {scale} persons, {scale // 10} organisations")
-            start = time.perf_counter()
-            counts = demo.generate_region(persons=scale, organisations=scale // 10, seed=1)
-            db.session.commit()
-            result["seed_100k_s"] = round(time.perf_counter() - start, 2)
-            db.session.remove()
-            log(f"  seeded {counts} in {result['seed_100k_s']} s")
-            if only == "million":
-                result["seed_1m_" + ("pg" if backend == "postgresql" else "sqlite") + "_s"] = result.pop("seed_100k_s")
-            if backend == "postgresql":
-                # What autovacuum does shortly after a bulk load (statistics, visibility map for
-                # index-only scans); done here explicitly because autovacuum may be off or not yet due.
-                start = time.perf_counter()
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM ANALYZE")
-                result["vacuum_analyze_s"] = round(time.perf_counter() - start, 2)
-                log(f"  VACUUM ANALYZE in {result['vacuum_analyze_s']} s")
-
-            details: dict = {"counts": counts}
+        if reuse:
+            log(f"[{backend}] reusing the seeded database {database.url} (no seeding)")
+            details: dict = {"reused": True}
+        else:
+            details = {"counts": seed(app, backend, scale, only, result)}
         if only in ("all", "list"):
             search_and_list_figures(app, backend, rounds, naive_rounds, result, details)
         if only == "million":
@@ -486,6 +513,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
     parser.add_argument("--keep-database", action="store_true",
                         help="leave the seeded database in place (its URL is logged), e.g. to look at query plans")
+    parser.add_argument("--reuse-database", default="", metavar="URL",
+                        help="measure on a database an earlier run left (--keep-database) instead of seeding a new "
+                             "one; not dropped at the end. Only with --only load (the load figures change no data "
+                             "but the bench users) and one --backend")
     parser.add_argument("--only", choices=("all", "list", "import", "start", "segments", "letters", "load",
                                            "campaigns", "million"), default="all",
                         help="import: seed, then only import_preview_1000_ms and import_100k_s (quick); "
@@ -502,13 +533,16 @@ def main(argv=None) -> int:
         args.backend = "postgresql" if args.only == "million" else "all"
 
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)
+    if args.reuse_database and (args.only != "load" or len(backends) != 1):
+        parser.error("--reuse-database needs --only load and one --backend")
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1) * 0.5:
         log(f"note: load average {load:.2f} on {os.cpu_count()} CPUs; timings will be noisy")
     out: dict = {}
     for backend in backends:
         out[backend] = bench_backend(backend, args.scale, args.postgres_url, args.rounds, args.naive_rounds,
-                                     with_imports=not args.no_imports, only=args.only, keep=args.keep_database)
+                                     with_imports=not args.no_imports, only=args.only, keep=args.keep_database,
+                                     reuse=args.reuse_database)
     out["scale"] = args.scale
 
     missed = []
