@@ -1,10 +1,11 @@
 """Everything that changes contacts or runs a non-trivial query on them. Services flush; views commit."""
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, distinct, func, literal, or_, select, union_all
+from sqlalchemy import Select, bindparam, distinct, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -97,18 +98,24 @@ _PERSON_CLASSIFICATION = (
 )
 
 
+@cache
+def _person_classification_statement():
+    # Built once per process (the person page runs it on every request; building it cost more than running it).
+    parts = [
+        select(literal(kind).label("kind"), model.id, model.name,
+               (model.position if model is FieldOfAction else literal(0)).label("position"))
+        .join(link, link.c[column] == model.id).where(link.c.person_id == bindparam("person_id"))
+        for kind, (_attr, model, link, column) in enumerate(_PERSON_CLASSIFICATION)
+    ]
+    query = union_all(*parts).subquery()
+    return select(query).order_by(query.c.kind, query.c.position, query.c.name)
+
+
 def load_person_classification(person: Person) -> None:
     """A person's fields of action, target groups, tags and expertise topics in one query instead of one per
     list (the person page shows all four); each list in its relationship's order (fields by position, the
     others by name, in the database's collation)."""
-    parts = [
-        select(literal(kind).label("kind"), model.id, model.name,
-               (model.position if model is FieldOfAction else literal(0)).label("position"))
-        .join(link, link.c[column] == model.id).where(link.c.person_id == person.id)
-        for kind, (_attr, model, link, column) in enumerate(_PERSON_CLASSIFICATION)
-    ]
-    query = union_all(*parts).subquery()
-    rows = db.session.execute(select(query).order_by(query.c.kind, query.c.position, query.c.name)).all()
+    rows = db.session.execute(_person_classification_statement(), {"person_id": person.id}).all()
     lists: list[list] = [[] for _ in _PERSON_CLASSIFICATION]
     for kind, item_id, name, position in rows:
         model = _PERSON_CLASSIFICATION[kind][1]

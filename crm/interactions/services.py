@@ -1,6 +1,7 @@
 """Logging interactions, follow-up tasks, the 'not contacted' list and the task digest."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import render_template
 from flask_babel import force_locale
@@ -9,6 +10,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     cast,
     event,
     exists,
@@ -440,9 +442,11 @@ def interaction_query(f: InteractionFilters) -> Select:
     return stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
 
 
-def interactions_and_tasks_of(kind: str, record_id: int, limit: int = 50) -> tuple[list[Interaction], list[Task]]:
-    """The latest `limit` interactions and all tasks of a person, organisation or project, for its timeline,
-    in one query (the ids of both in a UNION, the rows joined to them)."""
+@cache
+def _timeline_statement(kind: str, limit: int):
+    # Built once per process and kind (the detail pages run it on every request; building it cost more CPU
+    # than running it).
+    record_id = bindparam("record_id")
     if kind == "project":
         which = Interaction.project_id == record_id
     else:
@@ -456,11 +460,15 @@ def interactions_and_tasks_of(kind: str, record_id: int, limit: int = 50) -> tup
         select(latest.c.interaction_id, latest.c.task_id),
         select(cast(null(), Integer).label("interaction_id"), Task.id.label("task_id")).where(task_column == record_id),
     ).subquery()
-    rows = db.session.execute(
-        select(Interaction, Task).select_from(keys)
-        .outerjoin(Interaction, Interaction.id == keys.c.interaction_id)
-        .outerjoin(Task, Task.id == keys.c.task_id)
-    ).all()
+    return (select(Interaction, Task).select_from(keys)
+            .outerjoin(Interaction, Interaction.id == keys.c.interaction_id)
+            .outerjoin(Task, Task.id == keys.c.task_id))
+
+
+def interactions_and_tasks_of(kind: str, record_id: int, limit: int = 50) -> tuple[list[Interaction], list[Task]]:
+    """The latest `limit` interactions and all tasks of a person, organisation or project, for its timeline,
+    in one query (the ids of both in a UNION, the rows joined to them)."""
+    rows = db.session.execute(_timeline_statement(kind, limit), {"record_id": record_id}).all()
     interactions = sorted((i for i, _t in rows if i is not None), key=lambda i: i.occurred_at, reverse=True)
     tasks = [t for _i, t in rows if t is not None]
     return interactions, tasks
