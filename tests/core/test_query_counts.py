@@ -256,7 +256,9 @@ def test_person_page_queries_do_not_grow_with_courses_and_consents(client, login
             offer = Offer(title=f"Seminar {next(_seq)}", status="open")
             db.session.add(offer)
             sessions = [OfferSession(offer=offer, starts_at=when + timedelta(days=i, hours=h)) for h in (0, 3)]
-            registration = Registration(offer=offer, person=person, status="registered" if i % 3 else "waitlist",
+            registration = Registration(offer=offer, person=person,
+                                        status=("registered", "attended", "waitlisted")[i % 3],
+                                        waitlist_position=1 if i % 3 == 2 else None,
                                         registered_at=when - timedelta(days=i))
             db.session.add_all(sessions + [registration])
             db.session.add(Attendance(registration=registration, session=sessions[0], present=i % 2 == 0))
