@@ -42,6 +42,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _bench_user(username: str, role: str, full_name: str) -> None:
+    """The user the load logs in as; already there when the database is reused (run.py --reuse-database)."""
+    from sqlalchemy import select
+
+    from crm.auth.models import User
+    from crm.auth.services import create_user
+    from crm.extensions import db
+
+    if db.session.scalar(select(User.id).where(User.username == username)) is None:
+        create_user(username, PASSWORD, role=role, full_name=full_name)
+        db.session.commit()
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -117,13 +130,11 @@ def bench_mixed_load(app, database_url: str, queries: list[str], seconds: float 
 
     from sqlalchemy import select
 
-    from crm.auth.services import create_user
     from crm.contacts.models import Person
     from crm.extensions import db
 
     with app.app_context():
-        create_user("mixbench", PASSWORD, role="staff", full_name="Bench Gemischt")
-        db.session.commit()
+        _bench_user("mixbench", "staff", "Bench Gemischt")
         ids = list(db.session.scalars(select(Person.id).where(Person.archived_at.is_(None)).limit(20000)))
         db.session.remove()
     rng = random.Random(11)
@@ -151,13 +162,11 @@ def bench_mixed_load(app, database_url: str, queries: list[str], seconds: float 
 def bench_contact_page(app, database_url: str, seconds: float = SECONDS) -> dict:
     from sqlalchemy import select
 
-    from crm.auth.services import create_user
     from crm.contacts.models import Person
     from crm.extensions import db
 
     with app.app_context():
-        create_user("loadbench", PASSWORD, role="viewer", full_name="Bench Last")
-        db.session.commit()
+        _bench_user("loadbench", "viewer", "Bench Last")
         ids = list(db.session.scalars(select(Person.id).where(Person.archived_at.is_(None))))
         db.session.remove()
     paths = [f"/personen/{i}" for i in random.Random(7).sample(ids, min(500, len(ids)))]

@@ -76,18 +76,6 @@ class SqliteDatabase:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class ReusedDatabase:
-    """A database seeded by an earlier run (--keep-database), measured again as it is; never dropped."""
-
-    def __init__(self, url: str):
-        from config import _normalise_db_url
-
-        self.url = _normalise_db_url(url)
-
-    def drop(self) -> None:
-        pass
-
-
 class PostgresDatabase:
     """A database of its own (never the schema the test-suite uses), dropped at the end."""
 
@@ -110,6 +98,19 @@ class PostgresDatabase:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         finally:
             self.admin.dispose()
+
+
+class ReusedDatabase:
+    """A database seeded by an earlier run (`--keep-database`), given with `--reuse-database`: not seeded
+    again and not dropped at the end."""
+
+    def __init__(self, url: str):
+        from config import _normalise_db_url
+
+        self.url = _normalise_db_url(url)
+
+    def drop(self) -> None:
+        pass
 
 
 # ---------------------------------------------------------------- queries
@@ -350,18 +351,43 @@ def list_q_figures(app, queries: list[str], rounds: int, result: dict, details: 
         db.session.remove()
 
 
+def seed(app, backend: str, scale: int, only: str, result: dict) -> dict:
+    """`generate_region` at `scale` (+ VACUUM ANALYZE on PostgreSQL); the counts of what was made."""
+    from crm.contacts import demo
+    from crm.extensions import db
+
+    with app.app_context():
+        log(f"[{backend}] seeding {scale} persons, {scale // 10} organisations")
+        start = time.perf_counter()
+        counts = demo.generate_region(persons=scale, organisations=scale // 10, seed=1)
+        db.session.commit()
+        result["seed_100k_s"] = round(time.perf_counter() - start, 2)
+        db.session.remove()
+        log(f"  seeded {counts} in {result['seed_100k_s']} s")
+        if only == "million":
+            result["seed_1m_" + ("pg" if backend == "postgresql" else "sqlite") + "_s"] = result.pop("seed_100k_s")
+        if backend == "postgresql":
+            # What autovacuum does shortly after a bulk load (statistics, visibility map for
+            # index-only scans); done here explicitly because autovacuum may be off or not yet due.
+            start = time.perf_counter()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+            result["vacuum_analyze_s"] = round(time.perf_counter() - start, 2)
+            log(f"  VACUUM ANALYZE in {result['vacuum_analyze_s']} s")
+    return counts
+
+
 def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naive_rounds: int,
-                  with_imports: bool = True, only: str = "all", keep: bool = False, reuse: str | None = None) -> dict:
+                  with_imports: bool = True, only: str = "all", keep: bool = False, reuse: str = "") -> dict:
     """All figures of one backend; only="import", "start", "segments", "letters" or "campaigns": the seeded
     database and those figures alone; only="million": seeding, quick search and the person list under the
     names of the million figures (`seed_1m_pg_s`, `search_p95_ms_1m_pg`, `list_p95_ms_1m_pg`).
     keep=True leaves the database in place (its URL is logged) for looking at query plans afterwards;
-    reuse=URL measures such a kept database again without migrating or seeding it (nor dropping it).
-    only="listq": the person list searched with ?q= through the app (`list_q_p95_ms`) alone."""
+    reuse=URL measures on that database as an earlier run left it (migrated to the head, not seeded, nothing
+    dropped). only="listq": the person list searched with ?q= through the app (`list_q_p95_ms`) alone."""
     from flask_migrate import upgrade
 
     from crm import create_app
-    from crm.contacts import demo
     from crm.extensions import db
 
     if reuse:
@@ -371,34 +397,15 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
     result: dict = {}
     try:
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=database.url)
+        with app.app_context():
+            log(f"[{backend}] migrating {database.url}")
+            upgrade(revision="heads")  # parts developed in parallel may add branches until merged
+            db.session.remove()
         if reuse:
-            log(f"[{backend}] reusing {database.url} (not migrated, not seeded)")
+            log(f"[{backend}] reusing the seeded database {database.url} (no seeding)")
             details: dict = {"reused": database.url}
-        if not reuse:
-            with app.app_context():
-                log(f"[{backend}] migrating {database.url}")
-                upgrade(revision="heads")  # parts developed in parallel may add branches until merged
-                db.session.remove()
-
-                log(f"[{backend}] seeding {scale} persons, {scale // 10} organisations")
-                start = time.perf_counter()
-                counts = demo.generate_region(persons=scale, organisations=scale // 10, seed=1)
-                db.session.commit()
-                result["seed_100k_s"] = round(time.perf_counter() - start, 2)
-                db.session.remove()
-                log(f"  seeded {counts} in {result['seed_100k_s']} s")
-                if only == "million":
-                    result["seed_1m_" + ("pg" if backend == "postgresql" else "sqlite") + "_s"] = result.pop("seed_100k_s")
-                if backend == "postgresql":
-                    # What autovacuum does shortly after a bulk load (statistics, visibility map for
-                    # index-only scans); done here explicitly because autovacuum may be off or not yet due.
-                    start = time.perf_counter()
-                    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                        conn.exec_driver_sql("VACUUM ANALYZE")
-                    result["vacuum_analyze_s"] = round(time.perf_counter() - start, 2)
-                    log(f"  VACUUM ANALYZE in {result['vacuum_analyze_s']} s")
-
-                details: dict = {"counts": counts}
+        else:
+            details = {"counts": seed(app, backend, scale, only, result)}
         if only in ("all", "list"):
             search_and_list_figures(app, backend, rounds, naive_rounds, result, details)
         if only == "listq":
@@ -516,9 +523,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
     parser.add_argument("--keep-database", action="store_true",
                         help="leave the seeded database in place (its URL is logged), e.g. to look at query plans")
-    parser.add_argument("--reuse-database", metavar="URL", default=None,
-                        help="measure a database kept by an earlier --keep-database run again: no migration, no "
-                             "seeding, not dropped (one backend, that of the URL; with --only million, list, listq)")
+    parser.add_argument("--reuse-database", default="", metavar="URL",
+                        help="measure a database an earlier --keep-database run left again: migrated to the head, "
+                             "not seeded, not dropped at the end (one backend, that of the URL; with --only million, "
+                             "list, listq or load)")
     parser.add_argument("--only", choices=("all", "list", "listq", "import", "start", "segments", "letters", "load",
                                            "campaigns", "million"), default="all",
                         help="import: seed, then only import_preview_1000_ms and import_100k_s (quick); "
@@ -538,6 +546,8 @@ def main(argv=None) -> int:
     if args.reuse_database:
         args.backend = "sqlite" if args.reuse_database.startswith("sqlite") else "postgresql"
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)
+    if args.reuse_database and args.only not in ("million", "list", "listq", "load"):
+        parser.error("--reuse-database needs --only million, list, listq or load")
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1) * 0.5:
         log(f"note: load average {load:.2f} on {os.cpu_count()} CPUs; timings will be noisy")

@@ -220,6 +220,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_template_helpers(app: Flask, registry) -> None:
     from crm.core import formatting, labels
     from crm.core.confidential import is_hidden, may_see_confidential
+    from crm.core.nav import main_nav
     from crm.core.permissions import ROLES, may_export, role_at_least
     from crm.core.registry import sections_for
 
@@ -239,6 +240,7 @@ def _register_template_helpers(app: Flask, registry) -> None:
         may_see_confidential=may_see_confidential,
         is_hidden=is_hidden,
         nav_items=registry.nav_items,
+        main_nav=main_nav,
         sections_for=sections_for,
     )
 

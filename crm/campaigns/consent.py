@@ -18,13 +18,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
 
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from crm.campaigns.models import (
     PURPOSES,
@@ -312,8 +313,14 @@ def _confirmed(consent: Consent, requested_at, requested_via: str, version: str,
     consent.recorded_by, consent.note = recorded_by, note
 
 
+@cache
+def _consents_statement():
+    # Built once per process (the person page runs it on every request; building it cost more than running it).
+    return select(Consent).where(Consent.person_id == bindparam("person_id"))
+
+
 def consents_of(person: Person) -> list[Consent]:
-    rows = db.session.scalars(select(Consent).where(Consent.person_id == person.id)).all()
+    rows = db.session.scalars(_consents_statement(), {"person_id": person.id}).all()
     order = list(PURPOSES)
     return sorted(rows, key=lambda c: order.index(c.purpose))
 

@@ -7,6 +7,7 @@ transaction, so later parts get their history for free.
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 
 from flask import has_request_context
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     event,
     func,
     insert,
@@ -306,10 +308,19 @@ def history_for(entity_type: str, entity_ids, limit: int = 200) -> list[AuditLog
 def history_of_records(records: dict, limit: int = 200) -> list[AuditLog]:
     """history_for of several types in one query: {entity_type: id or ids}, newest first."""
     wanted = {kind: list(ids) if not isinstance(ids, int) else [ids] for kind, ids in records.items()}
-    conditions = [and_(AuditLog.entity_type == kind, AuditLog.entity_id.in_(ids))
-                  for kind, ids in wanted.items() if ids]
-    if not conditions:
+    wanted = {kind: ids for kind, ids in wanted.items() if ids}
+    if not wanted:
         return []
+    params = {f"ids_{i}": ids for i, ids in enumerate(wanted.values())}
+    return list(db.session.scalars(_history_statement(tuple(wanted), limit), params))
+
+
+@cache
+def _history_statement(kinds: tuple[str, ...], limit: int):
+    # Built once per process for each set of record types (detail pages run it on every request; building it
+    # cost more CPU than running it); the ids are expanding parameters ids_0, ids_1 ...
+    conditions = [and_(AuditLog.entity_type == kind, AuditLog.entity_id.in_(bindparam(f"ids_{i}", expanding=True)))
+                  for i, kind in enumerate(kinds)]
     deleted = aliased(AuditLog)
     last_delete = (
         select(func.coalesce(func.max(deleted.id), 0))
@@ -317,14 +328,10 @@ def history_of_records(records: dict, limit: int = 200) -> list[AuditLog]:
                deleted.action == "delete")
         .scalar_subquery()
     )
-    return list(
-        db.session.scalars(
-            select(AuditLog)
+    return (select(AuditLog)
             .where(or_(*conditions), AuditLog.id > last_delete)
             .order_by(AuditLog.at.desc(), AuditLog.id.desc())
-            .limit(limit)
-        )
-    )
+            .limit(limit))
 
 
 # ----------------------------------------------------------------------------- exports

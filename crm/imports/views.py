@@ -1,9 +1,11 @@
 """Import (upload, columns, preview, commit, log, undo) and the further details on the person page."""
+from functools import cache
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, bindparam, cast, select
 
 from crm.core.converters import arg_page, parse_id
 from crm.core.forms import ConfirmForm
@@ -355,11 +357,17 @@ def import_mapping_delete(mapping_id: int):
 # ----------------------------------------------------------------------------- person page
 
 
+@cache
+def _contact_details_statement():
+    # Built once per process (the person page runs it on every request; building it cost more than running it).
+    return (select(ContactDetail).where(ContactDetail.person_id == bindparam("person_id"))
+            .order_by(ContactDetail.kind, ContactDetail.id))
+
+
 def person_details_section(person):
     from crm.core.confidential import may_see_confidential, private_label
 
-    details = db.session.scalars(select(ContactDetail).where(ContactDetail.person_id == person.id)
-                                 .order_by(ContactDetail.kind, ContactDetail.id)).all()
+    details = db.session.scalars(_contact_details_statement(), {"person_id": person.id}).all()
     if not may_see_confidential():
         details = [d for d in details if not private_label(d.label)]
     return {"details": details, "person": person}

@@ -1,11 +1,28 @@
 """Logging interactions, follow-up tasks, the 'not contacted' list and the task digest."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, event, exists, func, inspect, or_, select, true, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    event,
+    exists,
+    func,
+    inspect,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import User
@@ -425,20 +442,36 @@ def interaction_query(f: InteractionFilters) -> Select:
     return stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
 
 
-def interactions_of(kind: str, record_id: int, limit: int = 50) -> list[Interaction]:
-    column = {"person": interaction_person.c.person_id, "organisation": interaction_organisation.c.organisation_id}
-    stmt = select(Interaction).options(selectinload(Interaction.persons), selectinload(Interaction.organisations))
+@cache
+def _timeline_statement(kind: str, limit: int):
+    # Built once per process and kind (the detail pages run it on every request; building it cost more CPU
+    # than running it).
+    record_id = bindparam("record_id")
     if kind == "project":
-        stmt = stmt.where(Interaction.project_id == record_id)
+        which = Interaction.project_id == record_id
     else:
-        link = interaction_person if kind == "person" else interaction_organisation
-        stmt = stmt.where(exists().where(link.c.interaction_id == Interaction.id, column[kind] == record_id))
-    return list(db.session.scalars(stmt.order_by(Interaction.occurred_at.desc()).limit(limit)))
+        link, column = ((interaction_person, interaction_person.c.person_id) if kind == "person"
+                        else (interaction_organisation, interaction_organisation.c.organisation_id))
+        which = exists().where(link.c.interaction_id == Interaction.id, column == record_id)
+    task_column = {"person": Task.person_id, "organisation": Task.organisation_id, "project": Task.project_id}[kind]
+    latest = (select(Interaction.id.label("interaction_id"), cast(null(), Integer).label("task_id"))
+              .where(which).order_by(Interaction.occurred_at.desc()).limit(limit).subquery())
+    keys = union_all(
+        select(latest.c.interaction_id, latest.c.task_id),
+        select(cast(null(), Integer).label("interaction_id"), Task.id.label("task_id")).where(task_column == record_id),
+    ).subquery()
+    return (select(Interaction, Task).select_from(keys)
+            .outerjoin(Interaction, Interaction.id == keys.c.interaction_id)
+            .outerjoin(Task, Task.id == keys.c.task_id))
 
 
-def tasks_of(kind: str, record_id: int) -> list[Task]:
-    column = {"person": Task.person_id, "organisation": Task.organisation_id, "project": Task.project_id}[kind]
-    return list(db.session.scalars(select(Task).where(column == record_id).order_by(Task.due_on)))
+def interactions_and_tasks_of(kind: str, record_id: int, limit: int = 50) -> tuple[list[Interaction], list[Task]]:
+    """The latest `limit` interactions and all tasks of a person, organisation or project, for its timeline,
+    in one query (the ids of both in a UNION, the rows joined to them)."""
+    rows = db.session.execute(_timeline_statement(kind, limit), {"record_id": record_id}).all()
+    interactions = sorted((i for i, _t in rows if i is not None), key=lambda i: i.occurred_at, reverse=True)
+    tasks = [t for _i, t in rows if t is not None]
+    return interactions, tasks
 
 
 # ------------------------------------------------------------------ digest

@@ -3,22 +3,19 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from crm.core.timeline import TimelineEntry
-from crm.interactions.services import interactions_of, tasks_of
+from crm.interactions.services import interactions_and_tasks_of
 
 
-def _interaction_entries(kind: str, record_id: int) -> list[TimelineEntry]:
-    return [
+def _entries(kind: str, record_id: int) -> list[TimelineEntry]:
+    interactions, tasks = interactions_and_tasks_of(kind, record_id)
+    entries = [
         TimelineEntry(
             i.occurred_at, "interaction", i.kind_label, i.subject, detail=i.results,
             url=url_for("interactions.interaction_detail", interaction_id=i.id),
         )
-        for i in interactions_of(kind, record_id)
+        for i in interactions
     ]
-
-
-def _task_entries(kind: str, record_id: int) -> list[TimelineEntry]:
-    entries = []
-    for t in tasks_of(kind, record_id):
+    for t in tasks:
         url = url_for("interactions.task_edit", task_id=t.id)
         if t.is_open:
             label = _("Task overdue") if t.is_overdue else _("Task open")
@@ -30,12 +27,12 @@ def _task_entries(kind: str, record_id: int) -> list[TimelineEntry]:
 
 
 def person_interactions_and_tasks(person):
-    return _interaction_entries("person", person.id) + _task_entries("person", person.id)
+    return _entries("person", person.id)
 
 
 def organisation_interactions_and_tasks(org):
-    return _interaction_entries("organisation", org.id) + _task_entries("organisation", org.id)
+    return _entries("organisation", org.id)
 
 
 def project_interactions_and_tasks(project):
-    return _interaction_entries("project", project.id) + _task_entries("project", project.id)
+    return _entries("project", project.id)

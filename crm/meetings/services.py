@@ -364,12 +364,13 @@ def remove_invitee(invitee: Invitee) -> None:
 
 
 def invitees_of(meeting: Meeting) -> list[Invitee]:
-    """Members, deputies, guests; each by name."""
+    """Members, deputies, guests; each by name, with their invitation messages."""
     invitees = db.session.scalars(
         select(Invitee).where(Invitee.meeting_id == meeting.id)
         .options(selectinload(Invitee.person).selectinload(Person.affiliations).selectinload(Affiliation.organisation),
                  selectinload(Invitee.person).selectinload(Person.affiliations).selectinload(Affiliation.function),
-                 selectinload(Invitee.organisation), selectinload(Invitee.deputy_for))).all()
+                 selectinload(Invitee.organisation), selectinload(Invitee.deputy_for),
+                 selectinload(Invitee.messages))).all()  # an invitee not yet written to can be removed
     return sorted(invitees, key=lambda i: (ROLE_ORDER.get(i.role, 9), i.person.sort_name, i.id))
 
 

@@ -6,10 +6,11 @@ Services flush; views commit. Other parts use `body_members`, `invitees` and
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import SECTORS, Affiliation, FieldOfAction, Organisation, Person
@@ -481,12 +482,18 @@ def composition_warnings(body: Body, on: date | None = None) -> list[dict]:
     return warnings
 
 
-def seats_of_person(person: Person) -> tuple[list[Seat], list[Seat]]:
-    """(own seats, seats where the person is the deputy), newest first."""
+@cache
+def _seats_of_person_statement():
+    # Built once per process (the person page runs it on every request; building it cost more than running it).
     options = (selectinload(Seat.body), selectinload(Seat.person), selectinload(Seat.interest_group),
                selectinload(Seat.deputy), selectinload(Seat.organisation))
-    seats = db.session.scalars(select(Seat).where(or_(Seat.person_id == person.id, Seat.deputy_id == person.id))
-                               .options(*options)).all()
+    person_id = bindparam("person_id")
+    return select(Seat).where(or_(Seat.person_id == person_id, Seat.deputy_id == person_id)).options(*options)
+
+
+def seats_of_person(person: Person) -> tuple[list[Seat], list[Seat]]:
+    """(own seats, seats where the person is the deputy), newest first."""
+    seats = db.session.scalars(_seats_of_person_statement(), {"person_id": person.id}).all()
     own = [s for s in seats if s.person_id == person.id]
     deputy = [s for s in seats if s.deputy_id == person.id]
     order = lambda s: (s.valid_from, s.id)  # noqa: E731

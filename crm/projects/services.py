@@ -6,10 +6,11 @@ functions at the top (parsing, formatting, the funding arithmetic) need no datab
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, func, or_, select, true
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, selectinload
 
 from crm.contacts.models import FieldOfAction, Organisation, Person
@@ -453,14 +454,20 @@ def sponsor_choices() -> list[tuple[str, str]]:
     return [(f"organisation:{o.id}", o.name) for o in orgs] + [(f"person:{p.id}", p.full_name) for p in persons]
 
 
+@cache
+def _projects_of_person_statement():
+    # Built once per process (the person page runs it on every request; building it cost more than running it).
+    person_id = bindparam("person_id")
+    return (select(Project, ProjectContact.role, ProjectContact.id)
+            .outerjoin(ProjectContact,
+                       (ProjectContact.project_id == Project.id) & (ProjectContact.person_id == person_id))
+            .where(or_(Project.sponsor_person_id == person_id, ProjectContact.id.is_not(None)))
+            .order_by(_status_rank(), Project.sort_title, Project.id))
+
+
 def projects_of_person(person: Person) -> list[tuple[Project, str]]:
     """(project, how the person is involved) for projects the person sponsors or works on."""
-    rows = db.session.execute(
-        select(Project, ProjectContact.role, ProjectContact.id)
-        .outerjoin(ProjectContact, (ProjectContact.project_id == Project.id) & (ProjectContact.person_id == person.id))
-        .where(or_(Project.sponsor_person_id == person.id, ProjectContact.id.is_not(None)))
-        .order_by(_status_rank(), Project.sort_title, Project.id)
-    ).all()
+    rows = db.session.execute(_projects_of_person_statement(), {"person_id": person.id}).all()
     out, seen = [], set()
     for project, role, contact_id in rows:
         if project.id in seen:

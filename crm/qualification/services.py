@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import FieldOfAction, Organisation, Person, TargetGroup
@@ -344,11 +345,16 @@ def set_status(offer: Offer, status: str) -> None:
 # ------------------------------------------------------------------ person page
 
 
+@cache
+def _registrations_of_person_statement():
+    # Built once per process (the person page runs it on every request; building it cost more than running it).
+    return (select(Registration).where(Registration.person_id == bindparam("person_id"))
+            .order_by(Registration.registered_at.desc()).options(selectinload(Registration.offer)))
+
+
 def registrations_of_person(person: Person) -> list[Registration]:
     """Newest first, with their offers (the person page shows each offer's title)."""
-    return list(db.session.scalars(select(Registration).where(Registration.person_id == person.id)
-                                   .order_by(Registration.registered_at.desc())
-                                   .options(selectinload(Registration.offer))))
+    return list(db.session.scalars(_registrations_of_person_statement(), {"person_id": person.id}))
 
 
 def offers_open_for(person: Person, registrations: list[Registration] | None = None) -> list[Offer]:
