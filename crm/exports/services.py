@@ -24,7 +24,8 @@ from crm.imports.models import ContactDetail
 from crm.interop.dedupe import fold
 from crm.interop.vcard import organisation_vcard_for, vcard_for
 
-CHUNK = 1000
+# persons read at a time: 500 costs no time against 1,000 and some 10 MB less peak memory (bench, issue 17)
+CHUNK = 500
 
 
 def persons_query(filters: ContactFilters | None = None, ids=None) -> Select:

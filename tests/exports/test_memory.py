@@ -1,7 +1,7 @@
 """Large exports stream: the peak memory of an export of 5,000 persons is far below 10x that of 500
 (measured with tracemalloc while the response body is read chunk by chunk and thrown away).
 
-The exports read CHUNK persons at a time (1,000); the test reads 100 at a time so that both runs span
+The exports read CHUNK persons at a time (500); the test reads 100 at a time so that both runs span
 several chunks and the measure is what grows with the rows, not the size of one chunk. Each format is
 exported once before anything is measured, so that neither measured run pays for what the first export
 of a process allocates once (compiled SQL, translations, imports); both sizes are then measured alike."""
