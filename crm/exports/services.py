@@ -65,12 +65,12 @@ class ExportSession(Session):
         return self
 
     def close(self) -> None:
-        if getattr(self, "_sqlite_cache", None) is not None:
-            try:
-                self.connection().exec_driver_sql(f"PRAGMA cache_size={int(self._sqlite_cache)}")
-            finally:
-                self._sqlite_cache = None
-        super().close()
+        cache, self._sqlite_cache = getattr(self, "_sqlite_cache", None), None
+        try:
+            if cache is not None:
+                self.connection().exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+        finally:
+            super().close()  # also when the connection failed: the session is closed all the same
 
 
 def export_session() -> Session:
