@@ -1,4 +1,4 @@
-"""Benchmarks of import, duplicate scan and vCard export (issue 5).
+"""Benchmarks of import, duplicate scan and the person exports (vCard, CSV, XLSX; issues 5 and 17).
 
     .venv/bin/python bench/imports_bench.py --scale 100000 [--database-url URL] [--json out.json]
 
@@ -13,6 +13,7 @@ database on SQLite (a temporary file) or on the database given.
 | `dedupe_100k_s` | `scan_duplicates("person")` over all persons, with storing the pairs | <= 30 s |
 | `vcard_export_100k_s` | streaming every person as vCard 3.0 (the `/export/personen.vcf` generator), in a fresh process | <= 200 s |
 | `vcard_export_peak_rss_mb` | peak resident memory of that process | <= 200 MB |
+| `csv_export_peak_rss_mb`, `xlsx_export_peak_rss_mb` | the same for the CSV and the XLSX export (`/export/personen.csv`, `.xlsx`); their times as `csv_export_100k_s`, `xlsx_export_100k_s` | (info) |
 
 The import is undone afterwards (not timed, reported as `import_undo_s`), so the database holds
 `scale` persons again for the next benchmark.
@@ -189,20 +190,34 @@ def bench_dedupe(app, scale: int) -> dict:
     return {"dedupe_100k_s": round(seconds, 2), "dedupe_pairs": pairs}
 
 
-def _export_in_this_process(database_url: str) -> dict:
+def _export_in_this_process(database_url: str, fmt: str = "vcf") -> dict:
+    """Every person exported as the /export/personen.<fmt> view does it (vcf, csv or xlsx), the bytes
+    counted and thrown away."""
     from crm import create_app
     from crm.contacts.services import ContactFilters
     from crm.exports import services as exports
+    from crm.interop.tabular import csv_response_rows, file_chunks, xlsx_file
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         start = time.perf_counter()
         session = exports.export_session()
+        stmt = exports.persons_query(ContactFilters(archived="all"))
+        if fmt == "vcf":
+            body = exports.closing(session, exports.vcard_bytes_stream(stmt, session))
+        elif fmt == "csv":
+            body = exports.closing(session, csv_response_rows(exports.person_header(),
+                                                              exports.person_rows(stmt, session)))
+        else:
+            try:
+                body = file_chunks(xlsx_file(exports.person_header(), exports.person_rows(stmt, session)))
+            finally:
+                session.close()
         size = cards = 0
-        for chunk in exports.closing(session, exports.vcard_bytes_stream(
-                exports.persons_query(ContactFilters(archived="all")), session)):
+        for chunk in body:
             size += len(chunk)
-            cards += chunk.count(b"BEGIN:VCARD")
+            if fmt == "vcf":
+                cards += chunk.count(b"BEGIN:VCARD")
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "cards": cards, "bytes": size}
 
@@ -222,20 +237,25 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_vcard_export(app, scale: int) -> dict:
-    """Streams every person as vCard in a fresh process, so its peak memory is the export's own."""
+def _export_child(app, fmt: str) -> dict:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if hasattr(url, "render_as_string"):
         url = url.render_as_string(hide_password=False)
     completed = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--vcard-child", str(url)],
+        [sys.executable, str(Path(__file__).resolve()), "--export-child", fmt, str(url)],
         capture_output=True, text=True, cwd=str(ROOT), check=False,
     )
     if completed.returncode != 0:
-        raise RuntimeError(f"vCard export failed:\n{completed.stderr[-3000:]}")
+        raise RuntimeError(f"{fmt} export failed:\n{completed.stderr[-3000:]}")
     child = json.loads(completed.stdout.strip().splitlines()[-1])
-    log(f"[vcard] {child['cards']} cards, {child['bytes'] // 1024 // 1024} MB in {child['seconds']:.1f} s, "
+    log(f"[{fmt}] {child['bytes'] // 1024 // 1024} MB in {child['seconds']:.1f} s, "
         f"peak RSS {child['peak_rss_mb']:.0f} MB")
+    return child
+
+
+def bench_vcard_export(app, scale: int) -> dict:
+    """Streams every person as vCard in a fresh process, so its peak memory is the export's own."""
+    child = _export_child(app, "vcf")
     return {
         "vcard_export_100k_s": round(child["seconds"], 2),
         "vcard_export_peak_rss_mb": round(child["peak_rss_mb"], 1),
@@ -243,16 +263,26 @@ def bench_vcard_export(app, scale: int) -> dict:
     }
 
 
+def bench_table_exports(app, scale: int) -> dict:
+    """The CSV and XLSX export of every person, each in a fresh process like the vCard export."""
+    figures = {}
+    for fmt in ("csv", "xlsx"):
+        child = _export_child(app, fmt)
+        figures[f"{fmt}_export_100k_s"] = round(child["seconds"], 2)
+        figures[f"{fmt}_export_peak_rss_mb"] = round(child["peak_rss_mb"], 1)
+    return figures
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=100000)
     parser.add_argument("--database-url", default="", help="Default: a new SQLite file in a temporary directory.")
     parser.add_argument("--json", default="", help="Write the figures to this file.")
-    parser.add_argument("--only", choices=["import", "dedupe", "vcard"], action="append")
-    parser.add_argument("--vcard-child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["import", "dedupe", "vcard", "tables"], action="append")
+    parser.add_argument("--export-child", nargs=2, metavar=("FORMAT", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.vcard_child:
-        print(json.dumps(_export_in_this_process(args.vcard_child)))
+    if args.export_child:
+        print(json.dumps(_export_in_this_process(args.export_child[1], args.export_child[0])))
         return 0
 
     from flask_migrate import upgrade
@@ -280,11 +310,13 @@ def main(argv=None) -> int:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
     figures: dict = {"scale": args.scale, "backend": url.split(":", 1)[0]}
-    wanted = set(args.only or ["import", "dedupe", "vcard"])
+    wanted = set(args.only or ["import", "dedupe", "vcard", "tables"])
     if "dedupe" in wanted:
         figures.update(bench_dedupe(app, args.scale))
     if "vcard" in wanted:
         figures.update(bench_vcard_export(app, args.scale))
+    if "tables" in wanted:
+        figures.update(bench_table_exports(app, args.scale))
     if "import" in wanted:
         figures.update(bench_import_preview(app))
         figures.update(bench_import(app, args.scale))

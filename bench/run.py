@@ -52,7 +52,8 @@ INFO_FIGURES = ("naive_p95_ms", "search_p50_ms", "list_p50_ms", "list_q_p50_ms",
                 "mailmerge_load_s", "mailmerge_raw_s", "contact_page_p95_ms", "contact_page_p50_ms", "load_rps",
                 "load_p95_ms",
                 "campaign_1000_cpu_s", "seed_1m_pg_s", "search_p50_ms_1m_pg", "list_p50_ms_1m_pg",
-                "seed_1m_sqlite_s", "search_p95_ms_1m_sqlite", "list_p95_ms_1m_sqlite")
+                "seed_1m_sqlite_s", "search_p95_ms_1m_sqlite", "list_p95_ms_1m_sqlite",
+                "csv_export_100k_s", "csv_export_peak_rss_mb", "xlsx_export_100k_s", "xlsx_export_peak_rss_mb")
 
 
 def log(*parts) -> None:
@@ -427,6 +428,7 @@ def bench_backend(backend: str, scale: int, postgres_url: str, rounds: int, naiv
             if only == "all":
                 result.update(imports_bench.bench_dedupe(app, scale))
                 result.update(imports_bench.bench_vcard_export(app, scale))
+                result.update(imports_bench.bench_table_exports(app, scale))
             result.update(imports_bench.bench_import_preview(app))
             result.update(imports_bench.bench_import(app, scale))
         if only in ("all", "segments"):

@@ -24,7 +24,8 @@ from crm.imports.models import ContactDetail
 from crm.interop.dedupe import fold
 from crm.interop.vcard import organisation_vcard_for, vcard_for
 
-CHUNK = 1000
+# persons read at a time: 500 costs no time against 1,000 and some 10 MB less peak memory (bench, issue 17)
+CHUNK = 500
 
 
 def persons_query(filters: ContactFilters | None = None, ids=None) -> Select:
@@ -45,17 +46,51 @@ def organisations_query(filters: ContactFilters | None = None, ids=None) -> Sele
                         selectinload(Organisation.target_groups))
 
 
+# SQLite page cache of the export's connection while it reads (KiB, as PRAGMA cache_size takes it negative)
+EXPORT_SQLITE_CACHE_KIB = 2048
+
+
+class ExportSession(Session):
+    """On SQLite, the export reads every page of the persons once; the connection's page cache
+    (64 MiB, crm/__init__.py, for the search index) would keep them all, some 40 MB of the peak of a
+    100,000-person export. While the export reads, the cache is SQLite's usual 2 MiB; its size is
+    put back when the session is closed."""
+
+    def begin_export(self) -> "ExportSession":
+        self._sqlite_cache = None
+        if self.get_bind().dialect.name == "sqlite":
+            connection = self.connection()
+            self._sqlite_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            connection.exec_driver_sql(f"PRAGMA cache_size=-{EXPORT_SQLITE_CACHE_KIB}")
+        return self
+
+    def close(self) -> None:
+        cache, self._sqlite_cache = getattr(self, "_sqlite_cache", None), None
+        try:
+            if cache is not None:
+                self.connection().exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+        finally:
+            super().close()  # also when the connection failed: the session is closed all the same
+
+
 def export_session() -> Session:
     """A session of its own for a streamed export.
 
     The response body is produced after the view has returned, outside the request and app
     context, so the export must not depend on the request's scoped session. Closed at the end.
     """
-    return Session(bind=db.engine, autoflush=False, expire_on_commit=False, join_transaction_mode="rollback_only")
+    return ExportSession(bind=db.engine, autoflush=False, expire_on_commit=False,
+                         join_transaction_mode="rollback_only").begin_export()
 
 
 def stream_chunks(stmt: Select, session: Session) -> Iterator[list]:
-    """Lists of at most CHUNK records; earlier chunks are let go (and expunged) as we move on."""
+    """Lists of at most CHUNK records; earlier chunks are let go (and expunged) as we move on.
+
+    Letting go must free them at once: a function (Affiliation) and its person refer to each other
+    (function_name reads `affiliation.person`), and such a cycle is only freed by a full garbage
+    collection, which in a process of this size comes after some 100,000 new objects, so every
+    chunk up to then stayed in memory (about 4 KB per person; issue 17). The link back to the
+    person is dropped here, and a chunk goes by reference counting alone."""
     result = session.execute(stmt.execution_options(yield_per=CHUNK))
     for partition in result.scalars().partitions(CHUNK):
         yield partition
@@ -67,6 +102,9 @@ def stream_chunks(stmt: Select, session: Session) -> Iterator[list]:
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Affiliation):
                 session.expunge(obj)
+                # detached and never used again: forget the loaded person (no SQL, no change recorded)
+                obj.__dict__.pop("person", None)
+        del partition
 
 
 def closing(session: Session, chunks: Iterator):

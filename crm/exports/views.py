@@ -1,5 +1,7 @@
 """Downloads of persons and organisations: one vCard, and the filtered lists (or ticked ones, or the
 recipients of a Verteiler) as CSV, XLSX, vCard, ZIP."""
+import os
+
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -13,7 +15,7 @@ from crm.core.permissions import export_required
 from crm.exports import services
 from crm.extensions import db
 from crm.imports.models import ContactDetail
-from crm.interop.tabular import csv_response_rows, xlsx_bytes
+from crm.interop.tabular import csv_response_rows, file_chunks, xlsx_file
 from crm.interop.vcard import organisation_vcard_for, vcard_for
 
 bp = Blueprint("exports", __name__)
@@ -25,6 +27,16 @@ def _download(body, mimetype: str, filename: str) -> Response:
     response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _xlsx_download(workbook, filename: str) -> Response:
+    """A workbook made in a temporary file (crm.interop.tabular.xlsx_file), sent in pieces: a list of
+    100,000 persons is not held in memory as a whole. The file is closed (and gone) at the end."""
+    size = os.fstat(workbook.fileno()).st_size
+    response = _download(file_chunks(workbook), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         filename)
+    response.content_length = size
     return response
 
 
@@ -98,12 +110,12 @@ def export_persons(fmt: str):
         body = services.closing(session, csv_response_rows(services.person_header(), rows))
         return _download(body, "text/csv; charset=utf-8", services.export_filename(_("persons"), "csv"))
     try:
-        data = xlsx_bytes(services.person_header(), services.person_rows(stmt, session, private=may_see_confidential()),
-                          sheet_title=_("Persons"))
+        workbook = xlsx_file(services.person_header(),
+                             services.person_rows(stmt, session, private=may_see_confidential()),
+                             sheet_title=_("Persons"))
     finally:
         session.close()
-    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     services.export_filename(_("persons"), "xlsx"))
+    return _xlsx_download(workbook, services.export_filename(_("persons"), "xlsx"))
 
 
 @bp.get("/export/organisationen.<fmt>")
@@ -124,8 +136,7 @@ def export_organisations(fmt: str):
         body = services.closing(session, csv_response_rows(services.organisation_header(), rows))
         return _download(body, "text/csv; charset=utf-8", services.export_filename(_("organisations"), "csv"))
     try:
-        data = xlsx_bytes(services.organisation_header(), rows, sheet_title=_("Organisations"))
+        workbook = xlsx_file(services.organisation_header(), rows, sheet_title=_("Organisations"))
     finally:
         session.close()
-    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     services.export_filename(_("organisations"), "xlsx"))
+    return _xlsx_download(workbook, services.export_filename(_("organisations"), "xlsx"))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from crm.interop.messages import N_, MessageError
 
@@ -97,6 +98,35 @@ def _xlsx_value(value):
 
 def xlsx_bytes(header: list[str], rows: Iterable[list], sheet_title: str = "Export") -> bytes:
     """An .xlsx workbook with one sheet: a bold, frozen header row and the rows."""
+    stream = io.BytesIO()
+    write_xlsx(stream, header, rows, sheet_title)
+    return stream.getvalue()
+
+
+def xlsx_file(header: list[str], rows: Iterable[list], sheet_title: str = "Export") -> BinaryIO:
+    """xlsx_bytes() written to an anonymous temporary file (rewound), for workbooks of any size: the
+    rows go to disk as they come (openpyxl's write-only sheet), and so does the packed file."""
+    handle = tempfile.TemporaryFile()
+    try:
+        write_xlsx(handle, header, rows, sheet_title)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle
+
+
+def file_chunks(handle: BinaryIO, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The file's bytes in pieces of `size`; closes it at the end or when the reader stops early."""
+    try:
+        while piece := handle.read(size):
+            yield piece
+    finally:
+        handle.close()
+
+
+def write_xlsx(stream: BinaryIO, header: list[str], rows: Iterable[list], sheet_title: str = "Export") -> None:
+    """Write the workbook of xlsx_bytes() to `stream` (seekable)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -133,9 +163,7 @@ def xlsx_bytes(header: list[str], rows: Iterable[list], sheet_title: str = "Expo
                 out.append(value)
         ws.append(out)
     del date_cells
-    stream = io.BytesIO()
     wb.save(stream)
-    return stream.getvalue()
 
 
 # ----------------------------------------------------------------------------- import

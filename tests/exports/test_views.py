@@ -19,8 +19,11 @@ def test_csv_and_xlsx_exports_follow_the_list_filters(client, login, make_person
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert len(rows) == 2 and "Bäcker" in rows[1] and "Müller & Söhne GmbH" in rows[1]
     response = client.get("/export/personen.xlsx")
+    assert response.is_streamed and response.content_length == len(response.get_data())
     ws = load_workbook(io.BytesIO(response.get_data())).active
     assert ws.max_row == 3
+    response = client.get("/export/organisationen.xlsx")
+    assert load_workbook(io.BytesIO(response.get_data())).active["B2"].value == "Müller & Söhne GmbH"
     response = client.get("/export/organisationen.csv")
     assert "Müller & Söhne GmbH" in response.get_data().decode("utf-8-sig")
     assert client.get("/export/personen.pdf").status_code == 404

@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from crm.interop.tabular import TableError, csv_response_rows, read_table, xlsx_bytes
+from crm.interop.tabular import TableError, csv_response_rows, file_chunks, read_table, xlsx_bytes, xlsx_file
 
 
 def test_csv_has_bom_semicolons_crlf_and_keeps_umlauts_and_separators():
@@ -36,6 +36,20 @@ def test_xlsx_has_bold_header_and_text_stays_text():
     assert ws["A2"].value == "Müller & Söhne GmbH"
     assert ws["B2"].value == "=1+1" and ws["B2"].data_type == "s"
     assert ws.freeze_panes == "A2"
+
+
+def test_xlsx_file_is_the_same_workbook_handed_out_in_pieces():
+    rows = [[f"Müller {i}", i] for i in range(3000)]
+    handle = xlsx_file(["Name", "Nr"], rows, sheet_title="Personen")
+    pieces = list(file_chunks(handle, size=8 * 1024))
+    assert len(pieces) > 1 and handle.closed
+    ws = load_workbook(io.BytesIO(b"".join(pieces)))["Personen"]
+    assert ws.max_row == 3001 and ws["A1"].font.bold and ws["A3001"].value == "Müller 2999"
+    handle = xlsx_file(["Name"], [["Ärger"]])
+    stream = file_chunks(handle, size=16)
+    next(stream)
+    stream.close()  # the client went away: the temporary file is closed (and gone) all the same
+    assert handle.closed
 
 
 def test_read_excel_csv_in_windows_1252_with_semicolons():
