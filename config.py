@@ -70,6 +70,13 @@ class Config:
     JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "120"))  # no heartbeat: the worker has gone
     # seconds a job waits after each live progress report: 0; tests set it to watch an import's progress
     JOB_PROGRESS_PAUSE = float(os.environ.get("JOB_PROGRESS_PAUSE", "0") or 0)
+    # Exports with more rows than this run as a background job (a 100,000-person list takes longer than
+    # gunicorn's request timeout); the file is written into EXPORT_DIR (shared by the app processes and the
+    # worker of one host) under a random name, offered to the user who started it and removed after
+    # EXPORT_KEEP_HOURS (whenever "My jobs", an export's page or a download is opened).
+    EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000") or 20000)
+    EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+    EXPORT_KEEP_HOURS = float(os.environ.get("EXPORT_KEEP_HOURS", "24") or 24)
     # Campaign e-mails per minute (0 = as fast as the mail server takes them) and attachments per campaign.
     CAMPAIGN_RATE_PER_MINUTE = int(os.environ.get("CAMPAIGN_RATE_PER_MINUTE", "300"))
     CAMPAIGN_ATTACHMENTS_MAX_BYTES = int(os.environ.get("CAMPAIGN_ATTACHMENTS_MAX_BYTES", str(5 * 1024 * 1024)))

@@ -94,6 +94,7 @@ def stream_chunks(stmt: Select, session: Session) -> Iterator[list]:
     result = session.execute(stmt.execution_options(yield_per=CHUNK))
     for partition in result.scalars().partitions(CHUNK):
         yield partition
+        _moved_on(session, len(partition))
         for obj in partition:
             if obj in session:
                 session.expunge(obj)
@@ -105,6 +106,13 @@ def stream_chunks(stmt: Select, session: Session) -> Iterator[list]:
                 # detached and never used again: forget the loaded person (no SQL, no change recorded)
                 obj.__dict__.pop("person", None)
         del partition
+
+
+def _moved_on(session: Session, count: int) -> None:
+    """Tell an export job (session.info["on_chunk"], crm/exports/jobs.py) that `count` more records are done."""
+    on_chunk = session.info.get("on_chunk")
+    if on_chunk is not None:
+        on_chunk(count)
 
 
 def closing(session: Session, chunks: Iterator):
@@ -264,6 +272,7 @@ def _organisation_rows(stmt, session, kinds, sectors) -> Iterator[list]:
                    display_phone(o.fax), o.website,
                    [f.name for f in o.fields_of_action], [t.name for t in o.target_groups], [t.name for t in o.tags],
                    o.archived_at is not None]
+        _moved_on(session, len(chunk))
 
 
 def export_filename(base: str, extension: str) -> str:

@@ -2,21 +2,26 @@
 recipients of a Verteiler) as CSV, XLSX, vCard, ZIP."""
 import os
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from crm.contacts.models import Organisation, Person
 from crm.contacts.services import ContactFilters
-from crm.core.audit import count_of, record_export
+from crm.core.audit import count_of, record_export, request_filters
 from crm.core.confidential import may_see_confidential
 from crm.core.converters import arg_id, parse_ids
-from crm.core.permissions import export_required
+from crm.core.formatting import whole_number
+from crm.core.permissions import EXPORT_ROLE, export_required, role_required
+from crm.exports import jobs as export_jobs
 from crm.exports import services
 from crm.extensions import db
 from crm.imports.models import ContactDetail
 from crm.interop.tabular import csv_response_rows, file_chunks, xlsx_file
 from crm.interop.vcard import organisation_vcard_for, vcard_for
+from crm.jobs import services as jobs_services
+from crm.jobs.models import Job
 
 bp = Blueprint("exports", __name__)
 
@@ -47,14 +52,14 @@ def _selected_ids() -> list[int] | None:
 
 
 def _source(kind: str):
-    """(filters, ids) of what to export: ?segment=<id> (a Verteiler, recorded as a use), else the
+    """(filters, ids, use id) of what to export: ?segment=<id> (a Verteiler, recorded as a use), else the
     list's filters and the ticked ids. An empty Verteiler is not exported: the user is told."""
     from crm.segments import services as segments
     from crm.segments.models import Segment
 
     segment_id = arg_id("segment")
     if segment_id is None:
-        return ContactFilters.from_args(request.args), _selected_ids()
+        return ContactFilters.from_args(request.args), _selected_ids(), None
     segment = db.get_or_404(Segment, segment_id)
     use = segments.record_export(segment, kind)
     column = "organisation_id" if kind == "organisation" else "person_id"
@@ -64,7 +69,7 @@ def _source(kind: str):
                 name=segment.name), "warning")
         abort(redirect(url_for("segments.segment_detail", segment_id=segment.id)))
     db.session.commit()  # the use is recorded before the file streams
-    return ContactFilters(archived="all"), segments.use_ids(use, column)
+    return ContactFilters(archived="all"), segments.use_ids(use, column), use.id
 
 
 @bp.get("/vcard/personen/<id:person_id>.vcf")
@@ -93,12 +98,16 @@ def vcard_organisation(org_id: int):
 def export_persons(fmt: str):
     if fmt not in ("vcf", "zip", "csv", "xlsx"):
         abort(404)
-    filters, ids = _source("person")
+    filters, ids, use_id = _source("person")
     stmt = services.persons_query(filters, ids)
-    record_export("person", fmt, count_of(stmt))
+    rows = count_of(stmt)
+    private = may_see_confidential()
+    if rows > export_jobs.threshold():
+        return _start_job("person", fmt, filters, ids, use_id, rows, private=private,
+                          filename=services.export_filename(_("persons-vcards") if fmt == "zip" else _("persons"), fmt))
+    record_export("person", fmt, rows)
     db.session.commit()  # audited before the file streams
     session = services.export_session()
-    private = may_see_confidential()
     if fmt == "vcf":
         body = services.closing(session, services.vcard_bytes_stream(stmt, session, private=private))
         return _download(body, "text/vcard; charset=utf-8", services.export_filename(_("persons"), "vcf"))
@@ -123,9 +132,13 @@ def export_persons(fmt: str):
 def export_organisations(fmt: str):
     if fmt not in ("vcf", "csv", "xlsx"):
         abort(404)
-    filters, ids = _source("organisation")
+    filters, ids, use_id = _source("organisation")
     stmt = services.organisations_query(filters, ids)
-    record_export("organisation", fmt, count_of(stmt))
+    rows = count_of(stmt)
+    if rows > export_jobs.threshold():
+        return _start_job("organisation", fmt, filters, ids, use_id, rows, private=True,
+                          filename=services.export_filename(_("organisations"), fmt))
+    record_export("organisation", fmt, rows)
     db.session.commit()  # audited before the file streams
     session = services.export_session()
     if fmt == "vcf":
@@ -140,3 +153,79 @@ def export_organisations(fmt: str):
     finally:
         session.close()
     return _xlsx_download(workbook, services.export_filename(_("organisations"), "xlsx"))
+
+
+# ----------------------------------------------------------------------------- big exports as jobs
+
+
+def _start_job(entity: str, fmt: str, filters, ids, use_id, rows: int, *, private: bool, filename: str):
+    """A list above EXPORT_JOB_THRESHOLD: a job writes the file (crm/exports/jobs.py); the user is led to
+    its page with the progress bar and, when it is done, the download (audited then)."""
+    export_jobs.remove_expired()
+    spec = export_jobs.spec_of(entity, fmt, filters, ids, use_id, private=private, filename=filename,
+                               audit_filters=request_filters())
+    try:
+        job_id = jobs_services.enqueue(export_jobs.JOB, spec, kind=export_jobs.KIND, total=rows, user=current_user,
+                              message=filename)
+    except jobs_services.QueueUnavailable as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return redirect(url_for("jobs.job_list"))
+    job = db.session.get(Job, job_id)
+    db.session.refresh(job)
+    if job.status == "failed":
+        flash(job.message, "danger")
+    elif job.status != "done":
+        flash(_("This list has %(count)s rows, more than can be sent at once: the file is made in the background. "
+                "You may leave this page; the file is listed under “My jobs” and kept for 24 hours.",
+                count=whole_number(rows)), "info")
+    return redirect(url_for("exports.job_page", export_id=job_id))
+
+
+def _export_job(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != export_jobs.KIND:
+        abort(404)
+    if not jobs_services.may_see(job, current_user):
+        abort(403)
+    return job
+
+
+def _is_starter(job: Job) -> bool:
+    return job.started_by_id is not None and job.started_by_id == current_user.id
+
+
+@bp.get("/export/auftraege/<id:export_id>")
+@role_required(EXPORT_ROLE)
+def job_page(export_id: int):
+    """The export job's progress and, when done, its file (for the user who started it)."""
+    job = _export_job(export_id)
+    export_jobs.remove_expired()
+    path = export_jobs.file_of(job)
+    return render_template("exports/job.html", job=job, state=jobs_services.as_json(job), available=path is not None,
+                           starter=_is_starter(job), details=job.details or {})
+
+
+@bp.get("/export/auftraege/<id:export_id>/datei")
+@role_required(EXPORT_ROLE)
+def job_download(export_id: int):
+    """The finished export, only for the user who started it; audited like the direct export (its
+    filter and number of rows), at each download."""
+    job = _export_job(export_id)
+    if not _is_starter(job):  # an administrator sees the job, but the file is the starter's
+        flash(_("Only the user who started an export can download its file."), "warning")
+        return redirect(url_for("exports.job_page", export_id=job.id))
+    export_jobs.remove_expired()
+    path = export_jobs.file_of(job)
+    if path is None:
+        flash(_("This file is not available (any more): exports are kept for 24 hours."), "warning")
+        return redirect(url_for("exports.job_page", export_id=job.id))
+    details = job.details or {}
+    record_export(details.get("entity", "person"), details.get("fmt", ""), int(details.get("rows") or 0),
+                  filters=details.get("filters") or {})
+    db.session.commit()  # audited before the file is sent
+    handle = open(path, "rb")  # noqa: SIM115 - closed by file_chunks at the end of the response
+    response = _download(file_chunks(handle), export_jobs.MIMETYPES.get(details.get("fmt"), "application/octet-stream"),
+                         details.get("filename") or "export")
+    response.content_length = os.fstat(handle.fileno()).st_size
+    return response
