@@ -10,6 +10,7 @@ def register(registry) -> None:
 
     registry.blueprint(views.bp)
     registry.command(cli.export_vcard_command)
+    registry.command(cli.remove_expired_exports_command)
     registry.labels(
         values={"job.kind": {jobs.KIND: _l("Export")}},
         record_urls={jobs.RECORD: lambda i: url_for("exports.job_page", export_id=i)},

@@ -26,3 +26,12 @@ def export_vcard_command(out: Path, archived: bool):
             handle.write(chunk)
             size += len(chunk)
     click.echo(_("Written: %(file)s (%(size)s KB).", file=out, size=size // 1024))
+
+
+@click.command("remove-expired-exports", help=_l("Remove the files of export jobs older than EXPORT_KEEP_HOURS "
+                                                 "(also done whenever an export starts or its page is opened)."))
+@with_appcontext
+def remove_expired_exports_command():
+    from crm.exports import jobs
+
+    click.echo(_("Export files removed: %(count)s", count=jobs.remove_expired()))

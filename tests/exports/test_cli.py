@@ -21,3 +21,18 @@ def test_export_answers_in_german(app, tmp_path, make_person, session):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["crm", "export-vcard", str(tmp_path / "alle.vcf")])
     assert result.exit_code == 0 and result.output.startswith("Geschrieben: ")
+
+
+def test_remove_expired_exports(app, tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path))
+    old, new = tmp_path / "alt", tmp_path / "neu"
+    old.write_bytes(b"x")
+    new.write_bytes(b"y")
+    then = time.time() - 25 * 3600
+    os.utime(old, (then, then))
+    result = app.test_cli_runner().invoke(args=["crm", "remove-expired-exports"])
+    assert result.exit_code == 0 and result.output.strip() == "Exportdateien entfernt: 1"
+    assert not old.exists() and new.exists()
