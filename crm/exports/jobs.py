@@ -115,7 +115,8 @@ def export_job(progress, spec: dict) -> str:
     target = export_dir() / token
     partial = target.with_name(token + ".part")
     try:
-        with open(partial, "wb") as out:
+        # personal data: readable by the service user only
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             for piece in _chunks(spec, stmt, session):
                 out.write(piece)
         os.replace(partial, target)

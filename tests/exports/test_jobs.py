@@ -122,6 +122,7 @@ def test_the_file_is_removed_after_24_hours(app, client, login, big_list):
     job = _newest_export_job()
     path = big_list / job.details["file"]
     assert path.exists() and len(list(big_list.iterdir())) == 1  # no .part file left behind
+    assert path.stat().st_mode & 0o077 == 0  # personal data: for the service user only
     old = time.time() - 25 * 3600
     os.utime(path, (old, old))
     response = client.get(f"/export/auftraege/{job.id}/datei")
