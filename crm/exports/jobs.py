@@ -34,7 +34,7 @@ _TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 
 
 def threshold() -> int:
-    return int(current_app.config.get("EXPORT_JOB_THRESHOLD") or 20000)
+    return int(current_app.config.get("EXPORT_JOB_THRESHOLD", 20000))  # 0: every list export is a job
 
 
 def export_dir() -> Path:
