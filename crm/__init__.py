@@ -101,13 +101,14 @@ def _install_proxy_fix(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     # Import models so that metadata (and Flask-Migrate) sees every table.
     from crm import models  # noqa: F401
-    from crm.core.i18n import select_locale, select_timezone
+    from crm.core.i18n import install_template_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     limiter.init_app(app)
     mail.init_app(app)
 

@@ -186,3 +186,18 @@ def test_command_line_help_is_german(app, compiled_translations):
     details = runner.invoke(args=["crm", "import", "--help"]).output
     assert "Prüfen und zeigen, was geschähe; nichts ändern." in details
     assert "Check and show" not in details
+
+
+def test_templates_follow_force_locale_within_a_request(app, compiled_translations):
+    """Templates look the translations up once per request, yet an e-mail rendered in German
+    (``force_locale``) inside an English request is German, and the page around it stays English."""
+    from flask import g, render_template_string, session
+    from flask_babel import force_locale
+
+    g.pop("_flask_babel", None)
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert render_template_string("{{ _('Persons') }}") == "Persons"
+        with force_locale("de"):
+            assert render_template_string("{{ _('Persons') }}") == "Personen"
+        assert render_template_string("{{ _('Persons') }}") == "Persons"
