@@ -148,6 +148,41 @@ def parent_choices(exclude_id: int | None = None) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in db.session.execute(stmt) if row.id != exclude_id]
 
 
+# The choices of the list filters: (key in filter_choices, catalogue or None for the municipalities).
+_FILTER_CHOICES = (("tags", Tag), ("fields", FieldOfAction), ("target_groups", TargetGroup),
+                   ("topics", ExpertiseTopic), ("municipalities", None))
+
+
+@cache
+def _filter_choices_statement():
+    # Built once per process; the lists themselves are read on every request (a new tag shows at once).
+    parts = []
+    for kind, (_key, model) in enumerate(_FILTER_CHOICES):
+        if model is None:
+            parts.append(select(literal(kind).label("kind"), Organisation.id, Organisation.name,
+                                literal(0).label("position"), Organisation.sort_name.label("sort"))
+                         .where(Organisation.kind == "municipality", Organisation.archived_at.is_(None)))
+        else:
+            position = model.position if hasattr(model, "position") else literal(0)
+            parts.append(select(literal(kind).label("kind"), model.id, model.name, position.label("position"),
+                                model.name.label("sort")))
+    query = union_all(*parts).subquery()
+    return select(query.c.kind, query.c.id, query.c.name).order_by(
+        query.c.kind, query.c.position, query.c.sort, query.c.id)
+
+
+def filter_choices() -> dict[str, list]:
+    """The choices of the person and organisation list filters in one query: tags, fields of action, target
+    groups and expertise topics in catalogue order (rows with .id and .name, as catalogue() orders them) and
+    the municipalities (id, name) in name order (as municipality_choices())."""
+    choices: dict[str, list] = {key: [] for key, _model in _FILTER_CHOICES}
+    keys = [key for key, _model in _FILTER_CHOICES]
+    for row in db.session.execute(_filter_choices_statement()):
+        choices[keys[row.kind]].append(row)
+    choices["municipalities"] = [(row.id, row.name) for row in choices["municipalities"]]
+    return choices
+
+
 def municipality_choices() -> list[tuple[int, str]]:
     stmt = (
         select(Organisation.id, Organisation.name)
