@@ -1,4 +1,5 @@
 """Everything that changes contacts or runs a non-trivial query on them. Services flush; views commit."""
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -466,10 +467,13 @@ def _person_conditions(f: ContactFilters, many: bool) -> list:
 
 
 def _id_in(column, ids: list[int]):
-    """column IN ids; on PostgreSQL as one array parameter (= ANY), not one parameter per id."""
+    """column IN ids as one parameter, not one per id (up to SEARCH_IDS of them; building and sending one
+    parameter each cost more CPU than the query): on PostgreSQL an array (= ANY), on SQLite a JSON array
+    (IN (SELECT value FROM json_each(?))), read id by id through the primary key like an IN list."""
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam("list_ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
+    listed = func.json_each(bindparam("list_ids", json.dumps(ids))).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def person_list_query(f: ContactFilters, many: bool = True, ids: list[int] | None = None) -> Select:
@@ -534,9 +538,10 @@ def person_list_page(f: ContactFilters, **paging) -> Pagination:
     if total is not None:
         if total < max(MANY, SEARCH_IDS) and total <= COUNT_CAP:
             subs = [_search_ids(f, kind) for kind in kinds[f.archived]]
-            ids = sorted(set(db.session.scalars(union(*subs) if len(subs) > 1 else subs[0])))
+            # .all(): fetched at once, not row by row (up to SEARCH_IDS ids; a row at a time cost ~2 ms CPU).
+            ids = sorted(set(db.session.scalars(union(*subs) if len(subs) > 1 else subs[0]).all()))
     elif f.active:
-        ids = list(db.session.scalars(select(Person.id).where(*_person_conditions(f, many=False)).limit(MANY)))
+        ids = db.session.scalars(select(Person.id).where(*_person_conditions(f, many=False)).limit(MANY)).all()
         if len(ids) < MANY:
             total = min(len(ids), COUNT_CAP + 1)
         else:
