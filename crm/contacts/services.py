@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, func, literal, or_, select, union, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.contacts.models import (
@@ -487,11 +487,18 @@ def person_list_query(f: ContactFilters, many: bool = True, ids: list[int] | Non
         "city": (_sort_key(Person.sort_city, many).asc().nulls_last(), Person.sort_name, Person.id),
         "updated": (Person.updated_at.desc(), Person.id.desc()),
     }.get(f.sort, (name, Person.id))
-    conditions = [_id_in(Person.id, ids)] if ids is not None else _person_conditions(f, many)
-    return select(Person).where(*conditions).order_by(*order).options(
+    if ids is not None:
+        # The page of the few found persons with their functions, organisations and titles in one query
+        # (LIMIT inside, the functions joined to the page's 50; 3 queries -> 1).
+        return select(Person).where(_id_in(Person.id, ids)).order_by(*order).options(*_PERSON_LIST_JOINED)
+    return select(Person).where(*_person_conditions(f, many)).order_by(*order).options(
         selectinload(Person.affiliations).selectinload(Affiliation.organisation),
         selectinload(Person.affiliations).selectinload(Affiliation.function),
     )
+
+
+_PERSON_LIST_JOINED = (joinedload(Person.affiliations).joinedload(Affiliation.organisation),
+                       joinedload(Person.affiliations).joinedload(Affiliation.function))
 
 
 # A search (?q= alone) with up to this many matches is read as ids, the page by primary key: its matches lie
