@@ -18,11 +18,9 @@ from crm.contacts.models import (
     ORGANISATION_KINDS,
     SECTORS,
     Affiliation,
-    ExpertiseTopic,
     FieldOfAction,
     Organisation,
     Person,
-    Tag,
     TargetGroup,
 )
 from crm.contacts.salutation import address_block, letter_salutation
@@ -43,15 +41,7 @@ bp = Blueprint("contacts", __name__)
 
 
 def _filter_options() -> dict:
-    return {
-        "kinds": ORGANISATION_KINDS,
-        "sectors": SECTORS,
-        "tags": services.catalogue(Tag),
-        "fields": services.catalogue(FieldOfAction),
-        "target_groups": services.catalogue(TargetGroup),
-        "topics": services.catalogue(ExpertiseTopic),
-        "municipalities": services.municipality_choices(),
-    }
+    return {"kinds": ORGANISATION_KINDS, "sectors": SECTORS, **services.filter_choices()}
 
 
 def _with_catalogue_choices(form):
