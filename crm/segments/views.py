@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from crm.core.archiving import archive_toggle
 from crm.core.audit import history_for
 from crm.core.concurrency import versioned_edit
+from crm.core.confidential import may_see_confidential
 from crm.core.converters import arg_id, arg_page, parse_ids
 from crm.core.errors import DomainError, committing, saving
 from crm.core.forms import ConfirmForm
@@ -67,6 +68,29 @@ def segment_detail(segment_id: int):
     return render_template("segments/segment_detail.html", **context)
 
 
+def _for_reader(resolution: services.Resolution) -> services.Resolution:
+    """The recipients as the current user may read them: viewers see neither a person's private e-mail nor
+    the private address a recipient written to privately gets (crm.core.confidential)."""
+    if may_see_confidential():
+        return resolution
+    from dataclasses import replace
+
+    from crm.contacts.models import Person
+
+    ids = {r.person_id for r in resolution.recipients if r.person_id}
+    rows = db.session.execute(select(Person.id, Person.email).where(Person.id.in_(ids))).all() if ids else []
+    private_mail = dict(rows)
+    shown = []
+    for r in resolution.recipients:
+        if r.person_id:
+            email = "" if r.email and r.email == private_mail.get(r.person_id) else r.email
+            addressee = r.addressee if r.affiliation_id else replace(r.addressee, street="", po_box="", postcode="",
+                                                                     city="")
+            r = replace(r, email=email, addressee=addressee)
+        shown.append(r)
+    return replace(resolution, recipients=shown)
+
+
 @bp.get("/verteiler/<id:segment_id>/empfaenger")
 def segment_recipients(segment_id: int):
     segment = _load(segment_id)
@@ -74,7 +98,7 @@ def segment_recipients(segment_id: int):
     rule = form.regel.data if form.regel.data in dict(form.regel.choices) else "person"
     channel = form.kanal.data if form.kanal.data in dict(form.kanal.choices) else ""
     form.regel.data, form.kanal.data = rule, channel
-    resolution = services.resolve(segment, rule, channel or None)
+    resolution = _for_reader(services.resolve(segment, rule, channel or None))
     return render_template("segments/recipients.html", segment=segment, use=None, form=form, resolution=resolution,
                            shown=SHOWN_RECIPIENTS, count_text=count_text)
 
@@ -83,7 +107,8 @@ def segment_recipients(segment_id: int):
 def use_detail(use_id: int):
     use = db.get_or_404(SegmentUse, use_id)
     return render_template("segments/recipients.html", segment=use.segment, use=use, form=None,
-                           resolution=services.use_resolution(use), shown=SHOWN_RECIPIENTS, count_text=count_text)
+                           resolution=_for_reader(services.use_resolution(use)), shown=SHOWN_RECIPIENTS,
+                           count_text=count_text)
 
 
 @bp.get("/verteiler/<id:segment_id>/verlauf")
