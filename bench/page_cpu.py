@@ -71,6 +71,78 @@ def person_paths(app, n: int) -> list[str]:
     return [f"/personen/{i}" for i in random.Random(7).sample(ids, min(n, len(ids)))]
 
 
+class Measured:
+    """What `measure` found: CPU and wall ms per page, statements, sizes, the profile."""
+
+    def __init__(self):
+        self.cpu: list[float] = []
+        self.wall: list[float] = []
+        self.sizes: list[int] = []
+        self.statements = 0
+        self.total_cpu = 0.0
+        self.profiler = None
+
+    def summary(self) -> str:
+        n = len(self.cpu)
+        load = os.getloadavg()
+        return (f"pages {n}: CPU {self.total_cpu * 1000 / n:.2f} ms/page (median {statistics.median(self.cpu):.2f}), "
+                f"wall median {statistics.median(self.wall):.2f} ms, {self.statements / n:.1f} statements/page, "
+                f"{statistics.mean(self.sizes) / 1024:.1f} KiB/page; load average {load[0]:.2f} {load[1]:.2f}")
+
+    def print_profile(self, n: int) -> None:
+        if self.profiler:
+            import pstats
+
+            pstats.Stats(self.profiler).sort_stats("cumulative").print_stats(n)
+            pstats.Stats(self.profiler).sort_stats("tottime").print_stats(n)
+
+
+def measure(app, client, paths: list[str], *, sql: bool = False, profile: bool = False) -> Measured:
+    """GET every path through the client (200 expected), timing CPU and wall time and counting statements;
+    `sql` first prints the statements of one page."""
+    from sqlalchemy import event
+
+    from crm.extensions import db
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    if sql:
+        event.listen(engine, "before_cursor_execute", listener)
+        client.get(paths[0])
+        event.remove(engine, "before_cursor_execute", listener)
+        for i, s in enumerate(statements, 1):
+            print(f"--- {i}\n{s}")
+        statements.clear()
+
+    result = Measured()
+    if profile:
+        import cProfile
+
+        result.profiler = cProfile.Profile(time.process_time)  # CPU time, not the waits for the database
+    event.listen(engine, "before_cursor_execute", listener)
+    start_cpu_all = time.process_time()
+    if result.profiler:
+        result.profiler.enable()
+    for path in paths:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        answer = client.get(path)
+        result.cpu.append((time.process_time() - start_cpu) * 1000)
+        result.wall.append((time.perf_counter() - start) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code)
+        result.sizes.append(len(answer.data))
+    if result.profiler:
+        result.profiler.disable()
+    result.total_cpu = time.process_time() - start_cpu_all
+    event.remove(engine, "before_cursor_execute", listener)
+    result.statements = len(statements)
+    return result
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -80,64 +152,15 @@ def main(argv=None) -> int:
     parser.add_argument("--sql", action="store_true", help="print the statements of one page")
     args = parser.parse_args(argv)
 
-    from sqlalchemy import event
-
-    from crm.extensions import db
-
     app = production_app(args.database_url)
     client = login(app, "pagecpu")
     paths = person_paths(app, args.pages + args.warmup)
     warm, measured = paths[:args.warmup], paths[args.warmup:]
     for path in warm:
         assert client.get(path).status_code == 200
-
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    if args.sql:
-        event.listen(engine, "before_cursor_execute", listener)
-        client.get(measured[0])
-        event.remove(engine, "before_cursor_execute", listener)
-        for i, s in enumerate(statements, 1):
-            print(f"--- {i}\n{s}")
-        statements.clear()
-
-    profiler = None
-    if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile(time.process_time)  # CPU time, not the waits for the database
-    event.listen(engine, "before_cursor_execute", listener)
-    cpu, wall, sizes = [], [], []
-    start_cpu_all = time.process_time()
-    if profiler:
-        profiler.enable()
-    for path in measured:
-        start, start_cpu = time.perf_counter(), time.process_time()
-        answer = client.get(path)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        wall.append((time.perf_counter() - start) * 1000)
-        assert answer.status_code == 200, (path, answer.status_code)
-        sizes.append(len(answer.data))
-    if profiler:
-        profiler.disable()
-    total_cpu = time.process_time() - start_cpu_all
-    event.remove(engine, "before_cursor_execute", listener)
-
-    load = os.getloadavg()
-    print(f"pages {len(measured)}: CPU {total_cpu * 1000 / len(measured):.2f} ms/page "
-          f"(median {statistics.median(cpu):.2f}), wall median {statistics.median(wall):.2f} ms, "
-          f"{len(statements) / len(measured):.1f} statements/page, {statistics.mean(sizes) / 1024:.1f} KiB/page; "
-          f"load average {load[0]:.2f} {load[1]:.2f}")
-    if profiler:
-        import pstats
-
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+    result = measure(app, client, measured, sql=args.sql, profile=bool(args.profile))
+    print(result.summary())
+    result.print_profile(args.profile)
     return 0
 
 
