@@ -19,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.campaigns.campaign_fixtures import BASE
+from tests.jobs.rq_support import redis_or_skip, worker_app
 from tests.meetings.test_mailing import Inbox, _free_port
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -27,25 +28,12 @@ PERSONS = 40
 RATE = 600  # e-mails per minute: 10 per second, so that the kill comes in the middle
 
 
-def _redis_or_skip():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
-    except (redis.exceptions.RedisError, OSError) as error:
-        reason = f"Redis at {REDIS_URL} does not answer ({error}); the RQ worker test is skipped"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: it must run)", pytrace=False)
-        pytest.skip(reason)
-
-
 @pytest.fixture
 def world(app):
     """(own app, campaign id, inbox, worker environment) with a campaign to 40 persons, not yet sent."""
-    _redis_or_skip()
+    redis_or_skip(REDIS_URL, "the RQ worker test")
     from flask_migrate import upgrade
 
-    from crm import create_app
     from crm.campaigns import campaigns
     from crm.contacts.models import Person
     from crm.extensions import db
@@ -60,9 +48,7 @@ def world(app):
     settings = {"JOBS_MODE": "rq", "REDIS_URL": REDIS_URL, "JOBS_QUEUE": queue, "JOB_STALE_SECONDS": 2,
                 "CAMPAIGN_RATE_PER_MINUTE": RATE, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port,
                 "MAIL_BACKEND": "smtp"}
-    own = create_app("testing", SQLALCHEMY_DATABASE_URI=url, **settings)
-    env = {**os.environ, "FLASK_APP": "wsgi", "FLASK_CONFIG": "testing", "TEST_DATABASE_URL": url,
-           **{key: str(value) for key, value in settings.items()}}
+    own, env = worker_app(url, settings)
     try:
         with own.app_context():
             upgrade(revision="heads")

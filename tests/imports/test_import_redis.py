@@ -19,31 +19,19 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.imports import listgen
+from tests.jobs.rq_support import redis_or_skip, worker_app
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Geheim-123456"
 
 
-def _redis_or_skip():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
-    except (redis.exceptions.RedisError, OSError) as error:
-        reason = f"Redis at {REDIS_URL} does not answer ({error}); the RQ import test is skipped"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: it must run)", pytrace=False)
-        pytest.skip(reason)
-
-
 @pytest.fixture
 def world(app):
     """(own app, worker environment) on a database of its own, with a staff user and another one."""
-    _redis_or_skip()
+    redis_or_skip(REDIS_URL, "the RQ import test")
     from flask_migrate import upgrade
 
-    from crm import create_app
     from crm.auth.services import create_user
     from crm.extensions import db
     from tests.browser.conftest import _live_database
@@ -51,9 +39,7 @@ def world(app):
     url, cleanup = _live_database("regionetz_rqimport")
     queue = f"regionetz-import-test-{os.getpid()}"
     settings = {"JOBS_MODE": "rq", "REDIS_URL": REDIS_URL, "JOBS_QUEUE": queue, "JOB_PROGRESS_PAUSE": 0.05}
-    own = create_app("testing", SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False, **settings)
-    env = {**os.environ, "FLASK_APP": "wsgi", "FLASK_CONFIG": "testing", "TEST_DATABASE_URL": url,
-           **{key: str(value) for key, value in settings.items()}}
+    own, env = worker_app(url, settings, WTF_CSRF_ENABLED=False)
     try:
         with own.app_context():
             upgrade(revision="heads")
