@@ -1,8 +1,9 @@
-/* The progress of background jobs (imports, letters, the list "My jobs"): every element with class
-   "job-progress" and a data-job-url polls that job's progress (JSON) until it has ended, and fills in
-   .progress-bar, .job-done, .job-total, .job-status and .job-message inside it. When the job ends the
+/* The progress of background jobs (campaign sending, imports, letters, exports, the list "My jobs"): every
+   element with class "job-progress" and a data-job-url polls that job's progress (JSON) until it has ended,
+   and fills in .progress-bar, .job-done, .job-total, .job-status, .job-message and the job's own counts
+   ([data-count=key] for each key of its details) inside it. When the job ends the
    page is reloaded once for its result (data-reload="false": only the row is updated).
-   The pattern of campaigns.js, for any job. No framework, no CDN. */
+   No framework, no CDN. */
 (function () {
   "use strict";
   var fmt = new Intl.NumberFormat("de-DE");
@@ -29,6 +30,9 @@
       set(".job-total", fmt.format(data.total));
       set(".job-status", data.status_label);
       if (data.message) { set(".job-message", data.message); }
+      Object.keys(data.details || {}).forEach(function (key) {
+        set("[data-count='" + key + "']", fmt.format(data.details[key]));
+      });
     }
 
     function poll() {

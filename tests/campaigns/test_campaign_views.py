@@ -70,7 +70,7 @@ def test_office_writes_checks_tests_and_sends_a_campaign(app, client, login, peo
     page = _text(client.get(f"/kampagnen/{campaign.id}"))
     assert "Versendet" in page and "Per Brief (2)" in page and "Word-Datei der Briefe" in page
     html = client.get(f"/kampagnen/{campaign.id}").get_data(as_text=True)
-    assert f'data-job-url="/auftraege/{campaign.job_id}"' in html and "campaigns.js" in html
+    assert f'data-job-url="/auftraege/{campaign.job_id}"' in html and "jobs.js" in html
     progress = client.get(f"/auftraege/{campaign.job_id}").get_json()
     assert (progress["status"], progress["done"], progress["total"], progress["percent"]) == ("done", 3, 3, 100)
     assert client.get(f"/kampagnen/{campaign.id}?status=letter").status_code == 200
