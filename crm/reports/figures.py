@@ -859,21 +859,24 @@ def records(what: str, p: Period, args) -> Records:
         rows = [Row([c.subject, clock_date(c.sent_at), c.status_label],
                     url_for("campaigns.campaign_detail", campaign_id=c.id)) for c in items]
         return _limited(Records(_("Campaigns"), [_("Subject"), _("Sent on"), _("Status")], rows))
-    if what == "persons":
-        stmt = network_person_select(p) if args.get("network") else person_select(p)
-        items = session.scalars(select(Person).where(Person.id.in_(stmt)).order_by(Person.sort_name)
-                                .limit(RECORD_LIMIT + 1)).all()
-        rows = [Row([pe.full_name, clock_date(pe.created_at)], url_for("contacts.person_detail", person_id=pe.id))
-                for pe in items]
-        return _limited(Records(_("Persons"), [_("Name"), _("Recorded on")], rows))
-    if what == "organisations":
-        stmt = network_organisation_select(p) if args.get("network") else organisation_select(p)
-        items = session.scalars(select(Organisation).where(Organisation.id.in_(stmt)).order_by(Organisation.sort_name)
-                                .limit(RECORD_LIMIT + 1)).all()
-        rows = [Row([o.name, clock_date(o.created_at)], url_for("contacts.organisation_detail", org_id=o.id))
-                for o in items]
-        return _limited(Records(_("Organisations"), [_("Name"), _("Recorded on")], rows))
+    if what in ("persons", "organisations"):
+        return _contact_records(what, p, network=bool(args.get("network")))
     raise KeyError(what)
+
+
+def _contact_records(what: str, p: Period, *, network: bool) -> Records:
+    """The persons or organisations recorded in the period (network: in the network at its end)."""
+    if what == "persons":
+        model, title, endpoint, key, name = Person, _("Persons"), "contacts.person_detail", "person_id", "full_name"
+        stmt = network_person_select(p) if network else person_select(p)
+    else:
+        model, title, endpoint, key, name = (Organisation, _("Organisations"), "contacts.organisation_detail", "org_id",
+                                             "name")
+        stmt = network_organisation_select(p) if network else organisation_select(p)
+    items = db.session.scalars(select(model).where(model.id.in_(stmt)).order_by(model.sort_name)
+                               .limit(RECORD_LIMIT + 1)).all()
+    rows = [Row([getattr(r, name), clock_date(r.created_at)], url_for(endpoint, **{key: r.id})) for r in items]
+    return _limited(Records(title, [_("Name"), _("Recorded on")], rows))
 
 
 def _limited(rec: Records) -> Records:

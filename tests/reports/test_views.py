@@ -72,6 +72,12 @@ def test_records_behind_a_figure(client, login, region):
     html = client.get("/monitoring/datensaetze/projects", query_string={**Y2025, "status": "approved"}).get_data(
         as_text=True)
     assert "Radweg Maintal" in html and "Jugendaustausch" in html and "Dorfladen" not in html
+    # the network table's figures: 40 persons and 1 organisation recorded, 135 and 5 in the network at the end
+    for kind, link, query, expected in [("persons", "/personen/", {}, 40), ("organisations", "/organisationen/", {}, 1),
+                                        ("persons", "/personen/", {"network": 1}, 135),
+                                        ("organisations", "/organisationen/", {"network": 1}, 5)]:
+        html = client.get(f"/monitoring/datensaetze/{kind}", query_string={**Y2025, **query}).get_data(as_text=True)
+        assert html.count(f'href="{link}') == expected, (kind, query)
     assert client.get("/monitoring/datensaetze/unbekannt", query_string=Y2025).status_code == 404
 
 
