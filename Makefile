@@ -36,7 +36,7 @@ test-postgres: install translations lint
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
-	$(PY) bench/run.py --scale $${SCALE:-100000} --json bench/out.json
+	$(PY) bench/run.py --scale $${SCALE:-100000} --with-million --json bench/out.json
 
 extract-messages: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o crm/translations/messages.pot .

@@ -523,6 +523,10 @@ def main(argv=None) -> int:
     parser.add_argument("--naive-rounds", type=int, default=3, help="measured rounds of the naive search")
     parser.add_argument("--details", action="store_true", help="also print the slowest queries and filters")
     parser.add_argument("--no-imports", action="store_true", help="skip the import, duplicate and vCard figures")
+    parser.add_argument("--with-million", action="store_true",
+                        help="after the other figures, also seed 1,000,000 persons on PostgreSQL and add "
+                             "seed_1m_pg_s, search_p95_ms_1m_pg and list_p95_ms_1m_pg to the PostgreSQL figures "
+                             "(what `make bench` runs: every figure in one JSON file)")
     parser.add_argument("--keep-database", action="store_true",
                         help="leave the seeded database in place (its URL is logged), e.g. to look at query plans")
     parser.add_argument("--reuse-database", default="", metavar="URL",
@@ -559,6 +563,14 @@ def main(argv=None) -> int:
                                      with_imports=not args.no_imports, only=args.only, keep=args.keep_database,
                                      reuse=args.reuse_database)
     out["scale"] = args.scale
+    if args.with_million and not args.reuse_database and args.only == "all":
+        million = bench_backend("postgresql", 1_000_000, args.postgres_url, args.rounds, args.naive_rounds,
+                                only="million", keep=args.keep_database)
+        figures = out.setdefault("postgresql", {"details": {}})
+        figures.setdefault("details", {})["million"] = million.pop("details")
+        figures.update(million)
+        if "postgresql" not in backends:
+            backends = backends + ("postgresql",)
 
     missed = []
     for backend in backends:
