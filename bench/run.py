@@ -80,13 +80,18 @@ class SqliteDatabase:
 class PostgresDatabase:
     """A database of its own (never the schema the test-suite uses), dropped at the end."""
 
+    made = 0
+
     def __init__(self, admin_url: str):
         from sqlalchemy import create_engine, make_url
 
         from config import _normalise_db_url
 
         self.admin_url = make_url(_normalise_db_url(admin_url))
-        self.name = f"regionetz_bench_{os.getpid()}"
+        # The pid, and a number for the second database of the same run (make bench: the million after the
+        # 100,000), so that a kept database is never dropped by the next one.
+        PostgresDatabase.made += 1
+        self.name = f"regionetz_bench_{os.getpid()}" + (f"_{self.made}" if self.made > 1 else "")
         self.url = self.admin_url.set(database=self.name).render_as_string(hide_password=False)
         self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         with self.admin.connect() as conn:
