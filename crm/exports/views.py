@@ -174,14 +174,20 @@ def export_organisations(fmt: str):
 # ----------------------------------------------------------------------------- big exports as jobs
 
 
+def _carried(values, leave_out=()) -> dict:
+    """The list's filters, ticked ids or Verteiler of a request ({name: [values]}), as the confirmation page
+    carries them to its POST: without the CSRF token and url_for's own names (_method, fmt ...)."""
+    return {key: value for key, value in values.to_dict(flat=False).items()
+            if key != "csrf_token" and key != "fmt" and not key.startswith("_") and key not in leave_out}
+
+
 def _list_url(entity: str, values) -> str:
     """Back to where the export was chosen: the Verteiler, or the list with its filters."""
     segment_id = arg_id("segment", values)
     if segment_id is not None:
         return url_for("segments.segment_detail", segment_id=segment_id)
-    query = {key: value for key, value in values.to_dict(flat=False).items()
-             if key not in ("csrf_token", "ids", "page")}
-    return url_for("contacts.organisation_list" if entity == "organisation" else "contacts.person_list", **query)
+    return url_for("contacts.organisation_list" if entity == "organisation" else "contacts.person_list",
+                   **_carried(values, leave_out=("ids", "page")))
 
 
 def _big_export(entity: str, fmt: str, filters, ids, use_id, rows: int, *, private: bool, filename: str):
@@ -191,7 +197,7 @@ def _big_export(entity: str, fmt: str, filters, ids, use_id, rows: int, *, priva
     one that has become empty is not."""
     if request.method == "GET":
         db.session.rollback()
-        hidden = [(key, value) for key, value in request.args.items(multi=True) if key != "csrf_token"]
+        hidden = [(key, value) for key, values in _carried(request.args).items() for value in values]
         return render_template("exports/confirm.html", rows=rows, filename=filename, hidden=hidden,
                                action=url_for(request.endpoint, fmt=fmt), back=_list_url(entity, request.args))
     if not rows:
@@ -200,8 +206,7 @@ def _big_export(entity: str, fmt: str, filters, ids, use_id, rows: int, *, priva
         return redirect(_list_url(entity, request.form))
     if rows <= export_jobs.threshold():
         db.session.rollback()
-        query = {key: value for key, value in request.form.to_dict(flat=False).items() if key != "csrf_token"}
-        return redirect(url_for(request.endpoint, fmt=fmt, **query))
+        return redirect(url_for(request.endpoint, fmt=fmt, **_carried(request.form)))
     return _start_job(entity, fmt, filters, ids, use_id, rows, private=private, filename=filename)
 
 
