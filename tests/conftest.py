@@ -43,10 +43,11 @@ def _sqlite_savepoints(engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def app():
+def app(tmp_path_factory):
     from flask_migrate import upgrade
 
-    app = create_app("testing")
+    # the files of background jobs (exports, reports) go to a temporary directory, not into instance/
+    app = create_app("testing", EXPORT_DIR=str(tmp_path_factory.mktemp("job-files")))
 
     # Tests keep one app context open, which test-client requests then share. Give each
     # request a fresh `g` as in production (cached user, cached locale).

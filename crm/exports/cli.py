@@ -28,10 +28,11 @@ def export_vcard_command(out: Path, archived: bool):
     click.echo(_("Written: %(file)s (%(size)s KB).", file=out, size=size // 1024))
 
 
-@click.command("remove-expired-exports", help=_l("Remove the files of export jobs older than EXPORT_KEEP_HOURS "
-                                                 "(also done whenever an export starts or its page is opened)."))
+@click.command("remove-expired-exports", help=_l("Remove the files of background jobs (exports, activity "
+                                                 "reports) older than EXPORT_KEEP_HOURS (also done whenever such a "
+                                                 "job starts or its page is opened)."))
 @with_appcontext
 def remove_expired_exports_command():
-    from crm.exports import jobs
+    from crm.jobs import files
 
-    click.echo(_("Export files removed: %(count)s", count=jobs.remove_expired()))
+    click.echo(_("Export files removed: %(count)s", count=files.remove_expired()))

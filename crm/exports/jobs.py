@@ -1,24 +1,17 @@
 """Big exports as background jobs (crm/jobs): a list with more rows than EXPORT_JOB_THRESHOLD is not
 streamed in the request (gunicorn ends a request after its timeout) but written by a job, with the same
 generators, into a file in EXPORT_DIR under a random name. The file is for the user who started the
-job; it is removed EXPORT_KEEP_HOURS after it was written (remove_expired(), called whenever "My jobs",
-an export's page or a download is opened).
-
-EXPORT_DIR is a directory on the host's disk that the app processes and the worker share (they run on
-one host, see the README); nothing of the file is kept in the process that made it."""
+job; it is kept and removed as every job's file is (crm/jobs/files.py: EXPORT_DIR, EXPORT_KEEP_HOURS)."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import secrets
-import time
-from pathlib import Path
 
 from flask import current_app
 
 from crm.contacts.services import ContactFilters
 from crm.exports import services
 from crm.interop.tabular import csv_response_rows, file_chunks, xlsx_file
+from crm.jobs import files
 
 KIND = "export"
 JOB = "crm.exports.jobs.export_job"
@@ -30,21 +23,10 @@ MIMETYPES = {
     "zip": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def threshold() -> int:
     return int(current_app.config.get("EXPORT_JOB_THRESHOLD", 20000))  # 0: every list export is a job
-
-
-def export_dir() -> Path:
-    path = Path(current_app.config.get("EXPORT_DIR") or Path(current_app.instance_path) / "exports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def keep_seconds() -> float:
-    return float(current_app.config.get("EXPORT_KEEP_HOURS") or 24) * 3600
 
 
 def spec_of(entity: str, fmt: str, filters: ContactFilters, ids, use_id: int | None, *, private: bool,
@@ -94,7 +76,7 @@ def _chunks(spec: dict, stmt, session):
 
 
 def export_job(progress, spec: dict) -> str:
-    """Write the export into EXPORT_DIR (first as a .part file, renamed when complete)."""
+    """Write the export into EXPORT_DIR (crm/jobs/files.py)."""
     from flask_babel import gettext as _
 
     from crm.core.audit import count_of
@@ -111,51 +93,16 @@ def export_job(progress, spec: dict) -> str:
         progress.report_live(min(rows[0], total), total)
 
     session.info["on_chunk"] = moved_on
-    token = secrets.token_urlsafe(24)
-    target = export_dir() / token
-    partial = target.with_name(token + ".part")
     try:
-        # personal data: readable by the service user only
-        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            for piece in _chunks(spec, stmt, session):
-                out.write(piece)
-        os.replace(partial, target)
+        token, size = files.write(_chunks(spec, stmt, session))
     finally:
         session.close()
-        if partial.exists():
-            partial.unlink()
     progress.report(total, total, details={
         "record": [RECORD, progress.job_id], "file": token, "filename": spec["filename"], "fmt": spec["fmt"],
-        "entity": spec["entity"], "rows": total, "filters": spec.get("audit_filters") or {},
-        "size": target.stat().st_size})
+        "entity": spec["entity"], "rows": total, "filters": spec.get("audit_filters") or {}, "size": size})
     return _("The export of %(count)s rows is ready for download.", count=whole_number(total))
 
 
-def file_of(job) -> Path | None:
-    """The finished export's file, if it is still there (and not older than EXPORT_KEEP_HOURS)."""
-    token = str((job.details or {}).get("file") or "")
-    if job.kind != KIND or job.status != "done" or not token or not set(token) <= _TOKEN_CHARS:
-        return None
-    path = export_dir() / token
-    try:
-        written = path.stat().st_mtime
-    except OSError:
-        return None
-    return path if time.time() - written <= keep_seconds() else None
-
-
-def remove_expired() -> int:
-    """Remove the export files (and pieces of interrupted ones) older than EXPORT_KEEP_HOURS; their number."""
-    directory = Path(current_app.config.get("EXPORT_DIR") or Path(current_app.instance_path) / "exports")
-    if not directory.is_dir():
-        return 0
-    limit = time.time() - keep_seconds()
-    removed = 0
-    for path in directory.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink()
-                removed += 1
-        except OSError:  # removed by another process meanwhile
-            continue
-    return removed
+def file_of(job):
+    """The finished export's file, if it is still there (crm/jobs/files.py)."""
+    return files.file_of(job, KIND)

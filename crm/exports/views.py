@@ -20,8 +20,10 @@ from crm.extensions import db
 from crm.imports.models import ContactDetail
 from crm.interop.tabular import csv_response_rows, file_chunks, xlsx_file
 from crm.interop.vcard import organisation_vcard_for, vcard_for
+from crm.jobs import files
 from crm.jobs import services as jobs_services
 from crm.jobs.models import Job
+from crm.jobs.views import own_job
 
 bp = Blueprint("exports", __name__)
 
@@ -51,16 +53,27 @@ def _selected_ids() -> list[int] | None:
     return ids or None
 
 
+def _values():
+    """The list's filters, ticked ids or ?segment=: the query of a GET, the hidden fields of the POST that
+    starts a big export (exports/confirm.html)."""
+    return request.form if request.method == "POST" else request.args
+
+
 def _source(kind: str):
-    """(filters, ids, use id) of what to export: ?segment=<id> (a Verteiler, recorded as a use), else the
-    list's filters and the ticked ids. An empty Verteiler is not exported: the user is told."""
+    """(filters, ids, use id) of what to export: segment=<id> (a Verteiler, its use recorded and flushed:
+    the caller commits it with the export or rolls it back), else the list's filters and the ticked ids.
+    An empty or deleted Verteiler is not exported: the user is told."""
     from crm.segments import services as segments
     from crm.segments.models import Segment
 
-    segment_id = arg_id("segment")
+    values = _values()
+    segment_id = arg_id("segment", values)
     if segment_id is None:
-        return ContactFilters.from_args(request.args), _selected_ids(), None
-    segment = db.get_or_404(Segment, segment_id)
+        return ContactFilters.from_args(values), _selected_ids(), None
+    segment = db.session.get(Segment, segment_id)
+    if segment is None:
+        flash(_("This mailing list does not exist (any more); nothing was exported."), "warning")
+        abort(redirect(url_for("segments.segment_list")))
     use = segments.record_export(segment, kind)
     column = "organisation_id" if kind == "organisation" else "person_id"
     if not db.session.scalar(select(func.count()).select_from(segments.use_ids(use, column).subquery())):
@@ -68,7 +81,6 @@ def _source(kind: str):
         flash(_("The mailing list “%(name)s” has no recipients at the moment; nothing was exported.",
                 name=segment.name), "warning")
         abort(redirect(url_for("segments.segment_detail", segment_id=segment.id)))
-    db.session.commit()  # the use is recorded before the file streams
     return ContactFilters(archived="all"), segments.use_ids(use, column), use.id
 
 
@@ -93,20 +105,23 @@ def vcard_organisation(org_id: int):
                      services.organisation_vcard_filename(org))
 
 
-@bp.get("/export/personen.<fmt>")
+@bp.route("/export/personen.<fmt>", methods=["GET", "POST"])
 @export_required
 def export_persons(fmt: str):
+    """The list as a file: directly when it is small; above EXPORT_JOB_THRESHOLD a GET asks and the POST of
+    its button starts a job (_big_export)."""
     if fmt not in ("vcf", "zip", "csv", "xlsx"):
         abort(404)
     filters, ids, use_id = _source("person")
     stmt = services.persons_query(filters, ids)
     rows = count_of(stmt)
     private = may_see_confidential()
-    if rows > export_jobs.threshold():
-        return _start_job("person", fmt, filters, ids, use_id, rows, private=private,
-                          filename=services.export_filename(_("persons-vcards") if fmt == "zip" else _("persons"), fmt))
+    if rows > export_jobs.threshold() or request.method == "POST":
+        name = _("persons-vcards") if fmt == "zip" else _("persons")
+        return _big_export("person", fmt, filters, ids, use_id, rows, private=private,
+                           filename=services.export_filename(name, fmt))
     record_export("person", fmt, rows)
-    db.session.commit()  # audited before the file streams
+    db.session.commit()  # audited (and the Verteiler's use recorded) before the file streams
     session = services.export_session()
     if fmt == "vcf":
         body = services.closing(session, services.vcard_bytes_stream(stmt, session, private=private))
@@ -127,19 +142,20 @@ def export_persons(fmt: str):
     return _xlsx_download(workbook, services.export_filename(_("persons"), "xlsx"))
 
 
-@bp.get("/export/organisationen.<fmt>")
+@bp.route("/export/organisationen.<fmt>", methods=["GET", "POST"])
 @export_required
 def export_organisations(fmt: str):
+    """As export_persons."""
     if fmt not in ("vcf", "csv", "xlsx"):
         abort(404)
     filters, ids, use_id = _source("organisation")
     stmt = services.organisations_query(filters, ids)
     rows = count_of(stmt)
-    if rows > export_jobs.threshold():
-        return _start_job("organisation", fmt, filters, ids, use_id, rows, private=True,
-                          filename=services.export_filename(_("organisations"), fmt))
+    if rows > export_jobs.threshold() or request.method == "POST":
+        return _big_export("organisation", fmt, filters, ids, use_id, rows, private=True,
+                           filename=services.export_filename(_("organisations"), fmt))
     record_export("organisation", fmt, rows)
-    db.session.commit()  # audited before the file streams
+    db.session.commit()  # audited (and the Verteiler's use recorded) before the file streams
     session = services.export_session()
     if fmt == "vcf":
         body = services.closing(session, services.organisation_vcard_bytes_stream(stmt, session))
@@ -158,10 +174,46 @@ def export_organisations(fmt: str):
 # ----------------------------------------------------------------------------- big exports as jobs
 
 
+def _carried(values, leave_out=()) -> dict:
+    """The list's filters, ticked ids or Verteiler of a request ({name: [values]}), as the confirmation page
+    carries them to its POST: without the CSRF token and url_for's own names (_method, fmt ...)."""
+    return {key: value for key, value in values.to_dict(flat=False).items()
+            if key != "csrf_token" and key != "fmt" and not key.startswith("_") and key not in leave_out}
+
+
+def _list_url(entity: str, values) -> str:
+    """Back to where the export was chosen: the Verteiler, or the list with its filters."""
+    segment_id = arg_id("segment", values)
+    if segment_id is not None:
+        return url_for("segments.segment_detail", segment_id=segment_id)
+    return url_for("contacts.organisation_list" if entity == "organisation" else "contacts.person_list",
+                   **_carried(values, leave_out=("ids", "page")))
+
+
+def _big_export(entity: str, fmt: str, filters, ids, use_id, rows: int, *, private: bool, filename: str):
+    """A list above EXPORT_JOB_THRESHOLD. A GET changes nothing (the Verteiler's use is rolled back) and
+    asks: a page with the number of rows and a button; its POST (CSRF token, the same filters as hidden
+    fields) counts again and starts the job. A list that has become small meanwhile is exported directly,
+    one that has become empty is not."""
+    if request.method == "GET":
+        db.session.rollback()
+        hidden = [(key, value) for key, values in _carried(request.args).items() for value in values]
+        return render_template("exports/confirm.html", rows=rows, filename=filename, hidden=hidden,
+                               action=url_for(request.endpoint, fmt=fmt), back=_list_url(entity, request.args))
+    if not rows:
+        db.session.rollback()
+        flash(_("The list is empty now (nothing matches its filters any more); nothing was exported."), "warning")
+        return redirect(_list_url(entity, request.form))
+    if rows <= export_jobs.threshold():
+        db.session.rollback()
+        return redirect(url_for(request.endpoint, fmt=fmt, **_carried(request.form)))
+    return _start_job(entity, fmt, filters, ids, use_id, rows, private=private, filename=filename)
+
+
 def _start_job(entity: str, fmt: str, filters, ids, use_id, rows: int, *, private: bool, filename: str):
-    """A list above EXPORT_JOB_THRESHOLD: a job writes the file (crm/exports/jobs.py); the user is led to
-    its page with the progress bar and, when it is done, the download (audited then)."""
-    export_jobs.remove_expired()
+    """A job writes the file (crm/exports/jobs.py); the user is led to its page with the progress bar and,
+    when it is done, the download (audited then)."""
+    files.remove_expired()
     spec = export_jobs.spec_of(entity, fmt, filters, ids, use_id, private=private, filename=filename,
                                audit_filters=request_filters())
     try:
@@ -182,28 +234,17 @@ def _start_job(entity: str, fmt: str, filters, ids, use_id, rows: int, *, privat
     return redirect(url_for("exports.job_page", export_id=job_id))
 
 
-def _export_job(job_id: int) -> Job:
-    job = db.session.get(Job, job_id)
-    if job is None or job.kind != export_jobs.KIND:
-        abort(404)
-    if not jobs_services.may_see(job, current_user):
-        abort(403)
-    return job
-
-
-def _is_starter(job: Job) -> bool:
-    return job.started_by_id is not None and job.started_by_id == current_user.id
-
-
 @bp.get("/export/auftraege/<id:export_id>")
 @role_required(EXPORT_ROLE)
 def job_page(export_id: int):
     """The export job's progress and, when done, its file (for the user who started it)."""
-    job = _export_job(export_id)
-    export_jobs.remove_expired()
-    path = export_jobs.file_of(job)
-    return render_template("exports/job.html", job=job, state=jobs_services.as_json(job), available=path is not None,
-                           starter=_is_starter(job), details=job.details or {})
+    job = own_job(export_id, export_jobs.KIND)
+    return render_template(
+        "jobs/file_job.html", heading=_("Export"), unit=_("rows"),
+        download_url=url_for("exports.job_download", export_id=job.id),
+        not_for_you=_("Only the user who started an export can download its file."),
+        interrupted=_("The export was interrupted (its worker stopped). Start it again from the list."),
+        **files.page_values(job, export_jobs.KIND))
 
 
 @bp.get("/export/auftraege/<id:export_id>/datei")
@@ -211,11 +252,11 @@ def job_page(export_id: int):
 def job_download(export_id: int):
     """The finished export, only for the user who started it; audited like the direct export (its
     filter and number of rows), at each download."""
-    job = _export_job(export_id)
-    if not _is_starter(job):  # an administrator sees the job, but the file is the starter's
+    job = own_job(export_id, export_jobs.KIND)
+    if not files.is_starter(job):  # an administrator sees the job, but the file is the starter's
         flash(_("Only the user who started an export can download its file."), "warning")
         return redirect(url_for("exports.job_page", export_id=job.id))
-    export_jobs.remove_expired()
+    files.remove_expired()
     path = export_jobs.file_of(job)
     if path is None:
         flash(_("This file is not available (any more): exports are kept for 24 hours."), "warning")
@@ -224,8 +265,5 @@ def job_download(export_id: int):
     record_export(details.get("entity", "person"), details.get("fmt", ""), int(details.get("rows") or 0),
                   filters=details.get("filters") or {})
     db.session.commit()  # audited before the file is sent
-    handle = open(path, "rb")  # noqa: SIM115 - closed by file_chunks at the end of the response
-    response = _download(file_chunks(handle), export_jobs.MIMETYPES.get(details.get("fmt"), "application/octet-stream"),
-                         details.get("filename") or "export")
-    response.content_length = os.fstat(handle.fileno()).st_size
-    return response
+    return files.download(path, export_jobs.MIMETYPES.get(details.get("fmt"), "application/octet-stream"),
+                          details.get("filename") or "export")

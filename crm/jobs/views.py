@@ -14,9 +14,10 @@ from crm.jobs.models import Job
 bp = Blueprint("jobs", __name__, url_prefix="/auftraege")
 
 
-def _own_job(job_id: int) -> Job:
+def own_job(job_id: int, kind: str | None = None) -> Job:
+    """The job (of this kind), if the current user may see it (its starter, administrators): else 404/403."""
     job = db.session.get(Job, job_id)
-    if job is None:
+    if job is None or (kind is not None and job.kind != kind):
         abort(404)
     if not services.may_see(job, current_user):
         abort(403)
@@ -27,7 +28,7 @@ def _own_job(job_id: int) -> Job:
 @role_required("viewer")
 def progress(job_id: int):
     """{status, done, total, percent, message, finished, interrupted}; only the starter's or an admin's."""
-    response = jsonify(services.as_json(_own_job(job_id)))
+    response = jsonify(services.as_json(own_job(job_id)))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -35,7 +36,7 @@ def progress(job_id: int):
 @bp.post("/<id:job_id>/anhalten")
 @role_required("staff")
 def stop(job_id: int):
-    job = _own_job(job_id)
+    job = own_job(job_id)
     try:
         services.request_stop(job)
     except DomainError as error:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def register(registry) -> None:
-    from crm.reports import demo, models, municipality_map, network_views, views
+    from crm.reports import demo, jobs, models, municipality_map, network_views, views
 
     registry.blueprint(views.bp)
     registry.blueprint(network_views.bp)
@@ -24,6 +24,8 @@ def register(registry) -> None:
                 "activity_report.created_by_id": _l("Created by"),
                 "filename": _l("File name"), "feature_count": _l("Shapes in the file"),
                 "matched_count": _l("Shapes matched to a municipality"), "uploaded_by_id": _l("Uploaded by")},
-        record_urls={"activity_report": lambda i: url_for("reports.report_edit", report_id=i)},
+        values={"job.kind": {jobs.KIND: _l("Activity report (Word)")}},
+        record_urls={"activity_report": lambda i: url_for("reports.report_edit", report_id=i),
+                     jobs.RECORD: lambda i: url_for("reports.job_page", report_job_id=i)},
     )
     _ = models

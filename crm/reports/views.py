@@ -17,12 +17,15 @@ from crm.core.forms import strip_filter
 from crm.core.permissions import role_required
 from crm.extensions import db
 from crm.interop.tabular import csv_response_rows
-from crm.reports import charts, document
+from crm.jobs import files
+from crm.jobs import services as jobs_services
+from crm.jobs.views import own_job
+from crm.reports import charts
 from crm.reports import figures as fig
+from crm.reports import jobs as report_jobs
 from crm.reports.models import Report
 
 bp = Blueprint("reports", __name__)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _fields() -> list[FieldOfAction]:
@@ -194,23 +197,58 @@ def report_edit(report_id: int):
                            monitoring_url=url_for("reports.monitoring", **period.args()))
 
 
-def report_docx_bytes(report: Report) -> bytes:
-    from crm.letters import services as letters
-
-    period = fig.make_period(report.period_start, report.period_end, report.field_of_action_id)
-    return document.build(fig.compute(period), report.title, report.introduction, report.outlook,
-                          sender=letters.letterhead().sender_name)
-
-
-@bp.get("/berichte/<id:report_id>/bericht.docx")
+@bp.route("/berichte/<id:report_id>/bericht.docx", methods=["GET", "POST"])
 @role_required("staff")
 def report_docx(report_id: int):
+    """The POST of "Download as Word" starts the job that builds the document (crm/reports/jobs.py) and leads
+    to its page. A GET (an old link, a bookmark) changes nothing: back to the report, with a word on the
+    button."""
     report = db.get_or_404(Report, report_id)
-    response = Response(report_docx_bytes(report), content_type=DOCX)
-    name = f"Taetigkeitsbericht-{report.period_start.isoformat()}-{report.period_end.isoformat()}.docx"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    if request.method == "GET":
+        flash(_("The Word document is now made in the background: please use the button “Download as Word”."),
+              "info")
+        return redirect(url_for("reports.report_edit", report_id=report.id))
+    files.remove_expired()
+    try:
+        job_id = jobs_services.enqueue(report_jobs.JOB, report.id, kind=report_jobs.KIND, total=report_jobs.STEPS,
+                                       user=current_user, message=report_jobs.filename_of(report))
+    except jobs_services.QueueUnavailable as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return redirect(url_for("reports.report_edit", report_id=report_id))
+    return redirect(url_for("reports.job_page", report_job_id=job_id))
+
+
+@bp.get("/berichte/auftraege/<id:report_job_id>")
+@role_required("staff")
+def job_page(report_job_id: int):
+    """The report job's progress and, when done, its document (for the user who started it)."""
+    job = own_job(report_job_id, report_jobs.KIND)
+    report_id = (job.args or [None])[0]
+    report = db.session.get(Report, report_id) if isinstance(report_id, int) else None
+    return render_template(
+        "jobs/file_job.html", heading=_("Activity report"), unit=_("steps"),
+        download_url=url_for("reports.job_download", report_job_id=job.id),
+        not_for_you=_("Only the user who started this job can download its file."),
+        interrupted=_("The job was interrupted (its worker stopped). Start it again from the report's page."),
+        back_url=url_for("reports.report_edit", report_id=report.id) if report else None,
+        back_label=_("Back to the report"), **files.page_values(job, report_jobs.KIND))
+
+
+@bp.get("/berichte/auftraege/<id:report_job_id>/datei")
+@role_required("staff")
+def job_download(report_job_id: int):
+    """The finished document, only for the user who started the job."""
+    job = own_job(report_job_id, report_jobs.KIND)
+    if not files.is_starter(job):  # an administrator sees the job, but the file is the starter's
+        flash(_("Only the user who started this job can download its file."), "warning")
+        return redirect(url_for("reports.job_page", report_job_id=job.id))
+    files.remove_expired()
+    path = files.file_of(job, report_jobs.KIND)
+    if path is None:
+        flash(_("This file is not available (any more): such files are kept for 24 hours."), "warning")
+        return redirect(url_for("reports.job_page", report_job_id=job.id))
+    return files.download(path, report_jobs.DOCX, (job.details or {}).get("filename") or "Taetigkeitsbericht.docx")
 
 
 @bp.post("/berichte/<id:report_id>/loeschen")

@@ -7,8 +7,8 @@ a redirect to the page (tests/exports/test_jobs.py checks that the starter gets 
 ROUTES = {
     "exports.vcard_person": ("viewer", "GET"),
     "exports.vcard_organisation": ("viewer", "GET"),
-    "exports.export_persons": ("staff", "GET"),
-    "exports.export_organisations": ("staff", "GET"),
+    "exports.export_persons": ("staff", "GET POST"),  # POST: a big list's job (the sweep's list is small)
+    "exports.export_organisations": ("staff", "GET POST"),
     "exports.job_page": ("admin", "GET"),
     "exports.job_download": ("admin", "GET"),
 }

@@ -2,6 +2,7 @@
 140 persons, five organisations, two bodies, seven meetings, six projects, nineteen interactions, four
 decisions, three qualification offers, three campaigns — with records just outside the year on both
 sides (Europe/Berlin: 31.12.2025 23:30 is still 2025)."""
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from itertools import count
@@ -171,3 +172,21 @@ def region(app):
     campaign("Newsletter 2024", at(2024, 6, 1), "sent", [("sent", 50)])
     s.commit()
     return {"fields": (f1, f2, f3), "lag": lag, "ak": ak, "persons": persons}
+
+
+@pytest.fixture
+def report_docx(app, client, tmp_path, monkeypatch):
+    """report_docx(report_id) -> the download of its Word document, fetched as a user does: the button's POST
+    starts the job (inline in tests, so done at once), the job's page offers the file, its link downloads
+    it. The job's files go to tmp_path/files."""
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "files"))
+
+    def fetch(report_id):
+        response = client.post(f"/berichte/{report_id}/bericht.docx")
+        assert response.status_code == 302 and "/berichte/auftraege/" in response.headers["Location"]
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        link = re.search(r'id="job-download" href="([^"]+)"', page)
+        assert link, page
+        return client.get(link.group(1))
+
+    return fetch

@@ -107,7 +107,7 @@ def _report(client, **data):
     return client.post("/berichte/neu", data=form)
 
 
-def test_report_saved_and_read_back(client, login, region):
+def test_report_saved_and_read_back(client, login, region, report_docx):
     from crm.reports.models import Report
 
     user = login("staff")
@@ -116,8 +116,9 @@ def test_report_saved_and_read_back(client, login, region):
     report = db.session.scalar(db.select(Report))
     assert report.created_by_id == user.id and report.outlook == "Ausblick auf 2026."
     assert "Tätigkeitsbericht 2025" in client.get("/berichte").get_data(as_text=True)
-    response = client.get(f"/berichte/{report.id}/bericht.docx")
-    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    response = report_docx(report.id)
+    assert response.status_code == 200 and response.headers["Content-Disposition"] == (
+        'attachment; filename="Taetigkeitsbericht-2025-01-01-2025-12-31.docx"')
     doc = Document(io.BytesIO(response.data))
     headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert ("Heading 1", "Einleitung") in headings and ("Heading 1", "Ausblick") in headings
@@ -149,13 +150,13 @@ def test_report_form_refuses_end_before_start(client, login, region):
     assert db.session.scalar(db.select(db.func.count(Report.id))) == 0
 
 
-def test_empty_report_says_so(client, login, region):
+def test_empty_report_says_so(client, login, region, report_docx):
     from crm.reports.models import Report
 
     login("staff")
     _report(client, period_start="2031-01-01", period_end="2031-12-31", title="Leeres Jahr")
     report = db.session.scalar(db.select(Report))
-    doc = Document(io.BytesIO(client.get(f"/berichte/{report.id}/bericht.docx").data))
+    doc = Document(io.BytesIO(report_docx(report.id).data))
     assert any(p.text.startswith("In diesem Zeitraum wurden keine Aktivitäten erfasst") for p in doc.paragraphs)
 
 
@@ -168,7 +169,7 @@ def test_viewer_reads_figures_but_writes_no_report(client, login, region):
     assert "Neuer Tätigkeitsbericht" not in client.get("/monitoring").get_data(as_text=True)
 
 
-def test_twenty_years_render(client, login, region, capsys):
+def test_twenty_years_render(client, login, region, capsys, report_docx):
     """Twenty years of a region with 2,000 interactions and 300 meetings: page, a chart and the report
     (the time is printed, not asserted)."""
     from crm.interactions.models import Interaction
@@ -191,7 +192,7 @@ def test_twenty_years_render(client, login, region, capsys):
     db.session.add(report)
     db.session.commit()
     began = time.perf_counter()
-    assert client.get(f"/berichte/{report.id}/bericht.docx").status_code == 200
+    assert report_docx(report.id).status_code == 200
     docx = time.perf_counter() - began
     with capsys.disabled():
         print(f"\n20 years: page and one chart {page:.2f} s, report {docx:.2f} s")
