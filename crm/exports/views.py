@@ -199,7 +199,8 @@ def _big_export(entity: str, fmt: str, filters, ids, use_id, rows: int, *, priva
         db.session.rollback()
         hidden = [(key, value) for key, values in _carried(request.args).items() for value in values]
         return render_template("exports/confirm.html", rows=rows, filename=filename, hidden=hidden,
-                               action=url_for(request.endpoint, fmt=fmt), back=_list_url(entity, request.args))
+                               action=url_for(request.endpoint, fmt=fmt), back=_list_url(entity, request.args),
+                               keep_hours=files.keep_hours_text())
     if not rows:
         db.session.rollback()
         flash(_("The list is empty now (nothing matches its filters any more); nothing was exported."), "warning")
@@ -229,8 +230,8 @@ def _start_job(entity: str, fmt: str, filters, ids, use_id, rows: int, *, privat
         flash(job.message, "danger")
     elif job.status != "done":
         flash(_("This list has %(count)s rows, more than can be sent at once: the file is made in the background. "
-                "You may leave this page; the file is listed under “My jobs” and kept for 24 hours.",
-                count=whole_number(rows)), "info")
+                "You may leave this page; the file is listed under “My jobs” and kept for %(hours)s hours.",
+                count=whole_number(rows), hours=files.keep_hours_text()), "info")
     return redirect(url_for("exports.job_page", export_id=job_id))
 
 
@@ -259,7 +260,8 @@ def job_download(export_id: int):
     files.remove_expired()
     path = export_jobs.file_of(job)
     if path is None:
-        flash(_("This file is not available (any more): exports are kept for 24 hours."), "warning")
+        flash(_("This file is not available (any more): exports are kept for %(hours)s hours.",
+                hours=files.keep_hours_text()), "warning")
         return redirect(url_for("exports.job_page", export_id=job.id))
     details = job.details or {}
     record_export(details.get("entity", "person"), details.get("fmt", ""), int(details.get("rows") or 0),

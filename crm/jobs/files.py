@@ -32,6 +32,13 @@ def keep_seconds() -> float:
     return float(current_app.config.get("EXPORT_KEEP_HOURS") or 24) * 3600
 
 
+def keep_hours_text() -> str:
+    """EXPORT_KEEP_HOURS as the pages say it ("24", "1,5")."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(keep_seconds() / 3600, "#,##0.#", locale="de")
+
+
 def write(chunks) -> tuple[str, int]:
     """Write the bytes of `chunks` into a new file of EXPORT_DIR (first as a .part file, renamed when
     complete; mode 0600: personal data). Returns (token, size): the token goes into the job's
@@ -108,4 +115,4 @@ def page_values(job, kind: str) -> dict:
 
     remove_expired()
     return {"job": job, "state": services.as_json(job), "available": file_of(job, kind) is not None,
-            "starter": is_starter(job), "details": job.details or {}}
+            "starter": is_starter(job), "details": job.details or {}, "keep_hours": keep_hours_text()}

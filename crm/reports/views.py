@@ -246,7 +246,8 @@ def job_download(report_job_id: int):
     files.remove_expired()
     path = files.file_of(job, report_jobs.KIND)
     if path is None:
-        flash(_("This file is not available (any more): such files are kept for 24 hours."), "warning")
+        flash(_("This file is not available (any more): such files are kept for %(hours)s hours.",
+                hours=files.keep_hours_text()), "warning")
         return redirect(url_for("reports.job_page", report_job_id=job.id))
     return files.download(path, report_jobs.DOCX, (job.details or {}).get("filename") or "Taetigkeitsbericht.docx")
 

@@ -145,3 +145,14 @@ def test_a_report_deleted_meanwhile_fails_the_job_in_german(app, client, login, 
     assert job.status == "failed" and "Der Bericht wurde inzwischen gelöscht" in job.message
     page = client.get(f"/berichte/auftraege/{job.id}").get_data(as_text=True)
     assert "Der Bericht wurde inzwischen gelöscht" in page and "/datei" not in page
+
+
+def test_the_pages_name_the_configured_keeping_time(app, client, login, report):
+    login("staff")
+    app.config["EXPORT_KEEP_HOURS"] = 1.5
+    try:
+        response = client.post(f"/berichte/{report.id}/bericht.docx")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+    finally:
+        app.config["EXPORT_KEEP_HOURS"] = 24
+    assert "1,5 Stunden aufbewahrt" in page and "24 Stunden" not in page
