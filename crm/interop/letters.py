@@ -693,11 +693,11 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 @lru_cache(maxsize=1)
 def _compiling_once():
-    """A Jinja environment that compiles a template source once: docxtpl compiles the body anew on
-    every render, and a run renders the same body once per chunk."""
+    """A Jinja environment class that compiles each template source once: docxtpl compiles the
+    body anew on every render, and a run renders the same body once per chunk."""
     from jinja2 import Environment
 
-    class Environment_(Environment):
+    class CompilingOnce(Environment):
         def from_string(self, source, *args, **kwargs):
             if args or kwargs or not isinstance(source, str):
                 return super().from_string(source, *args, **kwargs)
@@ -706,7 +706,7 @@ def _compiling_once():
                 compiled[source] = super().from_string(source)
             return compiled[source]
 
-    return Environment_
+    return CompilingOnce
 
 
 def render_letters(letterhead: Letterhead, letters: Iterable[Mapping]) -> bytes:
