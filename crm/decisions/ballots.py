@@ -407,7 +407,7 @@ def letters_docx(ballot: Ballot, user=None) -> tuple[bytes, list[str]]:
         voter.letter_at = now
     if not letters:
         raise DomainError(_("Nobody to be written to has a postal address: %(names)s", names="; ".join(missing)))
-    document = engine.render_template(engine.letter_template(lh), {"lh": context["lh"], "letters": letters})
+    document = engine.render_letters(lh, letters)
     record_audit("ballot", ballot.id, "send", {"letter": [None, len(letters)]}, label=ballot.title)
     db.session.flush()
     return document, missing

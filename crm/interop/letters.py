@@ -9,12 +9,15 @@ German merge-field names of :data:`MERGE_FIELDS` as keys, made by :func:`merge_v
 
 * :func:`builtin_letters` (letterhead, text, rows) -> .docx: a DIN 5008 form B letter per
   recipient, each in its own section (next page), so "Seite X von Y" restarts per letter.
+  Rendered with docxtpl and written into the file :data:`LETTER_CHUNK` letters at a time
+  (:func:`render_letters`): the working memory does not grow with the number of letters.
   Subject, body, closing and signature may contain merge fields written ``{Feldname}``
   (``{{`` and ``}}`` write a brace); :func:`check_text` names unknown fields before anything
   is built.
 * :func:`template_fields` / :func:`merge_template`: a Word template with Serienbrief fields
   (MERGEFIELD, also when Word split them over several runs) merged with docx-mailmerge2, one
-  section per recipient. Unknown fields are named before anything is merged.
+  section per recipient, likewise written :data:`LETTER_CHUNK` letters at a time. Unknown
+  fields are named before anything is merged.
 * :func:`address_labels`: address labels on the sheets of :data:`LABEL_SHEETS`, starting at a
   given position of the first sheet.
 * :func:`pdf_available` / :func:`to_pdf`: PDF through LibreOffice headless. For many letters,
@@ -39,10 +42,12 @@ import subprocess
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -486,7 +491,7 @@ def _address_table_xml(letterhead: Letterhead) -> str:
 
 
 def _letter_body_xml(letterhead: Letterhead, section_break: str) -> str:
-    """One letter per entry of `letters`; a section break after every letter but the last."""
+    """One letter per entry of `letters`; a section break after every letter but the last of the run."""
     body = _ppr(after=220, line=264)
     return "".join((
         _tag_para("{%p for l in letters %}"),
@@ -502,7 +507,8 @@ def _letter_body_xml(letterhead: Letterhead, section_break: str) -> str:
         _tag_para("{%p if l.signature %}"),
         _para(_run("{{ l.signature }}"), _ppr(before=840, line=264)),
         _tag_para("{%p endif %}"),
-        _tag_para("{%p if not loop.last %}"),
+        # `more`: further chunks of letters follow this one (see render_letters)
+        _tag_para("{%p if not loop.last or more %}"),
         _tiny_para(section_break),
         _tag_para("{%p endif %}"),
         _tag_para("{%p endfor %}"),
@@ -637,7 +643,11 @@ def letter_context(letterhead: Letterhead, text: LetterText, rows: Sequence[Mapp
     if not rows:
         raise LetterError(N_("There are no recipients."))
     compiled, _used = _compile_text(text)
-    letters = []
+    return {"lh": _letterhead_context(letterhead), "letters": list(_letter_entries(compiled, rows))}
+
+
+def _letter_entries(compiled: _CompiledText, rows: Iterable[Mapping[str, str]]) -> Iterator[dict]:
+    """The context entry of each recipient's letter, made when it is rendered."""
     for number, raw in enumerate(rows, start=1):
         row = {name: _safe(value) for name, value in raw.items()}
         address = row.get("Anschrift", "").strip()
@@ -648,7 +658,7 @@ def letter_context(letterhead: Letterhead, text: LetterText, rows: Sequence[Mapp
         # the letter sets the Briefanrede itself: a text that begins with {Briefanrede} must not repeat it
         if paragraphs and salutation and paragraphs[0].strip() == salutation.strip():
             paragraphs = paragraphs[1:]
-        letters.append({
+        yield {
             "address": address,
             "subject": _fill(compiled.subject, row),
             "salutation": salutation,
@@ -656,12 +666,11 @@ def letter_context(letterhead: Letterhead, text: LetterText, rows: Sequence[Mapp
             "closing": _fill(compiled.closing, row),
             "signature": _fill(compiled.signature, row),
             "date": row.get("Datum", ""),
-        })
-    return {"lh": _letterhead_context(letterhead), "letters": letters}
+        }
 
 
 def render_template(template: bytes, context: dict) -> bytes:
-    """docxtpl with autoescape (so that "Müller & Söhne <GmbH>" stays text)."""
+    """docxtpl with autoescape (so that "Müller & Söhne <GmbH>" stays text), all letters at once."""
     from docxtpl import DocxTemplate
 
     document = DocxTemplate(io.BytesIO(template))
@@ -671,10 +680,116 @@ def render_template(template: bytes, context: dict) -> bytes:
     return buffer.getvalue()
 
 
+# Letters rendered and written at a time: the working memory holds the XML of one chunk, never that
+# of the whole run (about 100 KB a letter as lxml tree and strings).
+LETTER_CHUNK = 100
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+@lru_cache(maxsize=1)
+def _compiling_once():
+    """A Jinja environment class that compiles each template source once: docxtpl compiles the
+    body anew on every render, and a run renders the same body once per chunk."""
+    from jinja2 import Environment
+
+    class CompilingOnce(Environment):
+        def from_string(self, source, *args, **kwargs):
+            if args or kwargs or not isinstance(source, str):
+                return super().from_string(source, *args, **kwargs)
+            compiled = self.__dict__.setdefault("_compiled_once", {})
+            if source not in compiled:
+                compiled[source] = super().from_string(source)
+            return compiled[source]
+
+    return CompilingOnce
+
+
+def render_letters(letterhead: Letterhead, letters: Iterable[Mapping]) -> bytes:
+    """One .docx of the built-in letter, one section per entry of `letters` (the entries of
+    :func:`letter_context`), the same file :func:`render_template` makes of all of them at once.
+
+    Streamed: docxtpl renders the template's body (the loop over the letters) for LETTER_CHUNK
+    letters at a time, lxml parses it as docxtpl does, and the chunk's XML goes straight into the
+    compressed word/document.xml of the file. Everything else (headers and footers, styles, the
+    head of document.xml and its last section) is the template rendered for no letter.
+    """
+    from docxtpl import DocxTemplate
+
+    batches = _batches(letters, LETTER_CHUNK)
+    batch = next(batches, None)
+    if batch is None:
+        raise LetterError(N_("There are no recipients."))
+    template = DocxTemplate(io.BytesIO(letter_template(letterhead)))
+    template.init_docx()
+    body_source = template.patch_xml(template.get_xml())
+    lh = _letterhead_context(letterhead)
+    jinja_env = _compiling_once()(autoescape=True)
+    template.render({"lh": lh, "letters": []}, jinja_env=jinja_env, autoescape=True)
+    frame = io.BytesIO()
+    template.save(frame)
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal batch
+        while batch is not None:
+            following = next(batches, None)
+            context = {"lh": lh, "letters": batch, "more": following is not None}
+            body = template.fix_tables(template.render_xml_part(body_source, template.docx.part, context, jinja_env))
+            template.fix_docpr_ids(body)
+            body.remove(body[-1])  # the last section: the frame's
+            yield _inner_xml(body)
+            batch = following
+
+    return _stream_body(frame.getvalue(), chunks())
+
+
+def _inner_xml(element) -> bytes:
+    """The serialised children of `element` (without its tag), namespaces declared by its ancestors."""
+    from lxml import etree
+
+    if not len(element):
+        return b""
+    xml = etree.tostring(element, encoding="UTF-8", with_tail=False)
+    return xml[xml.index(b">") + 1:xml.rindex(b"</")]
+
+
+def _stream_body(package: bytes, chunks: Iterable[bytes]) -> bytes:
+    """The Word file `package` with `chunks` written into word/document.xml before its last section
+    (its only section), compressed as they come."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != "word/document.xml":
+                target.writestr(info, source.read(info))
+                continue
+            xml = source.read(info)
+            last_section = xml.rindex(b"<w:sectPr")
+            with target.open(_entry(info.filename), "w") as stream:
+                stream.write(xml[:last_section])
+                for chunk in chunks:
+                    stream.write(chunk)
+                stream.write(xml[last_section:])
+    return out.getvalue()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    import time
+
+    info = zipfile.ZipInfo(name, time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def builtin_letters(letterhead: Letterhead, text: LetterText, rows: Sequence[Mapping[str, str]]) -> bytes:
     """One .docx with a DIN 5008 letter per row of merge values, each letter its own section."""
-    context = letter_context(letterhead, text, rows)
-    return render_template(letter_template(letterhead), context)
+    if not rows:
+        raise LetterError(N_("There are no recipients."))
+    compiled, _used = _compile_text(text)
+    return render_letters(letterhead, _letter_entries(compiled, rows))
 
 
 # ---------------------------------------------------------------- Word Serienbrief templates
@@ -790,14 +905,6 @@ class _Template:
             if first is not None and first.find(f"{{{W_NS}}}pgNumType") is None:
                 first.append(first.makeelement(f"{{{W_NS}}}pgNumType", {f"{{{W_NS}}}start": "1"}))
 
-    def order_section_properties(self) -> None:
-        """Section properties in the order of the schema (docx-mailmerge2 appends <w:type> last)."""
-        rank = {name: i for i, name in enumerate(_SECT_PR_ORDER)}
-        for part in self.parts:
-            for sect_pr in part.getroot().iter(f"{{{W_NS}}}sectPr"):
-                children = sorted(sect_pr, key=lambda e: rank.get(e.tag.rsplit("}", 1)[-1], len(rank)))
-                sect_pr[:] = children
-
     def detach_data_source(self) -> None:
         """The merged file is a plain document: without this, Word asks for the template's data source.
         (docx-mailmerge2 keeps the setting when the template's own header parts, which the merged
@@ -807,8 +914,140 @@ class _Template:
             for element in settings.findall(f"{{{W_NS}}}mailMerge"):
                 settings.remove(element)
 
+    def merge_streamed(self, rows: Sequence[Mapping[str, str]]) -> bytes:
+        """The merged file, one section per row: docx-mailmerge2's merge_templates(rows,
+        "nextPage_section") and write(), with the letters written into word/document.xml
+        LETTER_CHUNK at a time (and the headers and footers copied for them) instead of all
+        being kept in one tree. The rows are the template's field values (all its fields)."""
+        from lxml import etree
+        from mailmerge.field import SkipRecord
+        from mailmerge.part import MergeDocument, MergeHeaderFooterDocument
+
+        separator = "nextPage_section"
+        merge, docx = self.merge, self.merge.docx
+        data = merge.merge_data
+        empty = {name: "" for name in merge.get_merge_fields()}  # write() merges what is left with ""
+        headers = []
+        for info in docx.get_parts(["header_footer"]):
+            header = MergeHeaderFooterDocument(info, merge.get_relations(info["zi"]), separator)
+            headers.append(header)
+            data.unique_id_manager.register_id(header.id_type, int(header.part_id))
+        main = docx.get_parts(["main"])[0]
+        root = main["part"].getroot()
+        relations = merge.get_relations(main["zi"])
+        # What the letters add besides their body, kept small until the body is written: the header
+        # and footer copies (path, compressed XML), their relationships and content types (XML).
+        copies: list[tuple[str, bytes]] = []
+        rels_root, rels_known = relations.rel_part.getroot(), len(relations.rel_part.getroot())
+        content_types_root = merge.get_content_types().getroot()
+        added = {rels_root: [], content_types_root: []}
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            with target.open(_entry(main["zi"].filename), "w") as stream:
+                with MergeDocument(data, root, relations, separator) as document:
+                    body = document._body  # emptied: the letters are appended to it
+                    stream.write(_around(root, body, 0)[0])
+
+                    def flush() -> None:
+                        data.replace(body, empty)
+                        _order_section_properties(body)
+                        stream.write(_inner_xml(body))
+                        del body[:]
+                        for header in headers:
+                            for part in header.new_parts:
+                                data.replace(part.content, empty)
+                                copies.append((part.path, zlib.compress(etree.tostring(
+                                    part.content.getroot(), encoding="UTF-8", xml_declaration=True))))
+                                added[content_types_root].append(_outer_xml(content_types_root,
+                                                                            [part.part_content_type]))
+                            header.new_parts.clear()
+                        added[rels_root].append(_outer_xml(rels_root, rels_root[rels_known:]))
+
+                    row, count = data.start_merge(rows), 0
+                    while row is not None:  # merge_templates' loop
+                        document.prepare(data, first=data.is_first())
+                        finished = []
+                        for header in headers:
+                            header.prepare(data, first=data.is_first())
+                            header.merge(data, row)
+                            finished.extend(header.finish(data))
+                        try:
+                            document.merge(data, row)
+                            document.finish(finished)
+                        except SkipRecord:
+                            document.finish(finished, abort=True)
+                        row, count = data.next_row(), count + 1
+                        if count % LETTER_CHUNK == 0:
+                            flush()
+                    flush()
+                # leaving MergeDocument appended the last section
+                for info in docx.get_parts():
+                    data.replace(info["part"], empty)
+                _order_section_properties(body)
+                stream.write(_around(root, body, 0)[1])
+            self.detach_data_source()
+            for info in docx.zip.filelist:
+                if info is main["zi"]:
+                    continue
+                if info in docx.parts:
+                    part = docx.parts[info]["part"].getroot()
+                    if part in added:  # what the letters added goes after what was there
+                        head, tail = _around(part, part, rels_known if part is rels_root else len(part))
+                        content = head + b"".join(added[part]) + tail
+                    else:
+                        content = etree.tostring(part, encoding="UTF-8", xml_declaration=True)
+                else:
+                    content = docx.zip.read(info)
+                target.writestr(info.filename, content)
+            for path, compressed in copies:
+                target.writestr(path, zlib.decompress(compressed))
+        return out.getvalue()
+
     def close(self) -> None:
         self.merge.docx.close()
+
+
+def _around(root, parent, index: int) -> tuple[bytes, bytes]:
+    """The serialised document `root` before and after position `index` of `parent`'s children."""
+    from lxml import etree
+
+    marker = etree.Comment("here")
+    parent.insert(index, marker)
+    try:
+        xml = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    finally:
+        parent.remove(marker)
+    head, _marker, tail = xml.partition(b"<!--here-->")
+    return head, tail
+
+
+def _outer_xml(parent, elements) -> bytes:
+    """`elements` (taken out of `parent`) serialised as they would be inside it."""
+    holder = parent.makeelement(parent.tag, nsmap=parent.nsmap)
+    holder.extend(elements)
+    return _inner_xml(holder)
+
+
+def _order_section_properties(element) -> None:
+    """Section properties in the order of the schema (docx-mailmerge2 appends <w:type> last)."""
+    rank = {name: i for i, name in enumerate(_SECT_PR_ORDER)}
+    for sect_pr in element.iter(f"{{{W_NS}}}sectPr"):
+        sect_pr[:] = sorted(sect_pr, key=lambda e: rank.get(e.tag.rsplit("}", 1)[-1], len(rank)))
+
+
+class _TemplateRows(Sequence):
+    """The template's field values of each row, made when docx-mailmerge2 comes to the row."""
+
+    def __init__(self, rows: Sequence[Mapping[str, str]], fields: Mapping[str, str]):
+        self.rows, self.fields = rows, fields
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        row = self.rows[index]
+        return {name: _safe(row.get(crm_name, "")) for name, crm_name in self.fields.items()}
 
 
 def template_fields(docx: bytes) -> list[str]:
@@ -830,20 +1069,15 @@ def check_template(docx: bytes) -> list[str]:
 
 
 def merge_template(docx: bytes, rows: Sequence[Mapping[str, str]]) -> bytes:
-    """The template merged once per row of merge values, each letter a section of its own (next page)."""
+    """The template merged once per row of merge values, each letter a section of its own (next page),
+    written LETTER_CHUNK letters at a time (see _Template.merge_streamed)."""
     template = _Template(docx)
     try:
         fields = template.check()
         if not rows:
             raise LetterError(N_("There are no recipients."))
         template.restart_page_numbers()
-        replacements = [{name: _safe(row.get(crm_name, "")) for name, crm_name in fields.items()} for row in rows]
-        template.merge.merge_templates(replacements, separator="nextPage_section")
-        template.order_section_properties()
-        template.detach_data_source()
-        buffer = io.BytesIO()
-        template.merge.write(buffer)
-        return buffer.getvalue()
+        return template.merge_streamed(_TemplateRows(rows, fields))
     finally:
         template.close()
 

@@ -277,6 +277,55 @@ def test_a_thousand_letters_in_one_file():
         assert found[index]["paragraphs"][1] == letter_salutation(addressees[index])
 
 
+def parts_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("count, chunk", [(1, 3), (3, 3), (7, 3), (250, letters.LETTER_CHUNK)])
+def test_builtin_letters_written_in_chunks_are_the_file_docxtpl_makes_at_once(monkeypatch, count, chunk):
+    """The letters are rendered and written a chunk at a time; the file is the same, part for part,
+    as docxtpl rendering the letter template for all of them at once (a section break after every
+    letter but the last, also at the end of a chunk)."""
+    monkeypatch.setattr(letters, "LETTER_CHUNK", chunk)
+    head = Letterhead(organisation="LAG", address_lines=("Weg 1",), contact="A", logo=word_files.png())
+    rows = rows_for([ADDRESSEES[i % len(ADDRESSEES)] for i in range(count)])
+    streamed = parts_of(builtin_letters(head, TEXT, rows))
+    at_once = parts_of(letters.render_template(letters.letter_template(head), letters.letter_context(head, TEXT, rows)))
+    assert streamed == at_once
+    assert streamed["word/document.xml"].count(b"<w:sectPr") == count
+
+
+def merged_at_once(docx: bytes, rows) -> bytes:
+    """The template merged as docx-mailmerge2 does it in one tree (merge_templates, write)."""
+    template = letters._Template(docx)
+    try:
+        fields = template.check()
+        template.restart_page_numbers()
+        template.merge.merge_templates([{name: row[crm] for name, crm in fields.items()} for row in rows],
+                                       separator="nextPage_section")
+        for part in template.parts:
+            letters._order_section_properties(part.getroot())
+        template.detach_data_source()
+        out = io.BytesIO()
+        template.merge.write(out)
+        return out.getvalue()
+    finally:
+        template.close()
+
+
+@pytest.mark.parametrize("count, chunk", [(1, 3), (3, 3), (7, 3), (250, letters.LETTER_CHUNK)])
+def test_template_letters_written_in_chunks_are_the_file_docx_mailmerge2_makes_at_once(monkeypatch, count, chunk):
+    """Same for a Word template: every part of the file (the letters, the header copied per letter
+    with its e-mail field, relationships, content types, settings) as docx-mailmerge2 makes it."""
+    monkeypatch.setattr(letters, "LETTER_CHUNK", chunk)
+    rows = rows_for([ADDRESSEES[i % len(ADDRESSEES)] for i in range(count)])
+    streamed = parts_of(merge_template(word_files.serienbrief(), rows))
+    assert streamed == parts_of(merged_at_once(word_files.serienbrief(), rows))
+    assert streamed["word/document.xml"].count(b"<w:sectPr") == count
+    assert sum(name.startswith("word/header") for name in streamed) == count + 1  # the template's own and a copy each
+
+
 GERMAN_DATES = """
 import io, sys
 from datetime import date

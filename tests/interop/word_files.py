@@ -73,9 +73,15 @@ def word_file(body: str, header: str = "", content_type: str = DOCUMENT) -> byte
     return out.getvalue()
 
 
-def serienbrief(content_type: str = DOCUMENT) -> bytes:
+LETTER_TEXT = ("die Lokale Aktionsgruppe hat in ihrer Sitzung die Auswahl der Vorhaben für das kommende Jahr "
+               "beraten. Wir möchten Sie über den Stand informieren und Sie bitten, die Unterlagen bis zum "
+               "Monatsende zu prüfen. Rückfragen beantwortet das Regionalmanagement gern telefonisch oder per E-Mail.")
+
+
+def serienbrief(content_type: str = DOCUMENT, text_paragraphs: int = 0) -> bytes:
     """A letter template as users bring it: the address block, the salutation split over three
-    runs, fields inside a sentence, a field in quotes, and the e-mail address in the header."""
+    runs, fields inside a sentence, a field in quotes, and the e-mail address in the header;
+    `text_paragraphs` paragraphs of letter text after them (each naming the «Organisation»)."""
     body = (
         para(simple_field("Anschrift"))
         + para(split_field(" MERGEFIELD ", "Brief", "anrede ", "\\* MERGEFORMAT ", shown="«Briefanrede»"))
@@ -84,6 +90,7 @@ def serienbrief(content_type: str = DOCUMENT) -> bytes:
         + para(text("Ihr Ort: "), split_field(" MERGEFIELD PLZ ", shown="«PLZ»"), text(" "),
                split_field(" MERGE", "FIELD Ort ", shown="«Ort»"))
         + para(text("Datum: "), simple_field("Datum"))
+        + para(text(LETTER_TEXT + " Für "), simple_field("Organisation"), text(" gilt das ebenso.")) * text_paragraphs
     )
     return word_file(body, header=para(text("Kontakt: "), split_field(" MERGEFIELD E-Mail ", shown="«E-Mail»")),
                      content_type=content_type)
