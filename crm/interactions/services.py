@@ -427,12 +427,14 @@ def interaction_query(f: InteractionFilters) -> Select:
     if f.field:
         stmt = stmt.where(exists().where(interaction_field.c.interaction_id == Interaction.id,
                                          interaction_field.c.field_of_action_id == f.field))
+    # A person's or organisation's few interactions as IN (read from the link table's index), not as a
+    # correlated EXISTS, which SQLite checks row by row while it walks every interaction in date order.
     if f.person:
-        stmt = stmt.where(exists().where(interaction_person.c.interaction_id == Interaction.id,
-                                         interaction_person.c.person_id == f.person))
+        stmt = stmt.where(Interaction.id.in_(select(interaction_person.c.interaction_id)
+                                             .where(interaction_person.c.person_id == f.person)))
     if f.organisation:
-        stmt = stmt.where(exists().where(interaction_organisation.c.interaction_id == Interaction.id,
-                                         interaction_organisation.c.organisation_id == f.organisation))
+        stmt = stmt.where(Interaction.id.in_(select(interaction_organisation.c.interaction_id)
+                                             .where(interaction_organisation.c.organisation_id == f.organisation)))
     if f.project:
         stmt = stmt.where(Interaction.project_id == f.project)
     for word in f.text.split():
@@ -452,7 +454,10 @@ def _timeline_statement(kind: str, limit: int):
     else:
         link, column = ((interaction_person, interaction_person.c.person_id) if kind == "person"
                         else (interaction_organisation, interaction_organisation.c.organisation_id))
-        which = exists().where(link.c.interaction_id == Interaction.id, column == record_id)
+        # IN, not a correlated EXISTS: SQLite walked the whole interaction table in date order and probed each
+        # row for the person's few (1.3 s per person page at 500,000 interactions; IN reads them from the
+        # link table's index: 1 ms).
+        which = Interaction.id.in_(select(link.c.interaction_id).where(column == record_id))
     task_column = {"person": Task.person_id, "organisation": Task.organisation_id, "project": Task.project_id}[kind]
     latest = (select(Interaction.id.label("interaction_id"), cast(null(), Integer).label("task_id"))
               .where(which).order_by(Interaction.occurred_at.desc()).limit(limit).subquery())
