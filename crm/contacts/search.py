@@ -503,8 +503,29 @@ def top_matches(kind: str, words: list[str], count: int) -> list[tuple[int, int]
     top-N sort of the matching token rows plus de-duplication here is enough. A short prefix
     matching tens of thousands of tokens then costs a fraction of the GROUP BY.
     """
-    if len(words) == 1 and (by_rank := _top_by_rank(kind, words[0], count)) is not None:
-        return by_rank
+    return _top_matches_of_kinds((kind,), words, count)[kind]
+
+
+def _top_matches_of_kinds(kinds: tuple[str, ...], words: list[str], count: int) -> dict[str, list[tuple[int, int]]]:
+    """top_matches() of each kind; one word's matches are counted per rank for all kinds in one statement
+    (see _top_by_rank), and a kind without any match costs no further query."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    if len(words) == 1:
+        counts = _rank_counts(kinds, words[0])
+        for kind in kinds:
+            if not any(counts[kind]):
+                found[kind] = []
+            elif max(counts[kind]) >= _FEW_IN_RANK:
+                found[kind] = _top_by_rank(kind, words[0], count, counts[kind])
+    for kind in kinds:
+        if kind not in found:
+            found[kind] = _sorted_top(kind, words, count)
+    return found
+
+
+def _sorted_top(kind: str, words: list[str], count: int) -> list[tuple[int, int]]:
+    """top_matches() as one sorted query of the matching token rows (fetched further while rows of the same
+    entities leave fewer than `count` of them)."""
     # Only SQLite needs the counts to pick IN or EXISTS per word; PostgreSQL plans from its statistics.
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     counts = _word_counts(kind, words) if len(words) > 1 and sqlite else None
@@ -527,9 +548,33 @@ def top_matches(kind: str, words: list[str], count: int) -> list[tuple[int, int]
 _FEW_IN_RANK = 2000
 
 
-def _top_by_rank(kind: str, word: str, count: int) -> list[tuple[int, int]] | None:
+def _ranks() -> list[int]:
+    """The ranks the current user finds contacts by (see RANK_PRIVATE)."""
+    return list(range(RANK_PRIVATE + 1 if private_visible() else RANK_PRIVATE))
+
+
+def _rank_match(kind: str, word: str, rank: int):
+    t = SearchToken.__table__
+    return and_(t.c.rank == rank, t.c.kind == kind, _prefix_range(t.c.token, word))
+
+
+def _rank_counts(kinds: tuple[str, ...], word: str) -> dict[str, list[int]]:
+    """kind -> the word's matching tokens per rank (of _ranks()), each counted up to _FEW_IN_RANK on
+    ix_search_token_rank; all kinds in one statement (a statement costs about a millisecond of round trip)."""
+    t = SearchToken.__table__
+    ranks = _ranks()
+    row = db.session.execute(select(*(
+        select(func.count()).select_from(select(t.c.entity_id).where(_rank_match(kind, word, rank))
+                                         .limit(_FEW_IN_RANK).subquery()).scalar_subquery()
+        for kind in kinds for rank in ranks
+    ))).one()
+    return {kind: list(row[i * len(ranks):(i + 1) * len(ranks)]) for i, kind in enumerate(kinds)}
+
+
+def _top_by_rank(kind: str, word: str, count: int, counts: list[int] | None = None) -> list[tuple[int, int]] | None:
     """top_matches() of one word, rank by rank: the same pairs in the same order; None: the word matches
-    fewer than _FEW_IN_RANK tokens of each rank, top_matches' one query is cheaper.
+    fewer than _FEW_IN_RANK tokens of each rank, top_matches' one query is cheaper. `counts`: the word's
+    _rank_counts of this kind, if already counted.
 
     A short prefix ("ma", "sch") matches a tenth of all tokens; sorting them all for eight names cost
     most of the quick search at 1,000,000 persons. Its best rank alone usually fills the list: read in
@@ -539,12 +584,10 @@ def _top_by_rank(kind: str, word: str, count: int) -> list[tuple[int, int]] | No
     and sorted here, and only a rank with many is read in id order (where the walk finds them soon).
     """
     t = SearchToken.__table__
-    ranks = list(range(RANK_PRIVATE + 1 if private_visible() else RANK_PRIVATE))
-    matches = [and_(t.c.rank == rank, t.c.kind == kind, _prefix_range(t.c.token, word)) for rank in ranks]
-    counts = db.session.execute(select(*(
-        select(func.count()).select_from(select(t.c.entity_id).where(m).limit(_FEW_IN_RANK).subquery())
-        .scalar_subquery() for m in matches
-    ))).one()
+    ranks = _ranks()
+    matches = [_rank_match(kind, word, rank) for rank in ranks]
+    if counts is None:
+        counts = _rank_counts((kind,), word)[kind]
     if max(counts) < _FEW_IN_RANK:
         return None
     best: dict[int, int] = {}  # entity -> its best rank, in list order
@@ -589,7 +632,7 @@ def name_matches_query(organisation, words: list[str]) -> bool:
 
 
 def quick_search(query: str, limit: int = 8) -> QuickResult:
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload
 
     from crm.contacts.models import Affiliation, Organisation, Person
 
@@ -597,8 +640,9 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
     result = QuickResult()
     if not words:
         return result
+    top = _top_matches_of_kinds((PERSON, ORGANISATION), words, limit + 1)
     for kind, model, attr in ((PERSON, Person, "persons"), (ORGANISATION, Organisation, "organisations")):
-        ranked = top_matches(kind, words, limit + 1)
+        ranked = top[kind]
         ids = [entity_id for entity_id, _rank in ranked][:limit]
         rank_of = dict(ranked)
         setattr(result, f"more_{attr}", len(ranked) > limit)
@@ -606,12 +650,12 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
             continue
         stmt = select(model).where(model.id.in_(ids))
         if model is Person:
-            # Two queries in all: the persons, then their functions with organisation and title joined.
+            # One query: the persons with their functions, organisations and titles joined.
             stmt = stmt.options(
-                selectinload(Person.affiliations).joinedload(Affiliation.organisation, innerjoin=True),
-                selectinload(Person.affiliations).joinedload(Affiliation.function),
+                joinedload(Person.affiliations).joinedload(Affiliation.organisation, innerjoin=True),
+                joinedload(Person.affiliations).joinedload(Affiliation.function),
             )
-        objs = list(db.session.scalars(stmt))
+        objs = list(db.session.scalars(stmt).unique())
         if model is Organisation:
             objs.sort(key=lambda o: (not name_matches_query(o, words), rank_of[o.id], o.sort_name))
             result.named_organisations = sum(1 for o in objs if name_matches_query(o, words))
