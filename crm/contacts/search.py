@@ -8,10 +8,24 @@ after each flush that touches a contact, so no view has to remember it.
 """
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Iterable, Iterator
 
-from sqlalchemy import Connection, Index, Integer, SmallInteger, String, and_, delete, event, func, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.core import time as clock
@@ -503,24 +517,13 @@ def top_matches(kind: str, words: list[str], count: int) -> list[tuple[int, int]
     top-N sort of the matching token rows plus de-duplication here is enough. A short prefix
     matching tens of thousands of tokens then costs a fraction of the GROUP BY.
     """
-    return _top_matches_of_kinds((kind,), words, count)[kind]
-
-
-def _top_matches_of_kinds(kinds: tuple[str, ...], words: list[str], count: int) -> dict[str, list[tuple[int, int]]]:
-    """top_matches() of each kind; one word's matches are counted per rank for all kinds in one statement
-    (see _top_by_rank), and a kind without any match costs no further query."""
-    found: dict[str, list[tuple[int, int]]] = {}
     if len(words) == 1:
-        counts = _rank_counts(kinds, words[0])
-        for kind in kinds:
-            if not any(counts[kind]):
-                found[kind] = []
-            elif max(counts[kind]) >= _FEW_IN_RANK:
-                found[kind] = _top_by_rank(kind, words[0], count, counts[kind])
-    for kind in kinds:
-        if kind not in found:
-            found[kind] = _sorted_top(kind, words, count)
-    return found
+        counts = _rank_counts((kind,), words[0])[kind]
+        if not any(counts):
+            return []
+        if max(counts) >= _FEW_IN_RANK:
+            return _top_by_rank(kind, words[0], count, counts)
+    return _sorted_top(kind, words, count)
 
 
 def _sorted_top(kind: str, words: list[str], count: int) -> list[tuple[int, int]]:
@@ -561,14 +564,32 @@ def _rank_match(kind: str, word: str, rank: int):
 def _rank_counts(kinds: tuple[str, ...], word: str) -> dict[str, list[int]]:
     """kind -> the word's matching tokens per rank (of _ranks()), each counted up to _FEW_IN_RANK on
     ix_search_token_rank; all kinds in one statement (a statement costs about a millisecond of round trip)."""
-    t = SearchToken.__table__
-    ranks = _ranks()
-    row = db.session.execute(select(*(
-        select(func.count()).select_from(select(t.c.entity_id).where(_rank_match(kind, word, rank))
-                                         .limit(_FEW_IN_RANK).subquery()).scalar_subquery()
-        for kind in kinds for rank in ranks
-    ))).one()
+    ranks = tuple(_ranks())
+    row = db.session.execute(_rank_counts_statement(kinds, ranks, _FEW_IN_RANK), _word_range(word)).one()
     return {kind: list(row[i * len(ranks):(i + 1) * len(ranks)]) for i, kind in enumerate(kinds)}
+
+
+def _word_range(word: str) -> dict[str, str]:
+    """The parameters of _prefix_match(): the tokens `word` is a prefix of lie in [word_lo, word_hi)."""
+    return {"word_lo": word, "word_hi": word[:-1] + chr(ord(word[-1]) + 1)}
+
+
+def _prefix_match(column):
+    """_prefix_range() of the statements built once per process, the word given as _word_range()."""
+    return and_(column >= bindparam("word_lo"), column < bindparam("word_hi"))
+
+
+@cache
+def _rank_counts_statement(kinds: tuple[str, ...], ranks: tuple[int, ...], cap: int):
+    # Built once per process: building it (and its cache key) cost as much as running it.
+    t = SearchToken.__table__
+    return select(*(
+        select(func.count()).select_from(
+            select(t.c.entity_id).where(and_(t.c.rank == rank, t.c.kind == kind, _prefix_match(t.c.token)))
+            .limit(cap).subquery()
+        ).scalar_subquery()
+        for kind in kinds for rank in ranks
+    ))
 
 
 def _top_by_rank(kind: str, word: str, count: int, counts: list[int] | None = None) -> list[tuple[int, int]] | None:
@@ -632,30 +653,41 @@ def name_matches_query(organisation, words: list[str]) -> bool:
 
 
 def quick_search(query: str, limit: int = 8) -> QuickResult:
-    from sqlalchemy.orm import joinedload
+    """The first `limit` persons and organisations matching every word of `query`, as top_matches() ranks them.
 
-    from crm.contacts.models import Affiliation, Organisation, Person
+    Every statement costs a round trip (about a millisecond on PostgreSQL). A one-word search counts the
+    matches per rank of persons and organisations in one statement (_rank_counts): a kind without matches
+    costs nothing more, one with few matches in each rank (the usual case) one statement for its first
+    matches and their records (persons with their functions, organisations and titles).
+    """
+    from crm.contacts.models import Organisation, Person
 
     words = query_words(query)
     result = QuickResult()
     if not words:
         return result
-    top = _top_matches_of_kinds((PERSON, ORGANISATION), words, limit + 1)
+    counts = _rank_counts((PERSON, ORGANISATION), words[0]) if len(words) == 1 else {}
     for kind, model, attr in ((PERSON, Person, "persons"), (ORGANISATION, Organisation, "organisations")):
-        ranked = top[kind]
-        ids = [entity_id for entity_id, _rank in ranked][:limit]
-        rank_of = dict(ranked)
-        setattr(result, f"more_{attr}", len(ranked) > limit)
-        if not ids:
+        kind_counts = counts.get(kind)
+        if kind_counts is not None and not any(kind_counts):
             continue
-        stmt = select(model).where(model.id.in_(ids))
-        if model is Person:
-            # One query: the persons with their functions, organisations and titles joined.
-            stmt = stmt.options(
-                joinedload(Person.affiliations).joinedload(Affiliation.organisation, innerjoin=True),
-                joinedload(Person.affiliations).joinedload(Affiliation.function),
-            )
-        objs = list(db.session.scalars(stmt).unique())
+        if kind_counts is not None and max(kind_counts) < _FEW_IN_RANK:
+            ranked_objs = _few_top_records(kind, model, words[0], limit + 1)
+            more = len(ranked_objs) > limit
+            rank_of = {obj.id: rank for obj, rank in ranked_objs[:limit]}
+            objs = [obj for obj, _rank in ranked_objs[:limit]]
+        else:
+            if kind_counts is not None:
+                ranked = _top_by_rank(kind, words[0], limit + 1, kind_counts)
+            else:
+                ranked = _sorted_top(kind, words, limit + 1)
+            more = len(ranked) > limit
+            rank_of = dict(ranked[:limit])
+            objs = list(db.session.scalars(_with_functions(model, select(model).where(model.id.in_(list(rank_of)))))
+                        .unique()) if rank_of else []
+        setattr(result, f"more_{attr}", more)
+        if not objs:
+            continue
         if model is Organisation:
             objs.sort(key=lambda o: (not name_matches_query(o, words), rank_of[o.id], o.sort_name))
             result.named_organisations = sum(1 for o in objs if name_matches_query(o, words))
@@ -664,3 +696,39 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
             objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
         setattr(result, attr, objs)
     return result
+
+
+def _with_functions(model, stmt):
+    """`stmt`; selecting persons, with their functions, organisations and titles joined (one query)."""
+    from sqlalchemy.orm import joinedload
+
+    from crm.contacts.models import Affiliation, Person
+
+    if model is not Person:
+        return stmt
+    return stmt.options(
+        joinedload(Person.affiliations).joinedload(Affiliation.organisation, innerjoin=True),
+        joinedload(Person.affiliations).joinedload(Affiliation.function),
+    )
+
+
+def _few_top_records(kind: str, model, word: str, count: int) -> list[tuple]:
+    """(record, best rank) of the first `count` matches of one word in order of rank, then id (as
+    top_matches()), in one statement: the matches grouped per entity (few: under _FEW_IN_RANK tokens per
+    rank), their records joined."""
+    stmt = _few_top_statement(kind, model, count, private_visible())
+    rows = db.session.execute(stmt, _word_range(word)).unique().all()
+    return sorted(rows, key=lambda row: (row[1], row[0].id))
+
+
+@cache
+def _few_top_statement(kind: str, model, count: int, private: bool):
+    # Built once per process (see _rank_counts_statement); the word's tokens as _word_match() selects them.
+    t = SearchToken.__table__.alias("t")
+    match = and_(t.c.kind == kind, _prefix_match(t.c.token))
+    if not private:
+        match = and_(match, t.c.rank < RANK_PRIVATE)
+    best = func.min(t.c.rank)
+    top = (select(t.c.entity_id, best.label("rank")).where(match).group_by(t.c.entity_id)
+           .order_by(best, t.c.entity_id).limit(count).subquery())
+    return _with_functions(model, select(model, top.c.rank).join(top, top.c.entity_id == model.id))
