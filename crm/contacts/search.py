@@ -8,10 +8,24 @@ after each flush that touches a contact, so no view has to remember it.
 """
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Iterable, Iterator
 
-from sqlalchemy import Connection, Index, Integer, SmallInteger, String, and_, delete, event, func, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.core import time as clock
@@ -503,8 +517,18 @@ def top_matches(kind: str, words: list[str], count: int) -> list[tuple[int, int]
     top-N sort of the matching token rows plus de-duplication here is enough. A short prefix
     matching tens of thousands of tokens then costs a fraction of the GROUP BY.
     """
-    if len(words) == 1 and (by_rank := _top_by_rank(kind, words[0], count)) is not None:
-        return by_rank
+    if len(words) == 1:
+        counts = _rank_counts((kind,), words[0])[kind]
+        if not any(counts):
+            return []
+        if max(counts) >= _FEW_IN_RANK:
+            return _top_by_rank(kind, words[0], count, counts)
+    return _sorted_top(kind, words, count)
+
+
+def _sorted_top(kind: str, words: list[str], count: int) -> list[tuple[int, int]]:
+    """top_matches() as one sorted query of the matching token rows (fetched further while rows of the same
+    entities leave fewer than `count` of them)."""
     # Only SQLite needs the counts to pick IN or EXISTS per word; PostgreSQL plans from its statistics.
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     counts = _word_counts(kind, words) if len(words) > 1 and sqlite else None
@@ -527,9 +551,51 @@ def top_matches(kind: str, words: list[str], count: int) -> list[tuple[int, int]
 _FEW_IN_RANK = 2000
 
 
-def _top_by_rank(kind: str, word: str, count: int) -> list[tuple[int, int]] | None:
+def _ranks() -> list[int]:
+    """The ranks the current user finds contacts by (see RANK_PRIVATE)."""
+    return list(range(RANK_PRIVATE + 1 if private_visible() else RANK_PRIVATE))
+
+
+def _rank_match(kind: str, word: str, rank: int):
+    t = SearchToken.__table__
+    return and_(t.c.rank == rank, t.c.kind == kind, _prefix_range(t.c.token, word))
+
+
+def _rank_counts(kinds: tuple[str, ...], word: str) -> dict[str, list[int]]:
+    """kind -> the word's matching tokens per rank (of _ranks()), each counted up to _FEW_IN_RANK on
+    ix_search_token_rank; all kinds in one statement (a statement costs about a millisecond of round trip)."""
+    ranks = tuple(_ranks())
+    row = db.session.execute(_rank_counts_statement(kinds, ranks, _FEW_IN_RANK), _word_range(word)).one()
+    return {kind: list(row[i * len(ranks):(i + 1) * len(ranks)]) for i, kind in enumerate(kinds)}
+
+
+def _word_range(word: str) -> dict[str, str]:
+    """The parameters of _prefix_match(): the tokens `word` is a prefix of lie in [word_lo, word_hi)."""
+    return {"word_lo": word, "word_hi": word[:-1] + chr(ord(word[-1]) + 1)}
+
+
+def _prefix_match(column):
+    """_prefix_range() of the statements built once per process, the word given as _word_range()."""
+    return and_(column >= bindparam("word_lo"), column < bindparam("word_hi"))
+
+
+@cache
+def _rank_counts_statement(kinds: tuple[str, ...], ranks: tuple[int, ...], cap: int):
+    # Built once per process: building it (and its cache key) cost as much as running it.
+    t = SearchToken.__table__
+    return select(*(
+        select(func.count()).select_from(
+            select(t.c.entity_id).where(and_(t.c.rank == rank, t.c.kind == kind, _prefix_match(t.c.token)))
+            .limit(cap).subquery()
+        ).scalar_subquery()
+        for kind in kinds for rank in ranks
+    ))
+
+
+def _top_by_rank(kind: str, word: str, count: int, counts: list[int] | None = None) -> list[tuple[int, int]] | None:
     """top_matches() of one word, rank by rank: the same pairs in the same order; None: the word matches
-    fewer than _FEW_IN_RANK tokens of each rank, top_matches' one query is cheaper.
+    fewer than _FEW_IN_RANK tokens of each rank, top_matches' one query is cheaper. `counts`: the word's
+    _rank_counts of this kind, if already counted.
 
     A short prefix ("ma", "sch") matches a tenth of all tokens; sorting them all for eight names cost
     most of the quick search at 1,000,000 persons. Its best rank alone usually fills the list: read in
@@ -539,12 +605,10 @@ def _top_by_rank(kind: str, word: str, count: int) -> list[tuple[int, int]] | No
     and sorted here, and only a rank with many is read in id order (where the walk finds them soon).
     """
     t = SearchToken.__table__
-    ranks = list(range(RANK_PRIVATE + 1 if private_visible() else RANK_PRIVATE))
-    matches = [and_(t.c.rank == rank, t.c.kind == kind, _prefix_range(t.c.token, word)) for rank in ranks]
-    counts = db.session.execute(select(*(
-        select(func.count()).select_from(select(t.c.entity_id).where(m).limit(_FEW_IN_RANK).subquery())
-        .scalar_subquery() for m in matches
-    ))).one()
+    ranks = _ranks()
+    matches = [_rank_match(kind, word, rank) for rank in ranks]
+    if counts is None:
+        counts = _rank_counts((kind,), word)[kind]
     if max(counts) < _FEW_IN_RANK:
         return None
     best: dict[int, int] = {}  # entity -> its best rank, in list order
@@ -589,29 +653,41 @@ def name_matches_query(organisation, words: list[str]) -> bool:
 
 
 def quick_search(query: str, limit: int = 8) -> QuickResult:
-    from sqlalchemy.orm import selectinload
+    """The first `limit` persons and organisations matching every word of `query`, as top_matches() ranks them.
 
-    from crm.contacts.models import Affiliation, Organisation, Person
+    Every statement costs a round trip (about a millisecond on PostgreSQL). A one-word search counts the
+    matches per rank of persons and organisations in one statement (_rank_counts): a kind without matches
+    costs nothing more, one with few matches in each rank (the usual case) one statement for its first
+    matches and their records (persons with their functions, organisations and titles).
+    """
+    from crm.contacts.models import Organisation, Person
 
     words = query_words(query)
     result = QuickResult()
     if not words:
         return result
+    counts = _rank_counts((PERSON, ORGANISATION), words[0]) if len(words) == 1 else {}
     for kind, model, attr in ((PERSON, Person, "persons"), (ORGANISATION, Organisation, "organisations")):
-        ranked = top_matches(kind, words, limit + 1)
-        ids = [entity_id for entity_id, _rank in ranked][:limit]
-        rank_of = dict(ranked)
-        setattr(result, f"more_{attr}", len(ranked) > limit)
-        if not ids:
+        kind_counts = counts.get(kind)
+        if kind_counts is not None and not any(kind_counts):
             continue
-        stmt = select(model).where(model.id.in_(ids))
-        if model is Person:
-            # Two queries in all: the persons, then their functions with organisation and title joined.
-            stmt = stmt.options(
-                selectinload(Person.affiliations).joinedload(Affiliation.organisation, innerjoin=True),
-                selectinload(Person.affiliations).joinedload(Affiliation.function),
-            )
-        objs = list(db.session.scalars(stmt))
+        if kind_counts is not None and max(kind_counts) < _FEW_IN_RANK:
+            ranked_objs = _few_top_records(kind, model, words[0], limit + 1)
+            more = len(ranked_objs) > limit
+            rank_of = {obj.id: rank for obj, rank in ranked_objs[:limit]}
+            objs = [obj for obj, _rank in ranked_objs[:limit]]
+        else:
+            if kind_counts is not None:
+                ranked = _top_by_rank(kind, words[0], limit + 1, kind_counts)
+            else:
+                ranked = _sorted_top(kind, words, limit + 1)
+            more = len(ranked) > limit
+            rank_of = dict(ranked[:limit])
+            objs = list(db.session.scalars(_with_functions(model, select(model).where(model.id.in_(list(rank_of)))))
+                        .unique()) if rank_of else []
+        setattr(result, f"more_{attr}", more)
+        if not objs:
+            continue
         if model is Organisation:
             objs.sort(key=lambda o: (not name_matches_query(o, words), rank_of[o.id], o.sort_name))
             result.named_organisations = sum(1 for o in objs if name_matches_query(o, words))
@@ -620,3 +696,39 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
             objs.sort(key=lambda o: (rank_of[o.id], o.sort_name))
         setattr(result, attr, objs)
     return result
+
+
+def _with_functions(model, stmt):
+    """`stmt`; selecting persons, with their functions, organisations and titles joined (one query)."""
+    from sqlalchemy.orm import joinedload
+
+    from crm.contacts.models import Affiliation, Person
+
+    if model is not Person:
+        return stmt
+    return stmt.options(
+        joinedload(Person.affiliations).joinedload(Affiliation.organisation, innerjoin=True),
+        joinedload(Person.affiliations).joinedload(Affiliation.function),
+    )
+
+
+def _few_top_records(kind: str, model, word: str, count: int) -> list[tuple]:
+    """(record, best rank) of the first `count` matches of one word in order of rank, then id (as
+    top_matches()), in one statement: the matches grouped per entity (few: under _FEW_IN_RANK tokens per
+    rank), their records joined."""
+    stmt = _few_top_statement(kind, model, count, private_visible())
+    rows = db.session.execute(stmt, _word_range(word)).unique().all()
+    return sorted(rows, key=lambda row: (row[1], row[0].id))
+
+
+@cache
+def _few_top_statement(kind: str, model, count: int, private: bool):
+    # Built once per process (see _rank_counts_statement); the word's tokens as _word_match() selects them.
+    t = SearchToken.__table__.alias("t")
+    match = and_(t.c.kind == kind, _prefix_match(t.c.token))
+    if not private:
+        match = and_(match, t.c.rank < RANK_PRIVATE)
+    best = func.min(t.c.rank)
+    top = (select(t.c.entity_id, best.label("rank")).where(match).group_by(t.c.entity_id)
+           .order_by(best, t.c.entity_id).limit(count).subquery())
+    return _with_functions(model, select(model, top.c.rank).join(top, top.c.entity_id == model.id))

@@ -70,6 +70,44 @@ def test_a_query_finds_names_and_staff_of_a_town(region, monkeypatch):
     assert 50 < total < 140 and names == {"Müller", "Müllerschön", "Bauer", "Zöller", "Adam"}
 
 
+@pytest.mark.parametrize("extra", [{}, {"kind": "company"}, {"q": "kim1"}, {"sort": "city"}, {"archived": "all"}])
+def test_a_municipality_lists_the_staff_of_the_town_its_organisations_and_those_under_it(
+        make_org, make_person, monkeypatch, extra):
+    """?municipality= lists the persons with a current function at the municipality itself, at an organisation
+    in it (its municipality) or under it (its parent); not those of another town, nor a function that has ended."""
+    from datetime import date
+
+    town, other = (make_org(f"Gemeinde {name}", kind="municipality", sector="public") for name in ("Sulzbach", "Leidersbach"))
+    firm = make_org("Weingut Sulzbach", kind="company", sector="economy", municipality=town)
+    school = make_org("Grundschule Sulzbach", kind="education", sector="public", parent=town)
+    elsewhere = make_org("Weingut Leidersbach", kind="company", sector="economy", municipality=other)
+    places = {"town": town, "firm": firm, "school": school, "elsewhere": elsewhere, "none": None}
+    expected = set()
+    for i in range(120):
+        place = list(places)[i % 5]
+        ended = i % 7 == 0
+        person = make_person(f"Person{i:03d}", first_name=f"Kim{i % 3}", organisation=places[place],
+                             valid_to=date(2021, 1, 1) if ended else None)
+        if i % 11 == 0:
+            services.archive(person)
+        if place in ("town", "firm", "school") and not ended:
+            kind_ok = extra.get("kind") in (None, places[place].kind)
+            q_ok = extra.get("q") is None or person.first_name == "Kim1"
+            archived_ok = extra.get("archived") == "all" or person.archived_at is None
+            if kind_ok and q_ok and archived_ok:
+                expected.add(person.id)
+    db.session.commit()
+    total, found = both_ways(monkeypatch, services.person_list_page, ContactFilters(municipality=town.id, **extra))
+    assert total == len(expected) > 0
+    assert {i for page in found for i in page} == expected
+    # the other town lists the staff of the organisation in it, as does that organisation's own id
+    staff_elsewhere = {p.id for p in db.session.scalars(db.select(Person).where(
+        Person.last_name.in_([f"Person{i:03d}" for i in range(3, 120, 5) if i % 7 and i % 11])))}
+    for place in (other, elsewhere):
+        page = services.person_list_page(ContactFilters(municipality=place.id), page=1, per_page=50)
+        assert {p.id for p in page.items} == staff_elsewhere and page.total == len(staff_elsewhere) > 0
+
+
 def test_organisation_list_is_the_same_read_in_index_order_or_sorted(make_org, monkeypatch):
     for i in range(60):
         make_org(f"{('Musikverein', 'Sportverein', 'Musikschule')[i % 3]} {i:02d}", city="Wörth")

@@ -136,3 +136,22 @@ def test_a_broad_word_is_read_rank_by_rank_with_the_same_result(make_org, make_p
         assert search._top_by_rank("p", query, 30) is not None or query == "zz"
         assert ([p.id for p in quick_search(query).persons], search.top_matches("p", [query], 30)) == sorted_once
         assert len(sorted_once[1]) == (0 if query == "zz" else 30)
+
+
+@pytest.mark.parametrize("query, statements", [
+    ("kleinw", 3),  # the counts of both kinds, the persons with their functions, the organisations
+    ("jürgen", 2),  # no organisation matches: the counts, the persons with their functions
+    ("xyzzy", 1),  # nothing matches: the counts alone
+])
+def test_a_one_word_quick_search_runs_few_statements(region, count_queries, query, statements):
+    """Every statement costs a round trip (about a millisecond on PostgreSQL): the rank counts of persons
+    and organisations come in one, a kind without matches costs nothing more, persons come with their functions."""
+    with count_queries.recording() as recorded:
+        result = quick_search(query)
+        shown = [(p.last_name, [(a.organisation.name, a.function.name_male) for a in p.affiliations])
+                 for p in result.persons]  # what the drop-down shows, no further query
+    assert len([s for s in recorded if s.startswith("SELECT")]) == statements  # the tests' SAVEPOINTs aside
+    if query == "kleinw":
+        assert shown[:2] == [("Zöller", [("Markt Kleinwallstadt", "Erster Bürgermeister")]),
+                             ("Albrecht", [("Markt Kleinwallstadt", "Sachbearbeiter")])]
+        assert [o.name for o in result.organisations] == ["Markt Kleinwallstadt"]
