@@ -197,22 +197,21 @@ def test_a_broad_organisation_condition_is_read_from_the_persons_at_the_other_or
 
 
 def test_broad_conditions_and_few_exceptions_are_counted_from_the_persons_at_a_function(region, app, monkeypatch):
-    """In the district, civil society or economy, not tagged Presse: on SQLite the live count takes the
-    persons at a current function less the exceptions (count_query). Hans, Ida, Lars, Maria, Uwe, Yasemin
+    """In the district, civil society or economy, not tagged Presse: the live count takes the persons at a
+    current function less the exceptions (count_query). Hans, Ida, Lars, Maria, Uwe, Yasemin
     and Carl hold functions at the clubs in the district; Uwe objected; Zoe (archived) is not counted."""
     from crm.extensions import db
     from crm.segments import services
 
     def counted_by_exceptions(tree):
-        return "count(DISTINCT affiliation.person_id)" in str(facets.count_query(tree).compile(db.engine))
+        return "GROUP BY affiliation.person_id" in str(facets.count_query(tree).compile(db.engine))
 
-    on_sqlite = db.session.get_bind().dialect.name == "sqlite"
     monkeypatch.setattr(facets, "BROAD_SHARE", 2.0)  # in this small region: both organisation conditions broad
     tree = facets.parse_filter({"op": "and", "items": [
         cond("district", "09676"), cond("tag", region.tag["Presse"], **{"not": True}),
         cond("sector", "civil_society", "economy")]})
     assert services.count(tree) == services.Count(7, 1)
-    assert counted_by_exceptions(tree) == on_sqlite
+    assert counted_by_exceptions(tree)
     # an excluding condition with more persons than LEAD_LIMIT: counted person by person, the same answer
     monkeypatch.setattr(facets, "LEAD_LIMIT", 2)
     assert not counted_by_exceptions(tree)
@@ -221,4 +220,4 @@ def test_broad_conditions_and_few_exceptions_are_counted_from_the_persons_at_a_f
     monkeypatch.setattr(facets, "LEAD_LIMIT", 5000)
     with_email = facets.parse_filter({"op": "and", "items": [cond("district", "09676"), cond("has_email", "yes")]})
     assert not counted_by_exceptions(with_email)
-    assert counted_by_exceptions(facets.parse_filter(cond("district", "09676"))) == on_sqlite
+    assert counted_by_exceptions(facets.parse_filter(cond("district", "09676")))
