@@ -217,7 +217,8 @@ def matching(request, region, monkeypatch):
     Every test using it runs with each way of writing the conditions (crm/segments/facets.py
     compile_filter): the smallest condition leading (SQLite's default), all as IN sets, all as EXISTS
     (PostgreSQL's default), and "broad": every condition on organisations counted from the persons at
-    the other organisations (as for "in the district" at 100,000 persons). They must select the same persons.
+    the other organisations (as for "in the district" at 100,000 persons). They must select the same persons,
+    and the live count (services.count) must count them and their objections.
     """
     from sqlalchemy import select
 
@@ -230,8 +231,14 @@ def matching(request, region, monkeypatch):
         mode = None
 
     def run(tree):
+        from crm.segments import services
+
         parsed = facets.parse_filter(tree)
         clause = facets.persons_clause(parsed, mode)
-        return region.names(db.session.scalars(select(Person.id).where(clause)))
+        rows = db.session.execute(select(Person.id, Person.contact_objection).where(clause)).all()
+        # the live count of the editor (facets.count_query, its own statement) names as many persons
+        counted = services.count(parsed)
+        assert (counted.persons, counted.objecting) == (len(rows), sum(1 for row in rows if row.contact_objection))
+        return region.names(row.id for row in rows)
 
     return run
