@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
-
 from functools import cache
 
 from crm.core.formatting import whole_number
