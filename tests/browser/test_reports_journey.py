@@ -108,8 +108,13 @@ def test_monitoring_charts_and_word_report(page, live_server, log_in, shot):
         page.set_viewport_size({"width": width, "height": height})
         assert _no_sideways_scrolling(page), width
         shot(f"report-{width}")
+    # the document is made by a background job: its page shows the progress, then the download
+    page.get_by_role("button", name="Als Word herunterladen").click()
+    expect(page.locator("#job-download")).to_be_visible(timeout=30_000)
+    expect(page.locator("h1")).to_contain_text("Tätigkeitsbericht")
+    shot("report-job")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Als Word herunterladen").click()
+        page.locator("#job-download").click()
     doc = Document(io.BytesIO(open(download.value.path(), "rb").read()))
     texts = [p.text for p in doc.paragraphs]
     assert "Ein Jahr der Beratung." in texts and "Im nächsten Jahr geht es weiter." in texts
