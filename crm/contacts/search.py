@@ -706,8 +706,11 @@ def _with_functions(model, stmt):
 
     if model is not Person:
         return stmt
+    # No innerjoin for the organisation (every function has one): SQLAlchemy would nest it as
+    # "LEFT OUTER JOIN (affiliation JOIN organisation)", which SQLite worked out for every function of every
+    # person (4.7 s for one search at 100,000 persons).
     return stmt.options(
-        joinedload(Person.affiliations).joinedload(Affiliation.organisation, innerjoin=True),
+        joinedload(Person.affiliations).joinedload(Affiliation.organisation),
         joinedload(Person.affiliations).joinedload(Affiliation.function),
     )
 
