@@ -698,21 +698,24 @@ def quick_search(query: str, limit: int = 8) -> QuickResult:
     return result
 
 
-def _with_functions(model, stmt):
-    """`stmt`; selecting persons, with their functions, organisations and titles joined (one query)."""
+def person_functions_joined() -> tuple:
+    """Loader options: persons with their functions, organisations and titles joined (one query; the quick
+    search and the person list's page of found persons). No innerjoin for the organisation (every function
+    has one): SQLAlchemy would nest it as "LEFT OUTER JOIN (affiliation JOIN organisation)", which SQLite
+    worked out for every function of every person (4.7 s for one search at 100,000 persons)."""
     from sqlalchemy.orm import joinedload
 
     from crm.contacts.models import Affiliation, Person
 
-    if model is not Person:
-        return stmt
-    # No innerjoin for the organisation (every function has one): SQLAlchemy would nest it as
-    # "LEFT OUTER JOIN (affiliation JOIN organisation)", which SQLite worked out for every function of every
-    # person (4.7 s for one search at 100,000 persons).
-    return stmt.options(
-        joinedload(Person.affiliations).joinedload(Affiliation.organisation),
-        joinedload(Person.affiliations).joinedload(Affiliation.function),
-    )
+    return (joinedload(Person.affiliations).joinedload(Affiliation.organisation),
+            joinedload(Person.affiliations).joinedload(Affiliation.function))
+
+
+def _with_functions(model, stmt):
+    """`stmt`; selecting persons, with their functions, organisations and titles joined (one query)."""
+    from crm.contacts.models import Person
+
+    return stmt.options(*person_functions_joined()) if model is Person else stmt
 
 
 def _few_top_records(kind: str, model, word: str, count: int) -> list[tuple]:

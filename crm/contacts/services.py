@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, func, literal, or_, select, union, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.contacts.models import (
@@ -29,7 +29,14 @@ from crm.contacts.models import (
     person_tag,
     person_target_group,
 )
-from crm.contacts.search import ORGANISATION, ORGANISATION_ARCHIVED, PERSON, PERSON_ARCHIVED, matching_id_subquery
+from crm.contacts.search import (
+    ORGANISATION,
+    ORGANISATION_ARCHIVED,
+    PERSON,
+    PERSON_ARCHIVED,
+    matching_id_subquery,
+    person_functions_joined,
+)
 from crm.core import time as clock
 from crm.core.archiving import set_archived
 from crm.core.converters import parse_id, parse_ids
@@ -517,8 +524,7 @@ def person_list_query(f: ContactFilters, many: bool = True, ids: list[int] | Non
     )
 
 
-_PERSON_LIST_JOINED = (joinedload(Person.affiliations).joinedload(Affiliation.organisation),
-                       joinedload(Person.affiliations).joinedload(Affiliation.function))
+_PERSON_LIST_JOINED = person_functions_joined()
 
 
 # A search (?q= alone) with up to this many matches is read as ids, the page by primary key: its matches lie
